@@ -1,0 +1,137 @@
+"""tables + ontology -> the knowledge graph, checked, then written deterministically.
+
+Order (data flows one way): load + validate tables -> transform -> merge with the ontology ->
+SHACL -> QC violation queries -> DL reasoner -> write. Nothing is written unless every step
+passes; files are written to a temporary folder and moved into place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, SKOS, Graph
+from rdflib.compare import to_canonical_graph
+
+from kg.checks import CheckResult, run_checks
+from kg.errors import UserError
+from kg.load import Tables, load_tables
+from kg.namespaces import CG, PREFIXES
+from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
+from kg.progress import steps
+from kg.reasoning import ReasonerResult, check_consistency
+from kg.shacl import ShaclResult, validate_graph
+from kg.transform import new_graph, transform
+
+
+class BuildFailed(UserError):
+    """The built graph failed SHACL, a QC check or the reasoner."""
+
+
+@dataclass
+class BuildResult:
+    graph: Graph
+    tables: Tables
+    shacl: ShaclResult | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+    reasoner: ReasonerResult | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        """Counts for the build report (deterministic: no timestamps)."""
+        statements = Counter(str(t).rsplit("#", 1)[-1] for t in self.graph.objects(None, RDF.type)
+                             if str(t).startswith(str(CG._NS)))
+        basis = Counter(
+            str(self.graph.value(b, SKOS.notation))
+            for b in self.graph.objects(None, CG.evidenceBasis)
+        )
+        return {
+            "triples": len(self.graph),
+            "rows_per_table": {name: len(rows) for name, rows in sorted(self.tables.items())},
+            "typed_nodes": dict(sorted(statements.items())),
+            "statements_per_evidence_basis": dict(sorted(basis.items())),
+            "shacl_conforms": None if self.shacl is None else self.shacl.conforms,
+            "checks": {c.name: len(c.rows) for c in self.checks},
+            "reasoner": None if self.reasoner is None else self.reasoner.as_dict(),
+        }
+
+
+def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FILE) -> tuple[Graph, Tables]:
+    """Validated tables + ontology -> one merged graph (no checks, nothing written)."""
+    tables = load_tables() if tables is None else tables
+    graph = new_graph()
+    graph.parse(ontology_file)
+    graph += transform(tables)
+    return graph, tables
+
+
+def build(
+    out_dir: Path | None = None,
+    *,
+    tables_dir: Path = TABLES_DIR,
+    reason: bool = True,
+    reasoner: str = "hermit",
+) -> BuildResult:
+    """Build, check and (if ``out_dir``) write the graph. Raises UserError on any failure."""
+    with steps(5 if reason else 4, "build") as step:
+        step("validating tables")
+        tables = load_tables(tables_dir)
+        step("transforming rows to RDF")
+        graph, _ = build_graph(tables)
+        result = BuildResult(graph=graph, tables=tables)
+        step("SHACL shapes")
+        result.shacl = validate_graph(graph)
+        step("QC violation queries")
+        result.checks = run_checks(graph)
+        if reason:
+            step(f"DL reasoner ({reasoner})")
+            result.reasoner = check_consistency(graph, reasoner=reasoner)
+    _raise_on_failure(result)
+    if out_dir is not None:
+        result.files = write(result, Path(out_dir))
+    return result
+
+
+def _raise_on_failure(result: BuildResult) -> None:
+    messages = []
+    if result.shacl is not None and not result.shacl.conforms:
+        messages.append("SHACL: the graph does not conform:\n" + result.shacl.text)
+    for check in result.checks:
+        if check.rows:
+            messages.append(f"QC check {check.name} returned {len(check.rows)} row(s):\n{check.render()}")
+    if result.reasoner is not None and not result.reasoner.ok:
+        messages.append(result.reasoner.describe())
+    if messages:
+        raise BuildFailed("The build failed; nothing was written.\n\n" + "\n\n".join(messages))
+
+
+def serialize(graph: Graph) -> bytes:
+    """Deterministic Turtle: canonical blank-node labels, sorted output, same bytes every time."""
+    canonical = Graph()
+    for prefix, iri in PREFIXES.items():
+        canonical.bind(prefix, iri, override=True)
+    canonical += to_canonical_graph(graph)
+    return canonical.serialize(format="turtle", encoding="utf-8")
+
+
+def write(result: BuildResult, out_dir: Path) -> list[Path]:
+    """Write the graph and a build report atomically (temporary folder, then move)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir.parent))
+    try:
+        (staging / BUILT_GRAPH_NAME).write_bytes(serialize(result.graph))
+        report = json.dumps(result.summary(), indent=2, sort_keys=True) + "\n"
+        (staging / BUILD_REPORT_NAME).write_text(report, encoding="utf-8")
+        out_dir.mkdir(exist_ok=True)
+        written = []
+        for path in sorted(staging.iterdir()):
+            target = out_dir / path.name
+            path.replace(target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,107 @@
+"""Thin command line over the library API: one subcommand per verb, no logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rdflib import Graph
+
+from kg import formatting
+from kg.build import build as build_kg
+from kg.build import build_graph
+from kg.errors import UserError
+from kg.load import load_tables
+from kg.queries import all_queries, load_query, run_query
+from kg.reasoning import check_consistency
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Clinical-guideline knowledge graph: validate the curated tables, build and check the graph, query it.",
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    tsv = "tsv"
+    json = "json"
+
+
+GraphOption = Annotated[
+    Path | None,
+    typer.Option("--graph", "-g", help="A built graph (Turtle). Default: build from the tables in memory."),
+]
+
+
+def _graph(path: Path | None) -> Graph:
+    if path is None:
+        return build_graph()[0]
+    if not path.is_file():
+        raise UserError(f"--graph: no such file: {path}")
+    return Graph().parse(path)
+
+
+@app.command()
+def validate() -> None:
+    """Validate the curated tables (kg/tables/*.tsv); list every problem."""
+    tables = load_tables()
+    rows = sum(len(r) for r in tables.values())
+    typer.echo(f"OK: {len(tables)} tables, {rows} rows, no problems.")
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
+    reason: Annotated[bool, typer.Option(help="Run the DL reasoner (HermiT, needs Java).")] = True,
+) -> None:
+    """Build the graph: validate, transform, SHACL, QC checks, reasoner; then write OUT/rls-kg.ttl."""
+    result = build_kg(out, reason=reason)
+    typer.echo(formatting.build_summary(result))
+
+
+@app.command()
+def reason(graph: GraphOption = None) -> None:
+    """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
+    result = check_consistency(_graph(graph))
+    typer.echo(result.describe())
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters."""
+    typer.echo(formatting.query_list(all_queries()))
+
+
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options) or a path to an .rq file.")],
+    graph: GraphOption = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE (IRI, CURIE or text).")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Run a query on the graph and print its rows."""
+    selected = load_query(name)
+    bindings = formatting.parse_bindings(param or [])
+    rows = run_query(selected, _graph(graph), bindings)
+    typer.echo(formatting.render_rows(selected, rows, output.value))
+
+
+def main() -> None:
+    """Entry point: user errors become a message and exit code 2, never a traceback."""
+    try:
+        app()
+    except UserError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

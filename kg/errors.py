@@ -1,0 +1,38 @@
+"""User-facing errors: printed as a message with exit code 2, never as a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UserError(Exception):
+    """Bad input from the user (tables, profiles, arguments). Exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation problem: where it is, what value, and which rule it breaks."""
+
+    file: str
+    row: int  # 1-based line number in the file; 0 = the file as a whole
+    column: str
+    value: str
+    rule: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row else self.file
+        col = f" column '{self.column}'" if self.column else ""
+        val = f" value '{self.value}'" if self.value else ""
+        return f"{where}{col}{val}: {self.rule}"
+
+
+class ValidationError(UserError):
+    """Every problem found, in one error."""
+
+    def __init__(self, problems: list[Problem], what: str = "curated tables") -> None:
+        self.problems = sorted(problems)
+        lines = [f"{len(self.problems)} problem(s) in the {what}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))

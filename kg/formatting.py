@@ -1,0 +1,104 @@
+"""Rendering of results for people (terminal tables) and programs (TSV, JSON)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TYPE_CHECKING
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+from rich.console import Console
+from rich.table import Table
+
+from kg.errors import UserError
+from kg.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from kg.build import BuildResult
+    from kg.queries import Query
+
+
+def compact(term: Node | None) -> str:
+    """IRI -> CURIE where a project prefix fits; literals -> their text; None -> ''."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        text = str(term)
+        best = max(
+            ((p, iri) for p, iri in PREFIXES.items() if text.startswith(iri)),
+            key=lambda pair: len(pair[1]),
+            default=None,
+        )
+        return f"{best[0]}:{text[len(best[1]):]}" if best else text
+    return str(term)
+
+
+def expand(text: str) -> URIRef | None:
+    """CURIE or IRI -> URIRef; None when the text is neither."""
+    if text.startswith(("http://", "https://", "urn:")):
+        return URIRef(text)
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in PREFIXES:
+        return URIRef(PREFIXES[prefix] + local)
+    return None
+
+
+def parse_bindings(pairs: list[str]) -> dict[str, Node]:
+    bindings: dict[str, Node] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--param '{pair}': expected NAME=VALUE")
+        bindings[name.strip().lstrip("?")] = expand(value) or Literal(value)
+    return bindings
+
+
+def render_rows(query: Query, rows: list[dict[str, Node | None]], output: str) -> str:
+    columns = list(rows[0]) if rows else []
+    if output == "json":
+        return json.dumps([{k: compact(v) for k, v in row.items()} for row in rows], indent=2)
+    if output == "tsv":
+        lines = ["\t".join(columns)] + ["\t".join(compact(r[c]) for c in columns) for r in rows]
+        return "\n".join(lines)
+    table = Table(title=query.summary or query.name, show_lines=False, expand=True)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(compact(row[c]) for c in columns))
+    return _to_text(table) + f"\n{len(rows)} row(s)."
+
+
+def query_list(queries: list[Query]) -> str:
+    table = Table(title="SPARQL queries (queries/)", expand=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("summary", overflow="fold")
+    table.add_column("params")
+    for query in queries:
+        table.add_row(query.name, query.summary, ", ".join(query.params))
+    return _to_text(table)
+
+
+def build_summary(result: BuildResult) -> str:
+    summary = result.summary()
+    rows = summary["rows_per_table"]
+    assert isinstance(rows, dict)
+    lines = [f"Built {summary['triples']} triples from {sum(rows.values())} table rows."]
+    lines.append("  statements per evidence basis: " + ", ".join(
+        f"{k}={v}" for k, v in summary["statements_per_evidence_basis"].items()  # type: ignore[union-attr]
+    ))
+    lines.append(f"  SHACL conforms: {summary['shacl_conforms']}")
+    checks = summary["checks"]
+    assert isinstance(checks, dict)
+    lines.append(f"  QC checks: {len(checks)} run, {sum(1 for n in checks.values() if n)} failed")
+    if result.reasoner is not None:
+        lines.append(f"  {result.reasoner.describe()} ({result.reasoner.seconds:.1f} s)")
+    for path in result.files:
+        lines.append(f"  wrote {path}")
+    return "\n".join(lines)
+
+
+def _to_text(renderable: object) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(renderable)
+    return buffer.getvalue().rstrip()

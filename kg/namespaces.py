@@ -1,0 +1,243 @@
+"""IRIs of this project. ``CG`` is generated from ontology/cgkg.ttl; a typo fails at import.
+
+Regenerate ``CG`` with ``python -m kg.namespaces`` after adding a term to the ontology
+(tests/test_ontology.py checks that the two agree).
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
+RLS = Namespace("https://w3id.org/cgkg/rls/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+# CURIE prefixes of the terminology mappings (kg/tables/mappings.tsv) -> IRI bases
+# (conventions from shared/reference/terminology.md §7.1).
+MAPPING_PREFIXES: dict[str, str] = {
+    "RXNORM": "http://purl.bioontology.org/ontology/RXNORM/",
+    "ATC": "http://purl.bioontology.org/ontology/ATC/",
+    "SNOMEDCT": "http://snomed.info/id/",
+    "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
+    "MESH": "http://id.nlm.nih.gov/mesh/",
+    "LOINC": "http://loinc.org/rdf#",
+    "WIKIDATA": "http://www.wikidata.org/entity/",
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+}
+
+PREFIXES: dict[str, str] = {
+    "cg": "https://w3id.org/cgkg/ontology#",
+    "rls": str(RLS),
+    "prov": str(PROV),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    **{k.lower(): v for k, v in MAPPING_PREFIXES.items()},
+}
+
+
+class CG(DefinedNamespace):
+    """Terms of the cgkg ontology (generated)."""
+
+    _NS = Namespace("https://w3id.org/cgkg/ontology#")
+    _fail = True
+
+    Agent: URIRef
+    AlgorithmStep: URIRef
+    BasisAISecondary: URIRef
+    BasisPrimary: URIRef
+    BasisSecondary: URIRef
+    BasisUnconfirmed: URIRef
+    BasisVerbatim: URIRef
+    Caution: URIRef
+    Certainty: URIRef
+    CertaintyHigh: URIRef
+    CertaintyLow: URIRef
+    CertaintyModerate: URIRef
+    CertaintyNotGraded: URIRef
+    CertaintyUnconfirmed: URIRef
+    CertaintyVeryLow: URIRef
+    Condition: URIRef
+    CuratedEntity: URIRef
+    Device: URIRef
+    DiagnosticTest: URIRef
+    Direction: URIRef
+    DirectionAgainst: URIRef
+    DirectionAgainstStandardUse: URIRef
+    DirectionFor: URIRef
+    DoseUnit: URIRef
+    DosingRegimen: URIRef
+    Drug: URIRef
+    DrugClass: URIRef
+    DrugInteraction: URIRef
+    EffectMayWorsen: URIRef
+    EffectNotWorsening: URIRef
+    EffectWorsens: URIRef
+    EncodingStatus: URIRef
+    EvidenceBasis: URIRef
+    ExacerbatingFactor: URIRef
+    ExacerbationEffect: URIRef
+    FailedTrial: URIRef
+    GoodPracticeStatement: URIRef
+    GradedRecommendation: URIRef
+    GuidelineStatement: URIRef
+    InteractionBoxedWarning: URIRef
+    InteractionCaution: URIRef
+    InteractionSerious: URIRef
+    InteractionSeverity: URIRef
+    Intervention: URIRef
+    IntravenousIronFormulation: URIRef
+    IronFormulation: URIRef
+    LifestyleMeasure: URIRef
+    LineFirst: URIRef
+    LineLastResort: URIRef
+    LineNotApplicable: URIRef
+    LineOfTherapy: URIRef
+    LinePrerequisite: URIRef
+    LineSecond: URIRef
+    OralIronFormulation: URIRef
+    OutcomeAugmentation: URIRef
+    OutcomeInadequateResponse: URIRef
+    OutcomeNotTolerated: URIRef
+    OutcomeResponse: URIRef
+    Patient: URIRef
+    PracticePoint: URIRef
+    Procedure: URIRef
+    PubAISummary: URIRef
+    PubCaseSeries: URIRef
+    PubCohort: URIRef
+    PubConsensus: URIRef
+    PubDrugLabel: URIRef
+    PubGuideline: URIRef
+    PubGuidelineAbstract: URIRef
+    PubGuidelineSummary: URIRef
+    PubNews: URIRef
+    PubPressRelease: URIRef
+    PubRCT: URIRef
+    PubRegulatory: URIRef
+    PubReview: URIRef
+    PubSystematicReview: URIRef
+    PubTerminology: URIRef
+    PubUnknown: URIRef
+    PublicationType: URIRef
+    Route: URIRef
+    RouteExternal: URIRef
+    RouteIntravenous: URIRef
+    RouteNotApplicable: URIRef
+    RouteOral: URIRef
+    RouteSublingual: URIRef
+    RouteTransdermal: URIRef
+    Severity: URIRef
+    SeverityAvoid: URIRef
+    SeverityCaution: URIRef
+    SeverityContraindicated: URIRef
+    SourceClaim: URIRef
+    SourceDisagreement: URIRef
+    SourceDocument: URIRef
+    Statement: URIRef
+    StatusEncoded: URIRef
+    StatusNotEncoded: URIRef
+    StatusPartlyEncoded: URIRef
+    Strength: URIRef
+    StrengthConditional: URIRef
+    StrengthNotGraded: URIRef
+    StrengthStrong: URIRef
+    StrengthUnconfirmed: URIRef
+    Substance: URIRef
+    TreatmentAlgorithm: URIRef
+    TreatmentTrial: URIRef
+    TrialOutcome: URIRef
+    UnitMg: URIRef
+    UnitMgPer24h: URIRef
+    UnitMgPerKg: URIRef
+    Warning: URIRef
+    aboutAgent: URIRef
+    aboutCondition: URIRef
+    adequateTrial: URIRef
+    ageYears: URIRef
+    appliesToPopulation: URIRef
+    broaderDrugClass: URIRef
+    certainty: URIRef
+    certaintyBasis: URIRef
+    claimText: URIRef
+    coMedication: URIRef
+    curationRef: URIRef
+    direction: URIRef
+    doi: URIRef
+    doseUnit: URIRef
+    doseValue: URIRef
+    dosesPerDay: URIRef
+    effect: URIRef
+    effectText: URIRef
+    encodedAs: URIRef
+    encodingStatus: URIRef
+    evidenceBasis: URIRef
+    evidenceBasisOf: URIRef
+    ferritinNgPerMl: URIRef
+    hadTrial: URIRef
+    hasCondition: URIRef
+    instruction: URIRef
+    interactant: URIRef
+    interactionSeverity: URIRef
+    involvesStatement: URIRef
+    issuedBy: URIRef
+    issuer: URIRef
+    lineOfTherapy: URIRef
+    management: URIRef
+    maxDaily: URIRef
+    memberOfDrugClass: URIRef
+    nextStep: URIRef
+    partOfAlgorithm: URIRef
+    pmid: URIRef
+    populationRule: URIRef
+    precedenceRule: URIRef
+    prevailingStatement: URIRef
+    publicationType: URIRef
+    publicationYear: URIRef
+    rationale: URIRef
+    recommendedAction: URIRef
+    route: URIRef
+    section: URIRef
+    severity: URIRef
+    sourceTable: URIRef
+    startDose: URIRef
+    startDosesPerDay: URIRef
+    statementText: URIRef
+    stepNumber: URIRef
+    strength: URIRef
+    takesAgent: URIRef
+    takesDrugOfClass: URIRef
+    targetDailyMax: URIRef
+    targetDailyMin: URIRef
+    timing: URIRef
+    titrationIntervalDaysMax: URIRef
+    titrationIntervalDaysMin: URIRef
+    titrationStep: URIRef
+    topic: URIRef
+    trialOf: URIRef
+    trialOfDrugClass: URIRef
+    trialOutcome: URIRef
+    tsatPercent: URIRef
+    unmappedReason: URIRef
+    url: URIRef
+    usesAgent: URIRef
+
+
+def ontology_terms(path: str | None = None) -> list[str]:
+    """Local names of every cg: term used in the ontology file."""
+    from rdflib import Graph
+
+    from kg.paths import ONTOLOGY_FILE
+
+    graph = Graph().parse(path or ONTOLOGY_FILE)
+    base = str(CG._NS)
+    return sorted(
+        {str(t)[len(base):] for t in graph.all_nodes() if isinstance(t, URIRef) and str(t).startswith(base)}
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    print("\n".join(f"    {t}: URIRef" for t in ontology_terms()))

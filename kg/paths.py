@@ -1,0 +1,31 @@
+"""The one module that knows where the project's files live.
+
+In a source checkout the ontology and queries sit at the repository root; in an installed
+wheel they are packaged under ``kg/_resources/``. Curated tables are package data either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGED = PACKAGE_DIR / "_resources"
+_CHECKOUT = PACKAGE_DIR.parent
+
+
+def _resource_root() -> Path:
+    if (_PACKAGED / "ontology").is_dir():
+        return _PACKAGED
+    return _CHECKOUT
+
+
+ROOT = _resource_root()
+ONTOLOGY_DIR = ROOT / "ontology"
+ONTOLOGY_FILE = ONTOLOGY_DIR / "cgkg.ttl"
+SHAPES_DIR = ONTOLOGY_DIR / "shapes"
+QUERIES_DIR = ROOT / "queries"
+CHECKS_DIR = QUERIES_DIR / "checks"
+TABLES_DIR = PACKAGE_DIR / "tables"
+EXAMPLES_DIR = PACKAGE_DIR / "examples"
+BUILT_GRAPH_NAME = "rls-kg.ttl"
+BUILD_REPORT_NAME = "build-report.json"

@@ -1,0 +1,194 @@
+"""The population grammar of kg/tables/populations.tsv: parse a rule, compile it to OWL.
+
+A rule such as ``ferritin <= 75 or tsat < 20`` becomes the class expression
+``Patient and (ferritinNgPerMl some decimal[<= 75] or tsatPercent some decimal[< 20])``,
+which a DL reasoner evaluates on patient individuals.
+
+>>> parse("ferritin <= 75 or tsat < 20")
+Or(items=(Threshold(quantity='ferritin', op='<=', value=Decimal('75')), Threshold(quantity='tsat', op='<', value=Decimal('20'))))
+>>> references(parse("condition copd and takes-class opioids"))
+[('condition', 'copd'), ('drug_class', 'opioids')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Node, URIRef
+from rdflib.collection import Collection
+
+from kg.namespaces import CG, RLS
+
+QUANTITIES: dict[str, URIRef] = {
+    "ferritin": CG.ferritinNgPerMl,
+    "tsat": CG.tsatPercent,
+    "age": CG.ageYears,
+}
+FACETS: dict[str, URIRef] = {
+    "<": XSD.maxExclusive,
+    "<=": XSD.maxInclusive,
+    ">": XSD.minExclusive,
+    ">=": XSD.minInclusive,
+}
+# keyword -> id kind the argument must be (see kg/table_specs.py)
+REFERENCE_KEYWORDS: dict[str, str] = {
+    "condition": "condition",
+    "takes": "intervention",
+    "takes-class": "drug_class",
+    "failed-class": "drug_class",
+    "population": "population",
+}
+
+
+class RuleError(ValueError):
+    """A rule that does not follow the grammar."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    quantity: str
+    op: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Reference:
+    keyword: str
+    target: str
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Expr, ...]
+
+
+Expr = Threshold | Reference | And | Or
+
+_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+
+
+def parse(text: str) -> Expr:
+    """Parse a population rule; raise RuleError with the reason."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        raise RuleError("empty rule")
+    expr, pos = _parse_expr(tokens, 0)
+    if pos != len(tokens):
+        raise RuleError(f"unexpected '{tokens[pos]}' at token {pos + 1}")
+    return expr
+
+
+def _parse_expr(tokens: list[str], pos: int) -> tuple[Expr, int]:
+    first, pos = _parse_term(tokens, pos)
+    items, joiner = [first], None
+    while pos < len(tokens) and tokens[pos] in ("and", "or"):
+        if joiner and tokens[pos] != joiner:
+            raise RuleError("'and' and 'or' mixed without parentheses")
+        joiner = tokens[pos]
+        term, pos = _parse_term(tokens, pos + 1)
+        items.append(term)
+    if joiner is None:
+        return first, pos
+    return (And if joiner == "and" else Or)(tuple(items)), pos
+
+
+def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
+    if pos >= len(tokens):
+        raise RuleError("rule ends where a term was expected")
+    head = tokens[pos]
+    if head == "(":
+        expr, pos = _parse_expr(tokens, pos + 1)
+        if pos >= len(tokens) or tokens[pos] != ")":
+            raise RuleError("missing ')'")
+        return expr, pos + 1
+    if head in QUANTITIES:
+        if pos + 2 >= len(tokens):
+            raise RuleError(f"'{head}' needs an operator and a number")
+        op, number = tokens[pos + 1], tokens[pos + 2]
+        if op not in FACETS:
+            raise RuleError(f"unknown operator '{op}' (use <, <=, >, >=)")
+        try:
+            value = Decimal(number)
+        except InvalidOperation:
+            raise RuleError(f"'{number}' is not a number") from None
+        if not value.is_finite() or value < 0:
+            raise RuleError(f"'{number}' is not a non-negative number")
+        return Threshold(head, op, value), pos + 3
+    if head in REFERENCE_KEYWORDS:
+        if pos + 1 >= len(tokens) or tokens[pos + 1] in ("(", ")", "and", "or"):
+            raise RuleError(f"'{head}' needs an identifier")
+        return Reference(head, tokens[pos + 1]), pos + 2
+    raise RuleError(f"unknown term '{head}'")
+
+
+def _walk(expr: Expr) -> Iterator[Expr]:
+    yield expr
+    if isinstance(expr, (And, Or)):
+        for item in expr.items:
+            yield from _walk(item)
+
+
+def references(expr: Expr) -> list[tuple[str, str]]:
+    """(id kind, id) of every identifier a rule refers to, in order."""
+    return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in _walk(expr) if isinstance(e, Reference)]
+
+
+def compile_rule(graph: Graph, expr: Expr) -> Node:
+    """Add the OWL class expression for ``expr`` to ``graph``; return its node."""
+    if isinstance(expr, (And, Or)):
+        node = BNode()
+        members = [compile_rule(graph, item) for item in expr.items]
+        head = BNode()
+        Collection(graph, head, members)
+        graph.add((node, RDF.type, OWL.Class))
+        graph.add((node, OWL.intersectionOf if isinstance(expr, And) else OWL.unionOf, head))
+        return node
+    if isinstance(expr, Threshold):
+        datatype, facet, facets = BNode(), BNode(), BNode()
+        graph.add((datatype, RDF.type, RDFS.Datatype))
+        graph.add((datatype, OWL.onDatatype, XSD.decimal))
+        graph.add((facet, FACETS[expr.op], Literal(expr.value, datatype=XSD.decimal)))
+        Collection(graph, facets, [facet])
+        graph.add((datatype, OWL.withRestrictions, facets))
+        return _restriction(graph, QUANTITIES[expr.quantity], OWL.someValuesFrom, datatype)
+    target = RLS[expr.target]
+    if expr.keyword == "condition":
+        return _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
+    if expr.keyword == "takes":
+        return _restriction(graph, CG.takesAgent, OWL.hasValue, target)
+    if expr.keyword == "takes-class":
+        return _restriction(graph, CG.takesDrugOfClass, OWL.hasValue, target)
+    if expr.keyword == "failed-class":
+        trial = BNode()
+        head = BNode()
+        Collection(graph, head, [CG.FailedTrial, _restriction(graph, CG.trialOfDrugClass, OWL.hasValue, target)])
+        graph.add((trial, RDF.type, OWL.Class))
+        graph.add((trial, OWL.intersectionOf, head))
+        return _restriction(graph, CG.hadTrial, OWL.someValuesFrom, trial)
+    return target  # "population": the named population class itself
+
+
+
+def _restriction(graph: Graph, prop: URIRef, kind: URIRef, value: Node) -> BNode:
+    node = BNode()
+    graph.add((node, RDF.type, OWL.Restriction))
+    graph.add((node, OWL.onProperty, prop))
+    graph.add((node, kind, value))
+    return node
+
+
+def define_population(graph: Graph, population: URIRef, expr: Expr) -> None:
+    """population owl:equivalentClass (Patient and <rule>)."""
+    head, node = BNode(), BNode()
+    Collection(graph, head, [CG.Patient, compile_rule(graph, expr)])
+    graph.add((node, RDF.type, OWL.Class))
+    graph.add((node, OWL.intersectionOf, head))
+    graph.add((population, OWL.equivalentClass, node))

@@ -1,0 +1,126 @@
+"""The SPARQL library: ``queries/**/*.rq`` files with ``#+`` headers, run on pyoxigraph.
+
+A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). Its header::
+
+    #+ summary: the question in plain words
+    #+ params: ?patient            (variables the caller may bind)
+    #+ tags: cq, treatment
+
+Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import UserError
+from kg.paths import QUERIES_DIR
+
+HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str  # path below queries/ without .rq, e.g. "cq/treatment-options"
+    path: Path
+    text: str
+    summary: str
+    params: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        match = HEADER.match(line)
+        if match:
+            header[match.group(1)] = match.group(2).strip()
+    split = lambda key: tuple(v.strip() for v in header.get(key, "").split(",") if v.strip())  # noqa: E731
+    return Query(
+        name=path.relative_to(root).with_suffix("").as_posix(),
+        path=path,
+        text=text,
+        summary=header.get("summary", ""),
+        params=tuple(p.lstrip("?") for p in split("params")),
+        tags=split("tags"),
+    )
+
+
+def all_queries(root: Path = QUERIES_DIR) -> list[Query]:
+    return [parse_query_file(p, root) for p in sorted(root.rglob("*.rq"))]
+
+
+def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
+    """A query by name (``cq/treatment-options``), or by a path to an .rq file."""
+    path = Path(name)
+    if path.suffix == ".rq" and path.is_file():
+        return parse_query_file(path.resolve(), path.resolve().parent)
+    candidate = root / f"{name}.rq"
+    if not candidate.is_file():
+        known = ", ".join(q.name for q in all_queries(root))
+        raise UserError(f"no query named '{name}'. Known queries: {known}")
+    return parse_query_file(candidate, root)
+
+
+def to_store(graph: Graph) -> ox.Store:
+    """Load an rdflib graph into an in-memory pyoxigraph store (the embedded SPARQL engine)."""
+    store = ox.Store()
+    data = graph.serialize(format="nt", encoding="utf-8")
+    store.load(data, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}")
+
+
+def _from_ox(term: object) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def run_query(
+    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None
+) -> list[dict[str, Node | None]]:
+    """Run a SELECT query; rows are dicts of rdflib terms (None for unbound)."""
+    bindings = bindings or {}
+    unknown = set(bindings) - set(query.params)
+    if unknown:
+        raise UserError(f"query '{query.name}' has no parameter(s) {', '.join(sorted(unknown))}; "
+                        f"it takes: {', '.join(query.params) or 'none'}")
+    store = data if isinstance(data, ox.Store) else to_store(data)
+    substitutions = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+    try:
+        solutions = store.query(query.text, substitutions=substitutions)
+    except SyntaxError as error:
+        raise UserError(f"query '{query.name}' is not valid SPARQL: {error}") from None
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise UserError(f"query '{query.name}' is not a SELECT query")
+    names = [v.value for v in solutions.variables]
+    return [{name: _from_ox(solution[name]) for name in names} for solution in solutions]

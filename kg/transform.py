@@ -1,0 +1,127 @@
+"""Validated rows -> RDF triples, driven by the column dictionary (kg/table_specs.py).
+
+Pure functions: rows in, triples out, no files. Each row becomes one node ``rls:<id>``
+(an individual, or an OWL class for conditions and populations) that records the table it came
+from and the sources it was derived from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+
+from kg import population_rules
+from kg.load import Row, Tables, vocabularies
+from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS
+from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
+
+DECIMAL_KINDS = {"number": XSD.decimal, "integer": XSD.integer, "year": XSD.integer}
+ROOT_CLASS_OF_KIND = {"condition": CG.Condition}
+
+
+def new_graph() -> Graph:
+    graph = Graph()
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True)
+    return graph
+
+
+def expand_curie(curie: str) -> URIRef:
+    """'RXNORM:25480' -> <http://purl.bioontology.org/ontology/RXNORM/25480>."""
+    prefix, local = curie.split(":", 1)
+    return URIRef(MAPPING_PREFIXES[prefix] + local)
+
+
+def transform(tables: Tables) -> Graph:
+    """All tables -> one graph (the ABox, plus the population and condition classes)."""
+    graph = new_graph()
+    kinds = _id_kinds(tables)
+    for spec in TABLES:
+        for row in tables[spec.name]:
+            if spec.id_kind is None:
+                add_mapping(graph, row)
+            else:
+                add_row(graph, spec, row, kinds)
+    _link_algorithm_steps(graph, tables["algorithm"])
+    return graph
+
+
+def _id_kinds(tables: Tables) -> dict[str, str]:
+    kinds = {}
+    for spec in TABLES:
+        if spec.id_column is not None:
+            for row in tables[spec.name]:
+                kinds[row[spec.id_column.name]] = spec.id_kind or ""
+    return kinds
+
+
+def add_row(graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str]) -> URIRef:
+    """One row -> triples about ``rls:<id>``."""
+    assert spec.id_column is not None
+    node = RLS[row[spec.id_column.name]]
+    graph.add((node, RDF.type, OWL_TYPE_OF_KIND[spec.is_class]))
+    if spec.rdf_type is not None:
+        graph.add((node, RDF.type, spec.rdf_type))
+    root = ROOT_CLASS_OF_KIND.get(spec.id_kind or "")
+    if root is not None and not row.cells.get("parent_id"):
+        graph.add((node, RDFS.subClassOf, root))
+    label = row[spec.label_column] if spec.label_column else row[spec.id_column.name]
+    graph.add((node, RDFS.label, Literal(label)))
+    graph.add((node, CG.sourceTable, Literal(spec.name)))
+    for column in spec.columns:
+        if row[column.name]:
+            _add_cell(graph, node, column, row, kinds)
+    if spec.id_kind == "population":
+        population_rules.define_population(graph, node, population_rules.parse(row["definition_expr"]))
+    return node
+
+
+def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str]) -> None:
+    value = row[column.name]
+    kind = column.kind
+    if kind == "id":
+        return
+    if kind in ("ref", "refs"):
+        for target in row.values(column.name) if kind == "refs" else [value]:
+            is_class = kinds.get(target) in CLASS_KINDS
+            predicate = column.class_predicate if is_class and column.class_predicate else column.predicate
+            if predicate is not None:
+                graph.add((node, predicate, RLS[target]))
+        return
+    if column.predicate is None:
+        return
+    if kind == "enum":
+        term = vocabularies()[column.vocabulary][value]  # type: ignore[index]
+        graph.add((node, column.predicate, term))
+    elif kind in DECIMAL_KINDS:
+        literal = Decimal(value) if kind == "number" else int(value)
+        graph.add((node, column.predicate, Literal(literal, datatype=DECIMAL_KINDS[kind])))
+    elif kind == "texts":
+        for text in row.values(column.name):
+            graph.add((node, column.predicate, Literal(text, datatype=column.datatype)))
+    else:  # text, expr
+        graph.add((node, column.predicate, Literal(value, datatype=column.datatype)))
+
+
+def add_mapping(graph: Graph, row: Row) -> None:
+    """A mapping row: subject skos:*Match object, with an OWL axiom annotation for its sources."""
+    subject = RLS[row["subject_id"]]
+    predicate = MAPPING_PREDICATES[row["predicate"]]
+    target = expand_curie(row["object_id"])
+    graph.add((subject, predicate, target))
+    axiom = BNode()
+    graph.add((axiom, RDF.type, OWL.Axiom))
+    graph.add((axiom, OWL.annotatedSource, subject))
+    graph.add((axiom, OWL.annotatedProperty, predicate))
+    graph.add((axiom, OWL.annotatedTarget, target))
+    for source in row.values("source_ids"):
+        graph.add((axiom, URIRef("http://purl.org/dc/terms/source"), RLS[source]))
+    if row["note"]:
+        graph.add((axiom, URIRef("http://www.w3.org/2004/02/skos/core#note"), Literal(row["note"])))
+
+
+def _link_algorithm_steps(graph: Graph, rows: list[Row]) -> None:
+    ordered = sorted(rows, key=lambda r: int(r["step"]))
+    for current, following in zip(ordered, ordered[1:]):
+        graph.add((RLS[current["step_id"]], CG.nextStep, RLS[following["step_id"]]))
