@@ -15,6 +15,7 @@ from kg.build import build as build_kg
 from kg.build import build_graph
 from kg.errors import UserError
 from kg.load import load_tables
+from kg.paths import TABLES_DIR
 from kg.queries import all_queries, load_query, run_query
 from kg.reasoning import check_consistency
 
@@ -31,6 +32,9 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+TablesOption = Annotated[
+    Path | None, typer.Option("--tables", help="Folder of curated tables (default: the bundled kg/tables).")
+]
 GraphOption = Annotated[
     Path | None,
     typer.Option("--graph", "-g", help="A built graph (Turtle). Default: build from the tables in memory."),
@@ -46,9 +50,9 @@ def _graph(path: Path | None) -> Graph:
 
 
 @app.command()
-def validate() -> None:
+def validate(tables_dir: TablesOption = None) -> None:
     """Validate the curated tables (kg/tables/*.tsv); list every problem."""
-    tables = load_tables()
+    tables = load_tables(tables_dir or TABLES_DIR)
     rows = sum(len(r) for r in tables.values())
     typer.echo(f"OK: {len(tables)} tables, {rows} rows, no problems.")
 
@@ -57,9 +61,10 @@ def validate() -> None:
 def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
     reason: Annotated[bool, typer.Option(help="Run the DL reasoner (HermiT, needs Java).")] = True,
+    tables_dir: TablesOption = None,
 ) -> None:
     """Build the graph: validate, transform, SHACL, QC checks, reasoner; then write OUT/rls-kg.ttl."""
-    result = build_kg(out, reason=reason)
+    result = build_kg(out, reason=reason, tables_dir=tables_dir or TABLES_DIR)
     typer.echo(formatting.build_summary(result))
 
 

@@ -45,6 +45,7 @@ class CG(DefinedNamespace):
     _NS = Namespace("https://w3id.org/cgkg/ontology#")
     _fail = True
 
+    # --- generated terms: python -m kg.namespaces ---
     Agent: URIRef
     AlgorithmStep: URIRef
     BasisAISecondary: URIRef
@@ -197,6 +198,7 @@ class CG(DefinedNamespace):
     prevailingStatement: URIRef
     publicationType: URIRef
     publicationYear: URIRef
+    rank: URIRef
     rationale: URIRef
     recommendedAction: URIRef
     route: URIRef
@@ -224,6 +226,7 @@ class CG(DefinedNamespace):
     unmappedReason: URIRef
     url: URIRef
     usesAgent: URIRef
+    # --- end of generated terms ---
 
 
 def ontology_terms(path: str | None = None) -> list[str]:
@@ -239,5 +242,21 @@ def ontology_terms(path: str | None = None) -> list[str]:
     )
 
 
+def regenerate(path: str = __file__) -> None:
+    """Rewrite the generated block of this module from the ontology."""
+    import re
+    from pathlib import Path
+
+    source = Path(path).read_text(encoding="utf-8")
+    terms = "\n".join(f"    {t}: URIRef" for t in ontology_terms())
+    source = re.sub(
+        r"(# --- generated terms: python -m kg.namespaces ---\n).*?(\n    # --- end of generated terms ---)",
+        lambda m: m.group(1) + terms + m.group(2),
+        source,
+        flags=re.S,
+    )
+    Path(path).write_text(source, encoding="utf-8")
+
+
 if __name__ == "__main__":  # pragma: no cover - developer tool
-    print("\n".join(f"    {t}: URIRef" for t in ontology_terms()))
+    regenerate()

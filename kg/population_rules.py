@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Node, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Node, URIRef
 from rdflib.collection import Collection
 
+from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS
 
 QUANTITIES: dict[str, URIRef] = {
@@ -155,7 +156,7 @@ def compile_rule(graph: Graph, expr: Expr) -> Node:
         datatype, facet, facets = BNode(), BNode(), BNode()
         graph.add((datatype, RDF.type, RDFS.Datatype))
         graph.add((datatype, OWL.onDatatype, XSD.decimal))
-        graph.add((facet, FACETS[expr.op], Literal(expr.value, datatype=XSD.decimal)))
+        graph.add((facet, FACETS[expr.op], decimal_literal(expr.value)))
         Collection(graph, facets, [facet])
         graph.add((datatype, OWL.withRestrictions, facets))
         return _restriction(graph, QUANTITIES[expr.quantity], OWL.someValuesFrom, datatype)

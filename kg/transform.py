@@ -7,16 +7,14 @@ from and the sources it was derived from.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from kg import population_rules
+from kg.literals import decimal_literal
 from kg.load import Row, Tables, vocabularies
 from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
 
-DECIMAL_KINDS = {"number": XSD.decimal, "integer": XSD.integer, "year": XSD.integer}
 ROOT_CLASS_OF_KIND = {"condition": CG.Condition}
 
 
@@ -94,9 +92,10 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
     if kind == "enum":
         term = vocabularies()[column.vocabulary][value]  # type: ignore[index]
         graph.add((node, column.predicate, term))
-    elif kind in DECIMAL_KINDS:
-        literal = Decimal(value) if kind == "number" else int(value)
-        graph.add((node, column.predicate, Literal(literal, datatype=DECIMAL_KINDS[kind])))
+    elif kind == "number":
+        graph.add((node, column.predicate, decimal_literal(value)))
+    elif kind in ("integer", "year"):
+        graph.add((node, column.predicate, Literal(int(value), datatype=XSD.integer)))
     elif kind == "texts":
         for text in row.values(column.name):
             graph.add((node, column.predicate, Literal(text, datatype=column.datatype)))

@@ -1,0 +1,23 @@
+"""Typed literals in one canonical lexical form, so that a graph survives a Turtle round trip
+unchanged (rdflib compares literals by lexical form: "75" and "75.0" differ).
+
+>>> decimal_literal("75")
+rdflib.term.Literal('75.0', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+>>> decimal_literal("19.90")
+rdflib.term.Literal('19.9', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import XSD, Literal
+
+
+def decimal_literal(value: str | Decimal | int) -> Literal:
+    """xsd:decimal in Turtle's canonical form: digits, a point, at least one fraction digit."""
+    number = Decimal(str(value)).normalize()
+    text = format(number, "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)

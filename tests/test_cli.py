@@ -1,0 +1,88 @@
+"""The command line, run as a user runs it: real subprocesses, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
+
+KG = [sys.executable, "-m", "kg"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*KG, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_validate_ok():
+    result = run("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: 14 tables")
+
+
+def test_validate_broken_tables_exits_2_with_every_problem_and_no_traceback():
+    result = run("validate", "--tables", str(BROKEN_TABLES))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "11 problem(s)" in result.stderr
+    assert "recommendations.tsv:3 column 'strength' value 'very-strong': not one of" in result.stderr
+
+
+def test_build_broken_tables_writes_nothing(tmp_path: Path):
+    result = run("build", "--tables", str(BROKEN_TABLES), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_then_query_the_written_graph(tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("build", "--tables", str(FIXTURE_TABLES), "--out", str(out), "--no-reason")
+    assert result.returncode == 0, result.stderr
+    assert "QC checks: 15 run, 0 failed" in result.stdout or "0 failed" in result.stdout
+    report = json.loads((out / "build-report.json").read_text())
+    assert report["shacl_conforms"] is True
+    query = run("query", "cq/treatment-options", "--graph", str(out / "rls-kg.ttl"),
+                "--param", "issuer=rls:aasm-2024", "--format", "json")
+    assert query.returncode == 0, query.stderr
+    rows = json.loads(query.stdout)
+    assert rows and {row["issuer"] for row in rows} == {"rls:aasm-2024"}
+
+
+def test_query_user_errors_exit_2(tmp_path: Path):
+    missing = run("query", "cq/no-such-question")
+    assert missing.returncode == 2 and "no query named" in missing.stderr
+    bad_param = run("query", "cq/treatment-options", "--param", "issuer")
+    assert bad_param.returncode == 2 and "expected NAME=VALUE" in bad_param.stderr
+    no_graph = run("query", "cq/treatment-options", "--graph", str(tmp_path / "none.ttl"))
+    assert no_graph.returncode == 2 and "no such file" in no_graph.stderr
+    assert "Traceback" not in missing.stderr + bad_param.stderr + no_graph.stderr
+
+
+def test_queries_lists_the_library():
+    result = run("queries")
+    assert result.returncode == 0
+    assert "cq/treatment-options" in result.stdout
+
+
+@pytest.mark.reasoner
+def test_reason_reports_consistency(tmp_path: Path):
+    result = run("reason")
+    assert result.returncode == 0, result.stderr
+    assert "consistent, no unsatisfiable classes" in result.stdout
+
+
+def test_missing_java_is_a_clear_error(tmp_path: Path):
+    """With no java on PATH, the reasoner step says how to install one (exit 2)."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    env = {"PATH": str(empty), "HOME": str(tmp_path)}
+    result = subprocess.run([*KG, "reason"], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).parent.parent)
+    assert shutil.which("java", path=str(empty)) is None
+    assert result.returncode == 2, result.stderr
+    assert "needs a Java runtime" in result.stderr and "Traceback" not in result.stderr

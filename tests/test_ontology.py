@@ -1,0 +1,27 @@
+"""The ontology: metadata, labels and definitions, and the generated namespace module."""
+
+from __future__ import annotations
+
+from rdflib import DCTERMS, OWL, RDF, Graph
+
+from kg.namespaces import CG, ONTOLOGY_IRI, ontology_terms
+from kg.paths import ONTOLOGY_FILE
+
+
+def test_namespace_module_matches_the_ontology():
+    generated = sorted(name for name in CG.__annotations__)
+    assert generated == ontology_terms(), "regenerate kg/namespaces.py: python -m kg.namespaces"
+
+
+def test_ontology_has_title_description_license_and_version_iri():
+    graph = Graph().parse(ONTOLOGY_FILE)
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in graph
+    for predicate in (DCTERMS.title, DCTERMS.description, DCTERMS.license, OWL.versionIRI):
+        assert graph.value(ONTOLOGY_IRI, predicate) is not None, predicate
+
+
+def test_typo_in_a_term_fails_at_import_time():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        CG.Recomendation  # noqa: B018

@@ -1,0 +1,77 @@
+"""The query library: every .rq file is documented, parses, binds its parameters and answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rdflib import Literal
+
+from kg.errors import UserError
+from kg.namespaces import PREFIXES, RLS
+from kg.queries import all_queries, load_query, run_query
+
+QUERIES = all_queries()
+CQ = [q for q in QUERIES if q.name.startswith("cq/")]
+
+
+def test_there_are_queries_and_competency_questions():
+    assert len(CQ) >= 10
+    assert len(QUERIES) > len(CQ)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_query_is_documented_and_self_contained(query):
+    assert query.summary, "#+ summary: header missing"
+    assert query.tags, "#+ tags: header missing"
+    declared = dict(re.findall(r"^PREFIX (\w*): <([^>]+)>", query.text, flags=re.M))
+    used = set(re.findall(r"(?<![\w<#/?])([a-z]+):(?=[A-Za-z_])", re.sub(r"<[^>]*>|\"[^\"]*\"|#.*", "", query.text)))
+    assert used <= set(declared), f"undeclared prefixes: {used - set(declared)}"
+    for prefix, iri in declared.items():
+        assert PREFIXES.get(prefix, iri) == iri, f"prefix {prefix} differs from kg.namespaces"
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_parameters_are_projected_so_they_can_be_bound(query):
+    projection = query.text.split("WHERE", 1)[0]
+    for param in query.params:
+        assert f"?{param}" in projection, f"?{param} must be in the SELECT clause to be bindable"
+
+
+@pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
+def test_competency_question_answers_on_the_real_graph(query, real_store):
+    assert run_query(query, real_store), "no rows"
+
+
+def test_binding_a_parameter_restricts_the_answer(real_store):
+    query = load_query("cq/treatment-options")
+    everything = run_query(query, real_store)
+    seed_only = run_query(query, real_store, {"issuer": RLS["seed"]})
+    assert 0 < len(seed_only) < len(everything)
+    assert {row["issuer"] for row in seed_only} == {RLS["seed"]}
+
+
+def test_bound_values_are_not_spliced_into_the_query_text(real_store):
+    """A hostile value is bound as a literal: it matches nothing, it does not change the query."""
+    query = load_query("cq/treatment-options")
+    hostile = Literal('x" } UNION { ?s ?p ?o } #')
+    assert run_query(query, real_store, {"issuer": hostile}) == []
+
+
+def test_unknown_parameter_and_unknown_query_are_user_errors(real_store):
+    with pytest.raises(UserError, match="has no parameter"):
+        run_query(load_query("cq/treatment-options"), real_store, {"patient": RLS["x"]})
+    with pytest.raises(UserError, match="no query named"):
+        load_query("cq/no-such-question")
+
+
+def test_cautions_for_methadone_include_its_drug_class_cautions(real_store):
+    rows = run_query(load_query("cq/cautions"), real_store, {"agent": RLS["methadone"]})
+    about = {str(r["about"]) for r in rows}
+    assert {"methadone", "opioids"} <= about
+
+
+def test_direction_conflicts_find_the_curated_dopamine_agonist_disagreement(real_store):
+    rows = run_query(load_query("cq/direction-conflicts"), real_store)
+    pramipexole = [r for r in rows if str(r["option"]) == "pramipexole"]
+    assert any(r["curated"] == Literal(True) for r in pramipexole)

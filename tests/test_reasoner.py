@@ -1,0 +1,90 @@
+"""The DL reasoner (HermiT via owlready2): the real graph is consistent, populations classify
+patients correctly at their boundaries, and an inconsistency is detected."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from rdflib import RDF, Graph, URIRef
+
+from kg.namespaces import CG, RLS
+from kg.reasoning import check_consistency
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.reasoner
+PT = "https://w3id.org/cgkg/test/patient/"
+
+
+@pytest.fixture(scope="module")
+def classified(real_graph: Graph, java: str) -> dict[str, set[str]]:
+    graph = Graph() + real_graph
+    graph.parse(FIXTURES / "patients.ttl")
+    result = check_consistency(graph)
+    assert result.ok, result.describe()
+    populations = set(graph.subjects(CG.populationRule, None))
+    members: dict[str, set[str]] = defaultdict(set)
+    for patient, _, cls in result.inferred.triples((None, RDF.type, None)):
+        if cls in populations and str(patient).startswith(PT):
+            members[str(patient)[len(PT):]].add(str(cls)[len(str(RLS)):])
+    return members
+
+
+def test_real_graph_is_consistent_with_no_unsatisfiable_classes(real_graph: Graph, java: str):
+    result = check_consistency(real_graph)
+    assert result.consistent and result.unsatisfiable == [], result.describe()
+    assert result.ok
+
+
+def test_ferritin_75_is_inside_the_iron_rule_and_76_is_in_the_iv_only_band(classified):
+    assert {"iron-supplementation-candidate", "adult-rls", "ferritin-75-or-below"} <= classified["ferritin-75"]
+    assert "iv-iron-only-ferritin-band" not in classified["ferritin-75"]
+    assert "iv-iron-only-ferritin-band" in classified["ferritin-76"]
+    assert "iron-supplementation-candidate" not in classified["ferritin-76"]  # TSAT exactly 20 is not < 20
+
+
+def test_tsat_below_20_alone_makes_a_supplementation_candidate(classified):
+    assert "iron-supplementation-candidate" in classified["tsat-19"]
+
+
+def test_missing_labs_classify_into_no_lab_population(classified):
+    assert classified["no-labs"] == set()  # open world: no ferritin, no TSAT, no RLS recorded -> nothing
+
+
+def test_dialysis_is_esrd_and_the_esrd_iron_rule_applies(classified):
+    assert {"esrd-iron-candidate", "esrd-or-dialysis", "on-dialysis"} <= classified["esrd"]
+
+
+def test_untreated_osa_with_an_opioid_is_opioid_respiratory_risk(classified):
+    assert {"opioid-respiratory-risk", "current-opioid-user", "untreated-osa"} <= classified["opioid-risk"]
+
+
+def test_drug_class_membership_is_inferred_through_the_property_chain(classified):
+    assert {"current-dopamine-agonist-user", "dopamine-agonist-augmentation"} <= classified["on-pramipexole"]
+    # sertraline -> ssris -> serotonergic antidepressants (a broader class): two chain steps
+    assert "takes-exacerbating-medication" in classified["sertraline"]
+
+
+def test_failed_trials_need_an_adequate_trial_or_intolerance(classified):
+    assert {"failed-alpha-2-delta-trial", "all-pharmacological-options-failed"} <= classified["failed-a2d"]
+    assert "failed-alpha-2-delta-trial" not in classified["inadequate-trial"]  # inadequate dose: not a failure
+
+
+def test_an_inconsistent_graph_is_reported(fixture_graph: Graph, java: str):
+    graph = Graph() + fixture_graph
+    # a drug that is also a device: Drug and Device are disjoint
+    graph.add((RLS["gabapentin"], RDF.type, CG.Device))
+    result = check_consistency(graph)
+    assert not result.consistent and not result.ok
+    assert "INCONSISTENT" in result.describe()
+
+
+def test_an_unsatisfiable_class_is_reported(fixture_graph: Graph, java: str):
+    graph = Graph() + fixture_graph
+    broken = URIRef("https://w3id.org/cgkg/test/DrugDevice")
+    graph.add((broken, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")))
+    graph.add((broken, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), CG.Drug))
+    graph.add((broken, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), CG.Device))
+    result = check_consistency(graph)
+    assert result.consistent
+    assert result.unsatisfiable == [str(broken)]

@@ -1,0 +1,75 @@
+"""Table validation: the real tables pass; a broken copy yields exactly the listed problems."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ValidationError
+from kg.load import load_tables
+from kg.table_specs import TABLES
+from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
+
+
+def test_real_tables_validate_and_are_not_empty(real_tables):
+    assert set(real_tables) == {spec.name for spec in TABLES}
+    for name, rows in real_tables.items():
+        assert rows, f"{name}.tsv has no rows"
+
+
+def test_fixture_tables_validate(fixture_tables):
+    assert all(fixture_tables[spec.name] for spec in TABLES), "every fixture table has at least one row"
+
+
+def test_broken_tables_report_every_problem_with_file_row_column_and_rule():
+    with pytest.raises(ValidationError) as caught:
+        load_tables(BROKEN_TABLES)
+    found = {(p.file, p.row, p.column, p.value) for p in caught.value.problems}
+    expected = {
+        ("algorithm.tsv", 0, "step", ""),  # steps 1, 3: a gap
+        ("cautions.tsv", 2, "intervention_id", "dopamine-agonsts"),  # dangling reference (typo)
+        ("disagreements.tsv", 2, "prevailing_id", "seed-valerian-against"),  # not among statement_ids
+        ("dosing.tsv", 2, "start_dose", "three hundred"),  # not a number
+        ("dosing.tsv", 2, "target_daily_min", "2400"),  # min > max
+        ("interactions.tsv", 1, "comment", ""),  # unknown column
+        ("populations.tsv", 3, "definition_expr", "ferritin =< 75 or tsat < 20"),  # bad rule
+        ("recommendations.tsv", 3, "source_ids", ""),  # a row without a source
+        ("recommendations.tsv", 3, "strength", "very-strong"),  # bad enum value
+        ("seed_claims.tsv", 2, "reason", ""),  # not-encoded without a reason
+        ("sources.tsv", 21, "source_id", "tm-pgkb"),  # duplicate id
+    }
+    assert found == expected
+    message = str(caught.value)
+    assert "very-strong" in message and "not one of: conditional, not-graded, strong, unconfirmed" in message
+
+
+def test_unknown_enum_values_come_from_the_ontology_vocabulary(tmp_path: Path):
+    tables = tmp_path / "tables"
+    shutil.copytree(FIXTURE_TABLES, tables)
+    path = tables / "recommendations.tsv"
+    path.write_text(path.read_text().replace("\tmoderate\t", "\tmoderately-high\t", 1))
+    with pytest.raises(ValidationError, match="certainty.*moderately-high.*not one of: high, low, moderate"):
+        load_tables(tables)
+
+
+def test_missing_file_is_reported(tmp_path: Path):
+    tables = tmp_path / "tables"
+    shutil.copytree(FIXTURE_TABLES, tables)
+    (tables / "dosing.tsv").unlink()
+    with pytest.raises(ValidationError, match="dosing.tsv: file is missing"):
+        load_tables(tables)
+
+
+def test_cycle_in_drug_class_parents_is_reported(tmp_path: Path):
+    tables = tmp_path / "tables"
+    shutil.copytree(FIXTURE_TABLES, tables)
+    path = tables / "drug_classes.tsv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows[0]["parent_id"], rows[1]["parent_id"] = rows[1]["drug_class_id"], rows[0]["drug_class_id"]
+    path.write_text("\n".join([lines[0], *("\t".join(r[h] for h in header) for r in rows)]) + "\n")
+    with pytest.raises(ValidationError, match="parent chain has a cycle"):
+        load_tables(tables)
