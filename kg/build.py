@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph
-from rdflib.compare import to_canonical_graph
 
 from kg.checks import CheckResult, run_checks
 from kg.errors import UserError
 from kg.load import Tables, load_tables
 from kg.namespaces import CG, PREFIXES
+from kg.oxigraph_bridge import canonical_graph
 from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
 from kg.progress import steps
 from kg.reasoning import ReasonerResult, check_consistency
@@ -110,11 +110,10 @@ def _raise_on_failure(result: BuildResult) -> None:
 
 
 def serialize(graph: Graph) -> bytes:
-    """Deterministic Turtle: canonical blank-node labels, sorted output, same bytes every time."""
-    canonical = Graph()
+    """Deterministic Turtle: RDFC-1.0 canonical blank-node labels, sorted output, same bytes every time."""
+    canonical = canonical_graph(graph)
     for prefix, iri in PREFIXES.items():
         canonical.bind(prefix, iri, override=True)
-    canonical += to_canonical_graph(graph)
     return canonical.serialize(format="turtle", encoding="utf-8")
 
 

@@ -10,7 +10,8 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from kg.paths import CHECKS_DIR
-from kg.queries import Query, parse_query_file, run_query, to_store
+from kg.oxigraph_bridge import to_store
+from kg.queries import Query, parse_query_file, run_query
 
 MAX_ROWS_SHOWN = 10
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
 from kg.errors import UserError
+from kg.oxigraph_bridge import from_ox, to_ox, to_store
 from kg.paths import QUERIES_DIR
 
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
@@ -69,42 +70,6 @@ def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
     return parse_query_file(candidate, root)
 
 
-def to_store(graph: Graph) -> ox.Store:
-    """Load an rdflib graph into an in-memory pyoxigraph store (the embedded SPARQL engine)."""
-    store = ox.Store()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    store.load(data, format=ox.RdfFormat.N_TRIPLES)
-    return store
-
-
-def _to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot bind {term!r}")
-
-
-def _from_ox(term: object) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
-
-
 def run_query(
     query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None
 ) -> list[dict[str, Node | None]]:
@@ -115,7 +80,7 @@ def run_query(
         raise UserError(f"query '{query.name}' has no parameter(s) {', '.join(sorted(unknown))}; "
                         f"it takes: {', '.join(query.params) or 'none'}")
     store = data if isinstance(data, ox.Store) else to_store(data)
-    substitutions = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+    substitutions = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
     try:
         solutions = store.query(query.text, substitutions=substitutions)
     except SyntaxError as error:
@@ -123,4 +88,4 @@ def run_query(
     if not isinstance(solutions, ox.QuerySolutions):
         raise UserError(f"query '{query.name}' is not a SELECT query")
     names = [v.value for v in solutions.variables]
-    return [{name: _from_ox(solution[name]) for name in names} for solution in solutions]
+    return [{name: from_ox(solution[name]) for name in names} for solution in solutions]

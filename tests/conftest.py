@@ -10,7 +10,7 @@ from rdflib import Graph
 
 from kg.build import build_graph
 from kg.load import Tables, load_tables
-from kg.queries import to_store
+from kg.oxigraph_bridge import to_store
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
