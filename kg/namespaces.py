@@ -11,6 +11,7 @@ from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
 RLS = Namespace("https://w3id.org/cgkg/rls/")
+RLS_POSSIBLE = Namespace("https://w3id.org/cgkg/rls/possible/")  # "possible" population classes
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 # CURIE prefixes of the terminology mappings (kg/tables/mappings.tsv) -> IRI bases
@@ -46,6 +47,7 @@ class CG(DefinedNamespace):
     _fail = True
 
     # --- generated terms: python -m kg.namespaces ---
+    AgeUnknown: URIRef
     Agent: URIRef
     AlgorithmStep: URIRef
     BasisAISecondary: URIRef
@@ -63,6 +65,16 @@ class CG(DefinedNamespace):
     CertaintyVeryLow: URIRef
     Condition: URIRef
     CuratedEntity: URIRef
+    Decision: URIRef
+    DecisionAllowedWithCaution: URIRef
+    DecisionContraindicated: URIRef
+    DecisionNotIndicated: URIRef
+    DecisionNotYetIndicated: URIRef
+    DecisionReason: URIRef
+    DecisionRecommended: URIRef
+    DecisionRecommendedAgainst: URIRef
+    DecisionStatus: URIRef
+    DecisionUndetermined: URIRef
     Device: URIRef
     DiagnosticTest: URIRef
     Direction: URIRef
@@ -82,6 +94,7 @@ class CG(DefinedNamespace):
     ExacerbatingFactor: URIRef
     ExacerbationEffect: URIRef
     FailedTrial: URIRef
+    FerritinUnknown: URIRef
     GoodPracticeStatement: URIRef
     GradedRecommendation: URIRef
     GuidelineStatement: URIRef
@@ -99,13 +112,23 @@ class CG(DefinedNamespace):
     LineOfTherapy: URIRef
     LinePrerequisite: URIRef
     LineSecond: URIRef
+    MedicationUse: URIRef
+    OptionAssessment: URIRef
     OralIronFormulation: URIRef
     OutcomeAugmentation: URIRef
     OutcomeInadequateResponse: URIRef
     OutcomeNotTolerated: URIRef
     OutcomeResponse: URIRef
     Patient: URIRef
+    PossiblyFailedTrial: URIRef
     PracticePoint: URIRef
+    PrecedenceBoundaryConvention: URIRef
+    PrecedenceGuidelineOverAI: URIRef
+    PrecedenceKind: URIRef
+    PrecedenceNewerGuideline: URIRef
+    PrecedenceNone: URIRef
+    PrecedenceSafetyFirst: URIRef
+    PrecedenceSpecificPopulation: URIRef
     Procedure: URIRef
     PubAISummary: URIRef
     PubCaseSeries: URIRef
@@ -124,6 +147,14 @@ class CG(DefinedNamespace):
     PubTerminology: URIRef
     PubUnknown: URIRef
     PublicationType: URIRef
+    ReasonAgainst: URIRef
+    ReasonCaution: URIRef
+    ReasonContraindicates: URIRef
+    ReasonEffect: URIRef
+    ReasonLaterLine: URIRef
+    ReasonSupports: URIRef
+    ReasonUndeterminedRestriction: URIRef
+    ReasonUndeterminedSupport: URIRef
     Route: URIRef
     RouteExternal: URIRef
     RouteIntravenous: URIRef
@@ -151,35 +182,52 @@ class CG(DefinedNamespace):
     TreatmentAlgorithm: URIRef
     TreatmentTrial: URIRef
     TrialOutcome: URIRef
+    TsatUnknown: URIRef
     UnitMg: URIRef
     UnitMgPer24h: URIRef
     UnitMgPerKg: URIRef
     Warning: URIRef
     aboutAgent: URIRef
     aboutCondition: URIRef
+    adequacyUndetermined: URIRef
     adequateTrial: URIRef
+    adequateTrialDailyMin: URIRef
     ageYears: URIRef
+    allowedAnswer: URIRef
     appliesToPopulation: URIRef
+    assessedBy: URIRef
+    assessedLine: URIRef
+    assessedOption: URIRef
+    basedOn: URIRef
     broaderDrugClass: URIRef
     certainty: URIRef
     certaintyBasis: URIRef
     claimText: URIRef
     coMedication: URIRef
     curationRef: URIRef
+    currentDailyDose: URIRef
+    currentDosesPerDay: URIRef
+    decisionStatus: URIRef
     direction: URIRef
     doi: URIRef
+    doseReachedDaily: URIRef
     doseUnit: URIRef
     doseValue: URIRef
     dosesPerDay: URIRef
     effect: URIRef
+    effectOnOption: URIRef
     effectText: URIRef
     encodedAs: URIRef
     encodingStatus: URIRef
     evidenceBasis: URIRef
     evidenceBasisOf: URIRef
+    ferritinDate: URIRef
     ferritinNgPerMl: URIRef
+    forPatient: URIRef
     hadTrial: URIRef
     hasCondition: URIRef
+    hasMedicationUse: URIRef
+    hasReason: URIRef
     instruction: URIRef
     interactant: URIRef
     interactionSeverity: URIRef
@@ -189,17 +237,24 @@ class CG(DefinedNamespace):
     lineOfTherapy: URIRef
     management: URIRef
     maxDaily: URIRef
+    measuresQuantity: URIRef
     memberOfDrugClass: URIRef
     nextStep: URIRef
     partOfAlgorithm: URIRef
     pmid: URIRef
     populationRule: URIRef
+    possibleMembershipOf: URIRef
+    possiblyHasCondition: URIRef
+    precedenceKind: URIRef
     precedenceRule: URIRef
     prevailingStatement: URIRef
     publicationType: URIRef
     publicationYear: URIRef
     rank: URIRef
     rationale: URIRef
+    reasonApplies: URIRef
+    reasonFor: URIRef
+    reasonKind: URIRef
     recommendedAction: URIRef
     route: URIRef
     section: URIRef
@@ -210,6 +265,7 @@ class CG(DefinedNamespace):
     statementText: URIRef
     stepNumber: URIRef
     strength: URIRef
+    supersededBy: URIRef
     takesAgent: URIRef
     takesDrugOfClass: URIRef
     targetDailyMax: URIRef
@@ -222,9 +278,12 @@ class CG(DefinedNamespace):
     trialOf: URIRef
     trialOfDrugClass: URIRef
     trialOutcome: URIRef
+    tsatDate: URIRef
     tsatPercent: URIRef
+    unknownValueOf: URIRef
     unmappedReason: URIRef
     url: URIRef
+    useOf: URIRef
     usesAgent: URIRef
     # --- end of generated terms ---
 

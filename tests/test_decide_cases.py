@@ -1,0 +1,72 @@
+"""Clinical cases as data (tests/cases/*.yaml): each profile through kg.decide, with the real
+reasoner and SPARQL engine, compared with the expected statuses, populations, actions, dose
+checks, interactions and algorithm step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.decide import Decision, decide, default_knowledge
+from kg.profile import read_yaml
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+pytestmark = pytest.mark.reasoner
+
+
+def _id(term: object) -> str:
+    return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def test_there_are_at_least_25_cases():
+    assert len(CASES) >= 25
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return default_knowledge()
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case(path: Path, knowledge, java: str):
+    case = read_yaml(path.read_text(encoding="utf-8"))
+    assert case.get("rationale"), "every case explains itself"
+    decision = decide(case["profile"], knowledge=knowledge)
+    expect = case["expect"]
+    problems = _compare(decision, expect)
+    assert not problems, "\n".join(problems)
+
+
+def _compare(decision: Decision, expect: dict) -> list[str]:
+    problems = []
+    statuses = {_id(r["option"]): str(r["status"]) for r in decision.options}
+    for option, status in expect.get("status", {}).items():
+        if statuses.get(option) != status:
+            reasons = [f"{r['effect']}:{_id(r['statement'])}" for o, rows in decision.reasons.items()
+                       if _id(o) == option for r in rows]
+            problems.append(f"{option}: expected {status}, got {statuses.get(option)} ({', '.join(reasons)})")
+    members = {_id(r["population"]) for r in decision.populations if str(r["membership"]) == "yes"}
+    for population in expect.get("populations_include", []):
+        if population not in members:
+            problems.append(f"population {population} expected, got {sorted(members)}")
+    for population in expect.get("populations_exclude", []):
+        if population in members:
+            problems.append(f"population {population} not expected")
+    actions = {(str(r["kind"]), str(r["targetId"])) for r in decision.actions}
+    for action in expect.get("actions_include", []):
+        if (action["kind"], action["target"]) not in actions:
+            problems.append(f"action {action} expected, got {sorted(actions)}")
+    checks = {(str(r["kind"]), _id(r["drug"])) for r in decision.dose_checks}
+    for check in expect.get("dose_checks_include", []):
+        if (check["kind"], check["target"]) not in checks:
+            problems.append(f"dose check {check} expected, got {sorted(checks)}")
+    interactions = {_id(r["interaction"]) for r in decision.interactions}
+    for interaction in expect.get("interactions_include", []):
+        if interaction not in interactions:
+            problems.append(f"interaction {interaction} expected, got {sorted(interactions)}")
+    if "algorithm_step" in expect:
+        current = {int(r["current"]) for r in decision.algorithm}
+        if current != {expect["algorithm_step"]}:
+            problems.append(f"algorithm step {expect['algorithm_step']} expected, got {current}")
+    return problems
