@@ -1,5 +1,5 @@
 # Two commands work on a fresh machine (each sets itself up):
-#   make demo   build the knowledge graph from the bundled tables and answer the seed's question
+#   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,8 +20,7 @@ java:
 	./scripts/ensure-java.sh
 
 demo: setup java
-	$(BIN)/kg build --out build
-	$(BIN)/kg query cq/treatment-options --graph build/rls-kg.ttl --param issuer=rls:seed
+	$(BIN)/kg decide --example
 
 test: setup java
 	$(BIN)/pytest

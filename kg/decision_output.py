@@ -13,7 +13,7 @@ from rdflib.term import Node
 from rich.console import Console
 from rich.table import Table
 
-from kg.decide import Decision
+from kg.decision import Decision
 from kg.namespaces import CG, PREFIXES, PROV
 
 SCHEMA_ID = "https://w3id.org/cgkg/schemas/decision.schema.json"

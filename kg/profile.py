@@ -228,12 +228,20 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     return patient, graph
 
 
-def load_profile(source: Path | dict[str, Any] | Graph, agents: dict[str, URIRef], today: dt.date | None = None) -> Profile:
-    """Read, validate and convert a profile; raise ValidationError listing every problem."""
+def load_profile(
+    source: Path | dict[str, Any] | Graph,
+    agents: dict[str, URIRef],
+    today: dt.date | None = None,
+    knowledge_graph: Graph | None = None,
+) -> Profile:
+    """Read, validate and convert a profile; raise ValidationError listing every problem.
+
+    A Turtle profile is validated with the patient SHACL shapes against ``knowledge_graph`` (the
+    built graph, so that references to its agents and conditions resolve)."""
     name = source.name if isinstance(source, Path) else "profile"
     content = read_profile_file(source) if isinstance(source, Path) else source
     if isinstance(content, Graph):
-        return _profile_from_turtle(content, name)
+        return _profile_from_turtle(content, name, knowledge_graph)
     problems = validate_profile(content, agents, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
@@ -243,7 +251,7 @@ def load_profile(source: Path | dict[str, Any] | Graph, agents: dict[str, URIRef
     return Profile(content, patient, graph, drugs)
 
 
-def _profile_from_turtle(graph: Graph, name: str) -> Profile:
+def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None) -> Profile:
     from kg.shacl import load_shapes, validate_graph
     from kg.vocabulary import ontology_graph
 
@@ -251,7 +259,8 @@ def _profile_from_turtle(graph: Graph, name: str) -> Profile:
     if len(patients) != 1:
         raise ValidationError([Problem(name, 0, "cg:Patient", str(len(patients)), "exactly one cg:Patient is required")],
                               what="patient profile")
-    result = validate_graph(graph + ontology_graph(), load_shapes("patient-*.ttl", SHAPES_DIR))
+    context = knowledge_graph if knowledge_graph is not None else ontology_graph()
+    result = validate_graph(graph + context, load_shapes("patient-*.ttl", SHAPES_DIR))
     if not result.conforms:
         problems = [Problem(name, 0, str(path), str(value), str(message))
                     for path, value, message in _shacl_results(result.report)]

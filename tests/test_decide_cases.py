@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.decide import Decision, decide, default_knowledge
+from kg.decision import Decision, decide, default_knowledge
 from kg.profile import read_yaml
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))

@@ -8,7 +8,7 @@ import pytest
 from rdflib import OWL, RDF, XSD, Graph, Literal
 from rdflib.collection import Collection
 
-from kg.namespaces import CG, RLS
+from kg.namespaces import CG, RLS, RLS_POSSIBLE
 from kg.population_rules import And, Or, Reference, RuleError, Threshold, define_population, parse, references
 
 
@@ -68,6 +68,27 @@ def test_takes_class_compiles_to_has_value_on_the_property_chain():
     graph = Graph()
     define_population(graph, RLS["p"], parse("takes-class opioids"))
     restrictions = list(graph.subjects(RDF.type, OWL.Restriction))
-    assert len(restrictions) == 1
-    assert graph.value(restrictions[0], OWL.onProperty) == CG.takesDrugOfClass
-    assert graph.value(restrictions[0], OWL.hasValue) == RLS["opioids"]
+    assert len(restrictions) == 2  # one in the population class, one in its "possible" class
+    for restriction in restrictions:
+        assert graph.value(restriction, OWL.onProperty) == CG.takesDrugOfClass
+        assert graph.value(restriction, OWL.hasValue) == RLS["opioids"]
+
+
+def test_possible_class_accepts_an_unknown_lab():
+    """possible(ferritin <= 75) = (ferritin some decimal[<= 75]) or FerritinUnknown (ADR 0005)."""
+    graph = Graph()
+    possible = define_population(graph, RLS["p"], parse("ferritin <= 75"))
+    assert possible == RLS_POSSIBLE["p"]
+    assert (possible, CG.possibleMembershipOf, RLS["p"]) in graph
+    (definition,) = graph.objects(possible, OWL.equivalentClass)
+    _, rule = Collection(graph, graph.value(definition, OWL.intersectionOf))
+    members = list(Collection(graph, graph.value(rule, OWL.unionOf)))
+    assert CG.FerritinUnknown in members
+
+
+def test_population_references_are_inlined_when_a_resolver_is_given():
+    graph = Graph()
+    rules = {"adult": parse("age >= 18")}
+    define_population(graph, RLS["p"], parse("population adult and ferritin < 50"), rules.__getitem__)
+    assert (None, None, RLS["adult"]) not in graph  # no reference to the named class
+    assert any(graph.value(r, OWL.onProperty) == CG.ageYears for r in graph.subjects(RDF.type, OWL.Restriction))

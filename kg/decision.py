@@ -114,7 +114,7 @@ def decide(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     source = Path(profile) if isinstance(profile, str) else profile
-    loaded = load_profile(source, knowledge.agents, today)
+    loaded = load_profile(source, knowledge.agents, today, knowledge.graph)
     patient, patient_graph = loaded.patient, Graph() + loaded.graph
     store = ox.Store()
     store.load(knowledge.nt, format=ox.RdfFormat.N_TRIPLES)
@@ -129,7 +129,9 @@ def decide(
     result = check_consistency(knowledge.module + patient_graph, reasoner=reasoner)
     timings["reasoner"] = time.perf_counter() - started
     if result.error:
-        raise UserError(f"the reasoner could not classify the patient: {result.error}")
+        hint = " (Pellet 2.3 has known internal errors with datatype restrictions; try --reasoner hermit)" \
+            if reasoner == "pellet" else ""
+        raise UserError(f"the reasoner could not classify the patient: {result.error}{hint}")
     if not result.consistent:
         raise UserError("the patient profile is inconsistent with the ontology (contradictory facts); "
                         f"{result.message}")
