@@ -131,7 +131,7 @@ def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
 def to_report(decision: Decision, explain: bool = False, width: int = 150) -> str:
     data = to_json_data(decision)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console = Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None)
     console.print(f"[bold]Patient {data['patient']['id']}[/bold] (reasoner: {decision.reasoner})")
     members = [p for p in data["populations"] if p["membership"] == "yes"]
     maybe = [p for p in data["populations"] if p["membership"] == "possibly"]

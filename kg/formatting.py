@@ -100,5 +100,5 @@ def build_summary(result: BuildResult) -> str:
 
 def _to_text(renderable: object) -> str:
     buffer = io.StringIO()
-    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(renderable)
+    Console(file=buffer, width=160, force_terminal=False, force_jupyter=False, color_system=None).print(renderable)
     return buffer.getvalue().rstrip()

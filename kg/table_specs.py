@@ -271,6 +271,10 @@ TABLES: tuple[TableSpec, ...] = (
             Column("interaction_id", "id", True),
             Column("agent_a", "ref", True, CG.interactant, AGENTS),
             Column("agent_b", "ref", True, CG.interactant, AGENTS),
+            Column(
+                "population_id", "ref", False, None, (POPULATION,),
+                class_predicate=CG.appliesToPopulation,
+            ),
             Column("severity", "enum", True, CG.interactionSeverity, vocabulary=CG.InteractionSeverity),
             Column("effect", "text", True, CG.effectText),
             Column("management", "text", True, CG.management),

@@ -87,6 +87,8 @@ def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_p
     assert decision.status_of("ferrous-sulfate") == decision.status_of("ferric-carboxymaltose") == "undetermined"
     measured = {str(r["targetId"]) for r in decision.actions if str(r["kind"]) == "measure"}
     assert {"ferritin", "tsat"} <= measured
+    possibly = {str(r["population"]).rsplit("/", 1)[-1] for r in decision.populations if str(r["membership"]) == "possibly"}
+    assert "iron-supplementation-candidate" in possibly
 
 
 def test_missing_age_never_recommends_an_adult_only_option(example_profile, knowledge, java):
