@@ -11,6 +11,7 @@ from typing import Any
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kg.decision import Decision
@@ -95,7 +96,8 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
             for r in decision.interactions
         ],
         "algorithm": {
-            "current_step": int(decision.algorithm[0]["current"]) if decision.algorithm and decision.algorithm[0]["current"] is not None else None,
+            "current_step": _first_int(decision.algorithm, "current"),
+            "next_step": _first_int(decision.algorithm, "next"),
             "steps": [
                 {"step": int(r["step"]), "label": _text(r["label"]), "instruction": _text(r["instruction"]),  # type: ignore[arg-type]
                  "due": _text(r["due"]), "done": str(r["done"]) == "true", "population": _id(r["population"])}
@@ -103,6 +105,11 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _first_int(rows: list, key: str) -> int | None:
+    value = rows[0][key] if rows else None
+    return None if value is None else int(value)  # type: ignore[arg-type]
 
 
 def to_json(decision: Decision) -> str:
@@ -135,16 +142,16 @@ def to_report(decision: Decision, explain: bool = False, width: int = 150) -> st
     console.print(f"[bold]Patient {data['patient']['id']}[/bold] (reasoner: {decision.reasoner})")
     members = [p for p in data["populations"] if p["membership"] == "yes"]
     maybe = [p for p in data["populations"] if p["membership"] == "possibly"]
-    console.print("Populations: " + ", ".join(p["label"] for p in members))
+    console.print(escape("Populations: " + ", ".join(p["label"] for p in members)))
     if maybe:
-        console.print("Undetermined (a fact is missing): " + ", ".join(p["label"] for p in maybe))
+        console.print(escape("Undetermined (a fact is missing): " + ", ".join(p["label"] for p in maybe)))
 
     table = Table(title="Treatment options", expand=True, show_lines=explain)
     for column in ("option", "status", "allowed", "line", "why (strongest reasons)"):
         table.add_column(column, overflow="fold")
     for option in data["options"]:
-        table.add_row(option["label"], option["status"], option["allowed"], option["line_of_therapy"],
-                      _why(option["reasons"], explain))
+        table.add_row(*map(escape, (option["label"], option["status"], option["allowed"], option["line_of_therapy"],
+                                    _why(option["reasons"], explain))))
     console.print(table)
 
     if data["actions"]:
@@ -152,30 +159,32 @@ def to_report(decision: Decision, explain: bool = False, width: int = 150) -> st
         for column in ("action", "target", "via", "instruction", "basis", "sources"):
             actions.add_column(column, overflow="fold")
         for a in data["actions"]:
-            actions.add_row(a["kind"], a["label"], a["via_label"] or "", a["instruction"] or "",
-                            a["evidence_basis"] or "", ", ".join(a["sources"]))
+            actions.add_row(*map(escape, (a["kind"], a["label"], a["via_label"] or "", a["instruction"] or "",
+                                          a["evidence_basis"] or "", ", ".join(a["sources"]))))
         console.print(actions)
     if data["dose_checks"]:
         checks = Table(title="Current regimens", expand=True)
         for column in ("drug", "check", "current", "limit", "statement", "basis", "sources"):
             checks.add_column(column, overflow="fold")
         for c in data["dose_checks"]:
-            checks.add_row(c["label"], c["kind"], _fmt(c["current"]), _fmt(c["limit"]),
-                           (c["text"] or c["statement"] or "")[:160], c["evidence_basis"] or "", ", ".join(c["sources"]))
+            checks.add_row(*map(escape, (c["label"], c["kind"], _fmt(c["current"]), _fmt(c["limit"]),
+                                         (c["text"] or c["statement"] or "")[:160], c["evidence_basis"] or "",
+                                         ", ".join(c["sources"]))))
         console.print(checks)
     if data["interactions"]:
         interactions = Table(title="Interaction warnings", expand=True)
         for column in ("drugs", "severity", "effect", "management", "sources"):
             interactions.add_column(column, overflow="fold")
         for i in data["interactions"]:
-            interactions.add_row(" + ".join(i["drugs"]), i["severity"], i["effect"], i["management"],
-                                 ", ".join(i["sources"]))
+            interactions.add_row(*map(escape, (" + ".join(i["drugs"]), i["severity"], i["effect"], i["management"],
+                                               ", ".join(i["sources"]))))
         console.print(interactions)
     algorithm = data["algorithm"]
-    console.print(f"[bold]Algorithm[/bold] (seed): current step {algorithm['current_step']}")
+    console.print(f"[bold]Algorithm[/bold] (seed): current step {algorithm['current_step']}, "
+                  f"next step {algorithm['next_step'] or '-'}")
     for step in algorithm["steps"]:
         mark = "done" if step["done"] else step["due"]
-        console.print(f"  {step['step']}. [{mark}] {step['instruction']}")
+        console.print(escape(f"  {step['step']}. [{mark}] {step['instruction']}"))
     return buffer.getvalue().rstrip()
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kg.errors import UserError
@@ -65,7 +66,7 @@ def render_rows(query: Query, rows: list[dict[str, Node | None]], output: str) -
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(compact(row[c]) for c in columns))
+        table.add_row(*(escape(compact(row[c])) for c in columns))
     return _to_text(table) + f"\n{len(rows)} row(s)."
 
 
@@ -75,7 +76,7 @@ def query_list(queries: list[Query]) -> str:
     table.add_column("summary", overflow="fold")
     table.add_column("params")
     for query in queries:
-        table.add_row(query.name, query.summary, ", ".join(query.params))
+        table.add_row(*map(escape, (query.name, query.summary, ", ".join(query.params))))
     return _to_text(table)
 
 

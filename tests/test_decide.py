@@ -138,11 +138,14 @@ def test_pellet_and_hermit_agree_where_pellet_runs(example_profile, knowledge):
 
     profile = {**copy.deepcopy(example_profile), "past_trials": []}
     by = {"hermit": decide(profile, knowledge=knowledge, reasoner="hermit")}
-    try:
-        by["pellet"] = decide(profile, knowledge=knowledge, reasoner="pellet")
-    except UserError as error:  # Pellet 2.3's intermittent internal error (ADR 0004): not a disagreement
-        assert "InternalReasonerException" in str(error)
-        pytest.skip("Pellet 2.3 hit its internal datatype error on this run")
+    for _attempt in range(3):  # Pellet 2.3's internal error is intermittent (ADR 0005): retry, then skip
+        try:
+            by["pellet"] = decide(profile, knowledge=knowledge, reasoner="pellet")
+            break
+        except UserError as error:
+            assert "InternalReasonerException" in str(error)
+    else:
+        pytest.skip("Pellet 2.3 hit its internal datatype error three times")
     assert {(r["option"], str(r["status"])) for r in by["pellet"].options} == {
         (r["option"], str(r["status"])) for r in by["hermit"].options}
     assert {r["population"] for r in by["pellet"].populations} == {r["population"] for r in by["hermit"].populations}
@@ -210,3 +213,13 @@ def test_cli_decide_example_json_and_invalid_profile_exit_2(tmp_path: Path):
     broken.write_text("sex: [female\n")
     result = subprocess.run([sys.executable, "-m", "kg", "decide", str(broken)], capture_output=True, text=True)
     assert result.returncode == 2 and "cannot be parsed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_terminal_report_shows_every_section_and_keeps_bracketed_details(example):
+    from kg.decision_output import to_report
+
+    report = to_report(example, explain=True)
+    for heading in ("Treatment options", "Do first", "Current regimens", "Algorithm (seed): current step"):
+        assert heading in report
+    assert "[basis " in report  # rich markup is escaped: bracketed grades are shown, not swallowed
+    assert "1. [yes]" in report
