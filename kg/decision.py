@@ -25,7 +25,7 @@ from kg.errors import UserError
 from kg.namespaces import CG
 from kg.oxigraph_bridge import from_ox, to_ox
 from kg.paths import QUERIES_DIR
-from kg.profile import Profile, _normalise, load_profile
+from kg.profile import Profile, load_profile, normalise_name
 from kg.queries import Query, load_query, parse_query_file, run_query
 from kg.reasoning import check_consistency, classification_module
 
@@ -47,7 +47,7 @@ class Knowledge:
 def knowledge_from(graph: Graph) -> Knowledge:
     names: dict[str, set[URIRef]] = defaultdict(set)
     for row in run_query(load_query("decision/agents"), graph):
-        names[_normalise(str(row["name"]))].add(row["agent"])  # type: ignore[arg-type]
+        names[normalise_name(str(row["name"]))].add(row["agent"])  # type: ignore[arg-type]
     agents = {name: next(iter(found)) for name, found in names.items() if len(found) == 1}
     ambiguous = {name: sorted(found) for name, found in names.items() if len(found) > 1}
     return Knowledge(graph, classification_module(graph), agents, ambiguous,

@@ -129,7 +129,7 @@ def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
     graph.add((activity, CG.forPatient, decision.profile.patient))
     graph.add((activity, PROV.used, decision.profile.patient))
     graph.add((activity, PROV.startedAtTime,
-               Literal((now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"), datatype=XSD.dateTime)))
+               Literal((now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"), datatype=XSD.dateTime)))
     for assessment in decision.graph.subjects(RDF.type, CG.OptionAssessment):
         graph.add((assessment, PROV.wasGeneratedBy, activity))
     return graph.serialize(format="turtle")

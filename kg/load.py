@@ -80,7 +80,7 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
                 Problem(name, line_no, "", "", f"has {len(cells)} cells, header has {len(header)}")
             )
             continue
-        rows.append(Row(spec.name, line_no, dict(zip(header, (c.strip() for c in cells)))))
+        rows.append(Row(spec.name, line_no, dict(zip(header, (c.strip() for c in cells), strict=True))))
     return rows
 
 

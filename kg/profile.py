@@ -59,8 +59,9 @@ class _Yaml12Loader(yaml.SafeLoader):
     stay strings (the JSON Schema checks them), so YAML and JSON profiles mean the same."""
 
 
+_YAML11_ONLY = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11_ONLY]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
@@ -121,17 +122,17 @@ def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: st
     for section in ("current_medications", "past_trials"):
         for index, item in enumerate(data.get(section, [])):
             name = item["drug"]
-            if _normalise(name) not in agents:
+            if normalise_name(name) not in agents:
                 problems.append(Problem(source, 0, f"{section}[{index}].drug", name, _unknown_drug_rule(name, agents)))
     return problems
 
 
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
     return " ".join(name.strip().lower().split())
 
 
 def _unknown_drug_rule(name: str, agents: dict[str, URIRef]) -> str:
-    close = difflib.get_close_matches(_normalise(name), list(agents), n=MAX_SUGGESTIONS, cutoff=0.6)
+    close = difflib.get_close_matches(normalise_name(name), list(agents), n=MAX_SUGGESTIONS, cutoff=0.6)
     hint = f"; did you mean: {', '.join(close)}?" if close else ""
     return f"unknown drug (use a name, brand, RXNORM:<code> or ATC:<code> known to the graph){hint}"
 
@@ -159,7 +160,8 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     condition("restless-legs-syndrome", True)
     if "age_years" in data:
         graph.add((patient, CG.ageYears, decimal_literal(data["age_years"])))
-    for lab, prop, date_prop in (("ferritin", CG.ferritinNgPerMl, CG.ferritinDate), ("tsat", CG.tsatPercent, CG.tsatDate)):
+    labs = (("ferritin", CG.ferritinNgPerMl, CG.ferritinDate), ("tsat", CG.tsatPercent, CG.tsatDate))
+    for lab, prop, date_prop in labs:
         value = data.get("labs", {}).get(lab)
         if value is not None:
             graph.add((patient, prop, decimal_literal(value["value"])))
@@ -204,7 +206,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
             graph.add((patient, CG.takesAgent, RLS[substance]))
     # medications and trials
     for item in data.get("current_medications", []):
-        agent = agents[_normalise(item["drug"])]
+        agent = agents[normalise_name(item["drug"])]
         graph.add((patient, CG.takesAgent, agent))
         use = individual("medication", CG.MedicationUse)
         graph.add((patient, CG.hasMedicationUse, use))
@@ -219,7 +221,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     for item in trials:
         trial = individual("trial", CG.TreatmentTrial)
         graph.add((patient, CG.hadTrial, trial))
-        graph.add((trial, CG.trialOf, agents[_normalise(item["drug"])]))
+        graph.add((trial, CG.trialOf, agents[normalise_name(item["drug"])]))
         graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
         if "max_daily_dose_mg" in item:
             graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
@@ -246,7 +248,7 @@ def load_profile(
     if problems:
         raise ValidationError(problems, what="patient profile")
     patient, graph = to_rdf(content, agents)
-    drugs = {item["drug"]: agents[_normalise(item["drug"])]
+    drugs = {item["drug"]: agents[normalise_name(item["drug"])]
              for section in ("current_medications", "past_trials") for item in content.get(section, [])}
     return Profile(content, patient, graph, drugs)
 
@@ -257,8 +259,8 @@ def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None)
 
     patients = sorted(set(graph.subjects(RDF.type, CG.Patient)))
     if len(patients) != 1:
-        raise ValidationError([Problem(name, 0, "cg:Patient", str(len(patients)), "exactly one cg:Patient is required")],
-                              what="patient profile")
+        problem = Problem(name, 0, "cg:Patient", str(len(patients)), "exactly one cg:Patient is required")
+        raise ValidationError([problem], what="patient profile")
     context = knowledge_graph if knowledge_graph is not None else ontology_graph()
     result = validate_graph(graph + context, load_shapes("patient-*.ttl", SHAPES_DIR))
     if not result.conforms:

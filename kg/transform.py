@@ -10,12 +10,12 @@ from __future__ import annotations
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from kg import population_rules
-from kg.population_rules import Resolver
 from kg.literals import decimal_literal
 from kg.load import Row, Tables
-from kg.vocabulary import vocabularies
 from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS
+from kg.population_rules import Resolver
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
+from kg.vocabulary import vocabularies
 
 ROOT_CLASS_OF_KIND = {"condition": CG.Condition}
 
@@ -129,5 +129,5 @@ def add_mapping(graph: Graph, row: Row) -> None:
 
 def _link_algorithm_steps(graph: Graph, rows: list[Row]) -> None:
     ordered = sorted(rows, key=lambda r: int(r["step"]))
-    for current, following in zip(ordered, ordered[1:]):
+    for current, following in zip(ordered, ordered[1:], strict=False):
         graph.add((RLS[current["step_id"]], CG.nextStep, RLS[following["step_id"]]))

@@ -20,12 +20,12 @@ def test_wheel_ships_ontology_queries_and_tables(tmp_path: Path):
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
     code = (
         "import kg, kg.paths as p; "
-        "assert kg.__file__.startswith(%r), kg.__file__; "
+        f"assert kg.__file__.startswith({str(site)!r}), kg.__file__; "
         "assert p.ONTOLOGY_FILE.is_file() and p.CHECKS_DIR.is_dir() and (p.TABLES_DIR / 'sources.tsv').is_file(); "
         "assert '_resources' in str(p.ONTOLOGY_FILE); "
         "assert not list(p.TABLES_DIR.glob('_staging')); "
         "print(len(kg.load_tables()['recommendations']))"
-    ) % str(site)
+    )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr

@@ -68,7 +68,7 @@ def test_cycle_in_drug_class_parents_is_reported(tmp_path: Path):
     path = tables / "drug_classes.tsv"
     lines = path.read_text().splitlines()
     header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
     rows[0]["parent_id"], rows[1]["parent_id"] = rows[1]["drug_class_id"], rows[0]["drug_class_id"]
     path.write_text("\n".join([lines[0], *("\t".join(r[h] for h in header) for r in rows)]) + "\n")
     with pytest.raises(ValidationError, match="parent chain has a cycle"):
