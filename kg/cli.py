@@ -102,11 +102,21 @@ def query(
         list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE (IRI, CURIE or text).")
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    endpoint: Annotated[
+        str | None, typer.Option(help="Run on a SPARQL 1.1 endpoint (URL) instead of the embedded engine.")
+    ] = None,
 ) -> None:
-    """Run a query on the graph and print its rows."""
+    """Run a query on the graph (embedded) or on a SPARQL endpoint, and print its rows."""
     selected = load_query(name)
     bindings = formatting.parse_bindings(param or [])
-    rows = run_query(selected, _graph(graph), bindings)
+    if endpoint:
+        from kg.endpoint import run_remote
+
+        if bindings:
+            raise UserError("--param cannot be used with --endpoint: values are bound only by the embedded engine")
+        rows = run_remote(selected, endpoint)
+    else:
+        rows = run_query(selected, _graph(graph), bindings)
     typer.echo(formatting.render_rows(selected, rows, output.value))
 
 
