@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     """The profile as RDF: one cg:Patient individual with its facts."""
     patient = PATIENTS[data.get("patient_id", "patient")]
     graph = Graph()
-    counter = iter(range(1, 10_000))
+    counter = itertools.count(1)
 
     def individual(kind: str, *types: URIRef) -> URIRef:
         node = URIRef(f"{patient}/{kind}/{next(counter)}")
