@@ -242,13 +242,11 @@ def _ordered_ranges(row: Row, problems: list[Problem]) -> None:
 
 
 def _prevailing_is_involved(row: Row, problems: list[Problem]) -> None:
-    if row["prevailing_id"] and row["prevailing_id"] not in row.values("statement_ids"):
-        problems.append(
-            Problem(
-                "disagreements.tsv", row.line, "prevailing_id", row["prevailing_id"],
-                "must be one of statement_ids",
+    for prevailing in row.values("prevailing_id"):
+        if prevailing not in row.values("statement_ids"):
+            problems.append(
+                Problem("disagreements.tsv", row.line, "prevailing_id", prevailing, "must be one of statement_ids")
             )
-        )
 
 
 def _claim_status_consistent(row: Row, problems: list[Problem]) -> None:

@@ -316,7 +316,7 @@ TABLES: tuple[TableSpec, ...] = (
             Column("summary", "text", True, RDFS.comment),
             Column("precedence", "enum", True, CG.precedenceKind, vocabulary=CG.PrecedenceKind),
             Column("precedence_rule", "text", True, CG.precedenceRule),
-            Column("prevailing_id", "ref", False, CG.prevailingStatement, STATEMENTS),
+            Column("prevailing_id", "refs", False, CG.prevailingStatement, STATEMENTS),
             Column("curation_ref", "text", True, CG.curationRef),
         ),
         rdf_type=CG.SourceDisagreement,

@@ -61,6 +61,12 @@ def _compare(decision: Decision, expect: dict) -> list[str]:
     for check in expect.get("dose_checks_include", []):
         if (check["kind"], check["target"]) not in checks:
             problems.append(f"dose check {check} expected, got {sorted(checks)}")
+    for check in expect.get("dose_checks_exclude", []):
+        if (check["kind"], check["target"]) in checks:
+            problems.append(f"dose check {check} not expected")
+    for action in expect.get("actions_exclude", []):
+        if (action["kind"], action["target"]) in actions:
+            problems.append(f"action {action} not expected")
     interactions = {_id(r["interaction"]) for r in decision.interactions}
     for interaction in expect.get("interactions_include", []):
         if interaction not in interactions:
