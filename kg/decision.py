@@ -22,8 +22,7 @@ from rdflib.term import Node
 
 from kg.build import build_graph
 from kg.errors import UserError
-from kg.namespaces import CG
-from kg.oxigraph_bridge import from_ox, to_ox
+from kg.oxigraph_bridge import add_to_store, to_graph, to_ox
 from kg.paths import QUERIES_DIR
 from kg.profile import Profile, load_profile, normalise_name
 from kg.queries import Query, load_query, parse_query_file, run_query
@@ -82,24 +81,23 @@ class Decision:
         return None
 
 
-def _rules(folder: str) -> list[Query]:
-    return [parse_query_file(p) for p in sorted((DECISION_DIR / folder).glob("*.rq"))]
+@cache
+def _rules(folder: str) -> tuple[Query, ...]:
+    """The CONSTRUCT rules of a folder, in file-name order (read once per process)."""
+    return tuple(parse_query_file(p) for p in sorted((DECISION_DIR / folder).glob("*.rq")))
+
+
+@cache
+def _output_query(name: str) -> Query:
+    return load_query(f"decision/{name}")
 
 
 def _construct(query: Query, store: ox.Store, patient: URIRef) -> Graph:
-    result = Graph()
     try:
         triples = store.query(query.text, substitutions={ox.Variable("patient"): to_ox(patient)})
     except (SyntaxError, OSError) as error:  # a broken rule file is a project bug, reported plainly
         raise UserError(f"decision rule {query.name} failed: {error}") from None
-    for triple in triples:
-        result.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))  # type: ignore[arg-type]
-    return result
-
-
-def _add(store: ox.Store, graph: Graph) -> None:
-    if len(graph):
-        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return to_graph(triples)  # type: ignore[arg-type]
 
 
 def decide(
@@ -118,11 +116,11 @@ def decide(
     patient, patient_graph = loaded.patient, Graph() + loaded.graph
     store = ox.Store()
     store.load(knowledge.nt, format=ox.RdfFormat.N_TRIPLES)
-    _add(store, patient_graph)
+    add_to_store(store, patient_graph)
     for rule in _rules("derive"):  # closed-world steps, in file-name order
         derived = _construct(rule, store, patient)
         patient_graph += derived
-        _add(store, derived)
+        add_to_store(store, derived)
     timings["derive"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -140,17 +138,17 @@ def decide(
     for subject, _, cls in result.inferred.triples((None, RDF.type, None)):
         if subject in patient_nodes:
             inferred.add((subject, RDF.type, cls))
-    _add(store, inferred)
+    add_to_store(store, inferred)
     patient_graph += inferred
 
     started = time.perf_counter()
     for rule in _rules("assess"):
         assessed = _construct(rule, store, patient)
         patient_graph += assessed
-        _add(store, assessed)
+        add_to_store(store, assessed)
 
     def select(name: str) -> list[Row]:
-        return run_query(load_query(f"decision/{name}"), store, {"patient": patient})
+        return run_query(_output_query(name), store, {"patient": patient})
 
     reasons: dict[Node, list[Row]] = defaultdict(list)
     for row in select("reasons"):
@@ -162,5 +160,4 @@ def decide(
     )
     timings["assess"] = time.perf_counter() - started
     decision.seconds = timings
-    decision.graph.add((patient, RDF.type, CG.Patient))
     return decision

@@ -4,17 +4,16 @@ Turtle (the decision as RDF with PROV-O links, so decisions can be queried and e
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from kg.decision import Decision
+from kg.formatting import text_console
 from kg.namespaces import CG, PREFIXES, PROV
 
 SCHEMA_ID = "https://w3id.org/cgkg/schemas/decision.schema.json"
@@ -137,8 +136,7 @@ def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
 
 def to_report(decision: Decision, explain: bool = False, width: int = 150) -> str:
     data = to_json_data(decision)
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None)
+    console, buffer = text_console(width)
     console.print(f"[bold]Patient {data['patient']['id']}[/bold] (reasoner: {decision.reasoner})")
     members = [p for p in data["populations"] if p["membership"] == "yes"]
     maybe = [p for p in data["populations"] if p["membership"] == "possibly"]

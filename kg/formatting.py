@@ -99,7 +99,13 @@ def build_summary(result: BuildResult) -> str:
     return "\n".join(lines)
 
 
-def _to_text(renderable: object) -> str:
+def text_console(width: int = 160) -> tuple[Console, io.StringIO]:
+    """A rich console that renders plain text into a buffer (also inside Jupyter)."""
     buffer = io.StringIO()
-    Console(file=buffer, width=160, force_terminal=False, force_jupyter=False, color_system=None).print(renderable)
+    return Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None), buffer
+
+
+def _to_text(renderable: object) -> str:
+    console, buffer = text_console()
+    console.print(renderable)
     return buffer.getvalue().rstrip()

@@ -3,6 +3,8 @@ canonicalisation): the one place that knows both term models."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -12,20 +14,31 @@ XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 def to_store(graph: Graph) -> ox.Store:
-    """Load an rdflib graph into an in-memory pyoxigraph store."""
+    """Load an rdflib graph into a new in-memory pyoxigraph store."""
     store = ox.Store()
-    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    add_to_store(store, graph)
     return store
+
+
+def add_to_store(store: ox.Store, graph: Graph) -> None:
+    """Add an rdflib graph's triples to a pyoxigraph store."""
+    if len(graph):
+        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+
+
+def to_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """pyoxigraph triples (or quads, graph name ignored) as an rdflib graph."""
+    graph = Graph()
+    for triple in triples:
+        graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))  # type: ignore[arg-type]
+    return graph
 
 
 def canonical_graph(graph: Graph) -> Graph:
     """The same graph with RDFC-1.0 canonical blank-node labels (stable across runs)."""
     dataset = ox.Dataset(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    canonical = Graph()
-    for quad in dataset:
-        canonical.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))  # type: ignore[arg-type]
-    return canonical
+    return to_graph(dataset)
 
 
 def to_ox(term: Node) -> OxTerm:
