@@ -12,6 +12,7 @@ from rdflib.namespace import DefinedNamespace
 ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
 RLS = Namespace("https://w3id.org/cgkg/rls/")
 RLS_POSSIBLE = Namespace("https://w3id.org/cgkg/rls/possible/")  # "possible" population classes
+RLS_ABSENT = Namespace("https://w3id.org/cgkg/rls/absent/")  # "condition stated absent" classes (ADR 0005)
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 # CURIE prefixes of the terminology mappings (kg/tables/mappings.tsv) -> IRI bases
@@ -86,6 +87,7 @@ class CG(DefinedNamespace):
     Drug: URIRef
     DrugClass: URIRef
     DrugInteraction: URIRef
+    EffectLessLikely: URIRef
     EffectMayWorsen: URIRef
     EffectNotWorsening: URIRef
     EffectWorsens: URIRef
@@ -152,6 +154,7 @@ class CG(DefinedNamespace):
     ReasonContraindicates: URIRef
     ReasonEffect: URIRef
     ReasonLaterLine: URIRef
+    ReasonNote: URIRef
     ReasonSupports: URIRef
     ReasonUndeterminedRestriction: URIRef
     ReasonUndeterminedSupport: URIRef
@@ -181,6 +184,7 @@ class CG(DefinedNamespace):
     Substance: URIRef
     TreatmentAlgorithm: URIRef
     TreatmentTrial: URIRef
+    TrialHistoryUnknown: URIRef
     TrialOutcome: URIRef
     TsatUnknown: URIRef
     UnitMg: URIRef
@@ -189,6 +193,7 @@ class CG(DefinedNamespace):
     Warning: URIRef
     aboutAgent: URIRef
     aboutCondition: URIRef
+    absenceOf: URIRef
     adequacyUndetermined: URIRef
     adequateTrial: URIRef
     adequateTrialDailyMin: URIRef
@@ -234,6 +239,8 @@ class CG(DefinedNamespace):
     involvesStatement: URIRef
     issuedBy: URIRef
     issuer: URIRef
+    lacksCondition: URIRef
+    laterLineReachable: URIRef
     lineOfTherapy: URIRef
     management: URIRef
     maxDaily: URIRef
@@ -245,6 +252,7 @@ class CG(DefinedNamespace):
     populationRule: URIRef
     possibleMembershipOf: URIRef
     possiblyHasCondition: URIRef
+    precautionAction: URIRef
     precedenceKind: URIRef
     precedenceRule: URIRef
     prevailingStatement: URIRef
@@ -256,7 +264,9 @@ class CG(DefinedNamespace):
     reasonFor: URIRef
     reasonKind: URIRef
     recommendedAction: URIRef
+    requiresPopulation: URIRef
     route: URIRef
+    ruleMentions: URIRef
     section: URIRef
     severity: URIRef
     sourceTable: URIRef

@@ -21,7 +21,7 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Node, URIRef
 from rdflib.collection import Collection
 
 from kg.literals import decimal_literal
-from kg.namespaces import CG, RLS, RLS_POSSIBLE
+from kg.namespaces import CG, RLS, RLS_ABSENT, RLS_POSSIBLE
 from kg.vocabulary import quantities, unknown_value_classes
 
 FACETS: dict[str, URIRef] = {
@@ -58,6 +58,13 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Not:
+    """``not condition X``: the patient is known not to have X (the profile says so)."""
+
+    item: Reference
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Expr, ...]
 
@@ -67,7 +74,7 @@ class Or:
     items: tuple[Expr, ...]
 
 
-Expr = Threshold | Reference | And | Or
+Expr = Threshold | Reference | Not | And | Or
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 
@@ -101,6 +108,11 @@ def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
     if pos >= len(tokens):
         raise RuleError("rule ends where a term was expected")
     head = tokens[pos]
+    if head == "not":
+        negated, pos = _parse_term(tokens, pos + 1)
+        if not (isinstance(negated, Reference) and negated.keyword == "condition"):
+            raise RuleError("'not' applies only to 'condition <id>' (a condition the profile states as absent)")
+        return Not(negated), pos
     if head == "(":
         expr, pos = _parse_expr(tokens, pos + 1)
         if pos >= len(tokens) or tokens[pos] != ")":
@@ -131,11 +143,19 @@ def _walk(expr: Expr) -> Iterator[Expr]:
     if isinstance(expr, (And, Or)):
         for item in expr.items:
             yield from _walk(item)
+    if isinstance(expr, Not):
+        yield from _walk(expr.item)
 
 
 def references(expr: Expr) -> list[tuple[str, str]]:
     """(id kind, id) of every identifier a rule refers to, in order."""
     return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in _walk(expr) if isinstance(e, Reference)]
+
+
+def required_populations(expr: Expr) -> list[str]:
+    """Populations the rule requires as whole conjuncts (``population X and ...``), in order."""
+    items = expr.items if isinstance(expr, And) else (expr,)
+    return [e.target for e in items if isinstance(e, Reference) and e.keyword == "population"]
 
 
 Resolver = Callable[[str], Expr]
@@ -159,6 +179,12 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
         graph.add((node, RDF.type, OWL.Class))
         graph.add((node, OWL.intersectionOf if isinstance(expr, And) else OWL.unionOf, head))
         return node
+    if isinstance(expr, Not):  # closed world only where the profile says "absent" (cg:lacksCondition)
+        lacks = _restriction(graph, CG.lacksCondition, OWL.someValuesFrom, RLS_ABSENT[expr.item.target])
+        if not possible:
+            return lacks
+        maybe = _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, RLS[expr.item.target])
+        return _union(graph, [lacks, maybe])
     if isinstance(expr, Threshold):
         datatype, facet, facets = BNode(), BNode(), BNode()
         graph.add((datatype, RDF.type, RDFS.Datatype))
@@ -186,7 +212,9 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
         Collection(graph, head, [trial_class, _restriction(graph, CG.trialOfDrugClass, OWL.hasValue, target)])
         graph.add((trial, RDF.type, OWL.Class))
         graph.add((trial, OWL.intersectionOf, head))
-        return _restriction(graph, CG.hadTrial, OWL.someValuesFrom, trial)
+        had = _restriction(graph, CG.hadTrial, OWL.someValuesFrom, trial)
+        # an omitted trial history means any failed trial may exist (three-valued membership, ADR 0005)
+        return _union(graph, [had, CG.TrialHistoryUnknown]) if possible else had
     if resolve is None:  # "population" without a resolver: refer to the named class
         return RLS_POSSIBLE[expr.target] if possible else target
     return compile_rule(graph, resolve(expr.target), possible, resolve)

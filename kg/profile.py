@@ -25,7 +25,7 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from kg.errors import Problem, ValidationError
 from kg.literals import decimal_literal
-from kg.namespaces import CG, RLS
+from kg.namespaces import CG, RLS, RLS_ABSENT
 from kg.paths import PACKAGE_DIR, SHAPES_DIR
 
 SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
@@ -155,6 +155,8 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
             graph.add((patient, CG.hasCondition, individual("condition", RLS[condition_id])))
         elif state == "unknown" or state is None:
             graph.add((patient, CG.possiblyHasCondition, individual("condition", RLS[condition_id])))
+        elif state is False:  # stated absent: the only way 'not condition X' can hold (closed world)
+            graph.add((patient, CG.lacksCondition, individual("condition", RLS_ABSENT[condition_id])))
 
     graph.add((patient, RDF.type, CG.Patient))
     graph.add((patient, RDF.type, OWL.NamedIndividual))
@@ -174,8 +176,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
         condition("esrd-on-dialysis", True)
     else:
         condition("end-stage-renal-disease", esrd)
-        if esrd is not False and dialysis == "unknown":
-            condition("esrd-on-dialysis", "unknown")
+        condition("esrd-on-dialysis", False if esrd is False else dialysis)
     # pregnancy and lactation
     pregnancy = data.get("pregnancy", {"status": "not-pregnant" if data.get("sex") == "male" else "unknown"})
     status, trimester = pregnancy["status"], pregnancy.get("trimester")
@@ -188,6 +189,9 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     elif status == "unknown":
         for which in ("first", "second", "third"):
             condition(f"pregnancy-{which}-trimester", "unknown")
+    else:  # not pregnant: absent, and so is each trimester
+        for which in ("", "-first-trimester", "-second-trimester", "-third-trimester"):
+            condition(f"pregnancy{which}", False)
     condition("lactation", data.get("lactating", False if data.get("sex") == "male" else "unknown"))
     # breathing and heart
     osa = data.get("obstructive_sleep_apnea", "unknown")
@@ -197,6 +201,10 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
         condition("treated-obstructive-sleep-apnea", True)
     elif osa == "unknown":
         condition("untreated-obstructive-sleep-apnea", "unknown")
+    if osa in ("none", "treated"):  # none: no OSA at all; treated: not untreated
+        condition("untreated-obstructive-sleep-apnea", False)
+        if osa == "none":
+            condition("obstructive-sleep-apnea", False)
     condition("central-sleep-apnea", data.get("central_sleep_apnea", "unknown"))
     condition("copd", data.get("copd", "unknown"))
     condition("valvular-heart-disease", data.get("valvular_heart_disease", "unknown"))
@@ -216,6 +224,8 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
             graph.add((use, CG.currentDailyDose, decimal_literal(item["daily_dose_mg"])))
         if "doses_per_day" in item:
             graph.add((use, CG.currentDosesPerDay, decimal_literal(item["doses_per_day"])))
+    if "past_trials" not in data:  # omitted: unknown history, never "no trials" (fail safe, ADR 0005)
+        graph.add((patient, RDF.type, CG.TrialHistoryUnknown))
     trials = list(data.get("past_trials", []))
     if data.get("oral_iron_failed") is True:
         trials.append({"drug": "ferrous sulfate", "outcome": "inadequate-response", "adequate": True})

@@ -210,6 +210,7 @@ TABLES: tuple[TableSpec, ...] = (
             SECTION,
             CURATION_REF,
             NOTE,
+            Column("action_id", "ref", False, CG.precautionAction, (INTERVENTION,)),
         ),
         rdf_type=CG.Caution,
         extras=("population_or_comedication",),

@@ -7,12 +7,12 @@ from and the sources it was derived from.
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 
 from kg import population_rules
 from kg.literals import decimal_literal
 from kg.load import Row, Tables
-from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS
+from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
 from kg.population_rules import Resolver
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
 from kg.vocabulary import vocabularies
@@ -75,11 +75,31 @@ def add_row(
     for column in spec.columns:
         if row[column.name]:
             _add_cell(graph, node, column, row, kinds)
+    if spec.id_kind == "condition":
+        add_absence_class(graph, row["condition_id"], label, row.values("parent_id"))
     if spec.id_kind == "population":
         expr = population_rules.parse(row["definition_expr"])
         possible = population_rules.define_population(graph, node, expr, resolve)
+        for kind, target in population_rules.references(expr):
+            if kind == "condition":
+                graph.add((node, CG.ruleMentions, RLS[target]))
+        for target in population_rules.required_populations(expr):
+            graph.add((node, CG.requiresPopulation, RLS[target]))
         graph.add((possible, RDFS.label, Literal(f"possibly: {label}")))
     return node
+
+
+def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list[str]) -> None:
+    """The class of "condition stated absent" individuals for a condition. Absence runs the other way
+    from the condition hierarchy: no ESRD implies not on dialysis, so absent(ESRD) is a subclass of
+    absent(ESRD on dialysis) (ADR 0005, 'not condition')."""
+    absent = RLS_ABSENT[condition_id]
+    graph.add((absent, RDF.type, OWL.Class))
+    graph.add((absent, RDFS.label, Literal(f"no {label} (stated absent)")))
+    graph.add((absent, SKOS.definition, Literal(f"A patient's record that {label} is absent, as stated by the profile.")))
+    graph.add((absent, CG.absenceOf, RLS[condition_id]))
+    for parent in parents:
+        graph.add((RLS_ABSENT[parent], RDFS.subClassOf, absent))
 
 
 def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str]) -> None:

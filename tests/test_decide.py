@@ -70,7 +70,7 @@ def test_the_example_answers_the_issue_questions(example):
     assert statuses["cabergoline"] == "recommended-against"
     assert statuses["gabapentin"] in ("recommended", "allowed-with-caution")
     checks = {(str(r["kind"]), str(r["drug"]).rsplit("/", 1)[-1]) for r in example.dose_checks}
-    assert {("below-adequate-trial", "gabapentin"), ("fewer-doses-per-day", "gabapentin"),
+    assert {("below-adequate-trial", "gabapentin"), ("single-daily-dose", "gabapentin"),
             ("caution", "pramipexole")} <= checks
     actions = {(str(r["kind"]), str(r["targetId"])) for r in example.actions}
     assert ("address-exacerbating-factor", "sertraline") in actions

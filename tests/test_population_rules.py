@@ -92,3 +92,32 @@ def test_population_references_are_inlined_when_a_resolver_is_given():
     define_population(graph, RLS["p"], parse("population adult and ferritin < 50"), rules.__getitem__)
     assert (None, None, RLS["adult"]) not in graph  # no reference to the named class
     assert any(graph.value(r, OWL.onProperty) == CG.ageYears for r in graph.subjects(RDF.type, OWL.Restriction))
+
+
+def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
+    from kg.population_rules import Not
+
+    assert parse("population adult-rls and not condition end-stage-renal-disease") == And(
+        (Reference("population", "adult-rls"), Not(Reference("condition", "end-stage-renal-disease")))
+    )
+    with pytest.raises(RuleError, match="'not' applies only to 'condition"):
+        parse("not ferritin < 75")
+    graph = Graph()
+    define_population(graph, RLS["p"], parse("not condition copd"))
+    (definition,) = graph.objects(RLS["p"], OWL.equivalentClass)
+    restriction = list(Collection(graph, graph.value(definition, OWL.intersectionOf)))[1]
+    # certain membership needs the profile to state the condition absent (closed world only there) ...
+    assert graph.value(restriction, OWL.onProperty) == CG.lacksCondition
+    # ... and a condition of unknown status leaves membership possible (three-valued)
+    (possible_def,) = graph.objects(RLS_POSSIBLE["p"], OWL.equivalentClass)
+    union = list(Collection(graph, graph.value(possible_def, OWL.intersectionOf)))[1]
+    props = {graph.value(m, OWL.onProperty) for m in Collection(graph, graph.value(union, OWL.unionOf))}
+    assert props == {CG.lacksCondition, CG.possiblyHasCondition}
+
+
+def test_an_omitted_trial_history_makes_a_failed_trial_possible():
+    graph = Graph()
+    define_population(graph, RLS["p"], parse("failed-class opioids"))
+    (possible_def,) = graph.objects(RLS_POSSIBLE["p"], OWL.equivalentClass)
+    union = list(Collection(graph, graph.value(possible_def, OWL.intersectionOf)))[1]
+    assert CG.TrialHistoryUnknown in set(Collection(graph, graph.value(union, OWL.unionOf)))
