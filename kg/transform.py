@@ -96,7 +96,8 @@ def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list
     absent = RLS_ABSENT[condition_id]
     graph.add((absent, RDF.type, OWL.Class))
     graph.add((absent, RDFS.label, Literal(f"no {label} (stated absent)")))
-    graph.add((absent, SKOS.definition, Literal(f"A patient's record that {label} is absent, as stated by the profile.")))
+    definition = f"A patient's record that {label} is absent, as stated by the profile."
+    graph.add((absent, SKOS.definition, Literal(definition)))
     graph.add((absent, CG.absenceOf, RLS[condition_id]))
     for parent in parents:
         graph.add((RLS_ABSENT[parent], RDFS.subClassOf, absent))
