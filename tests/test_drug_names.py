@@ -30,7 +30,9 @@ BRANDS = {
     "Sinemet": "levodopa", "OxyContin": "oxycodone-extended-release", "Roxicodone": "oxycodone",
     "Klonopin": "clonazepam", "Halcion": "triazolam", "Zoloft": "sertraline", "Benadryl": "diphenhydramine",
     "MS Contin": "morphine", "Ultram": "tramadol", "BuTrans": "buprenorphine", "Methadose": "methadone",
-    "Hysingla": "hydrocodone", "Neurontin": "gabapentin", "Horizant": "gabapentin-enacarbil",
+    "Hysingla": "hydrocodone", "Tegretol": "carbamazepine", "Lithobid": "lithium", "Latuda": "lurasidone",
+    "Remeron": "mirtazapine", "Zyprexa": "olanzapine", "Compazine": "prochlorperazine",
+    "Neurontin": "gabapentin", "Horizant": "gabapentin-enacarbil",
 }
 UNKNOWN = ["metformin", "quetiapine", "zolpidem"]
 
