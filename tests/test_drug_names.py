@@ -32,6 +32,7 @@ BRANDS = {
     "MS Contin": "morphine", "Ultram": "tramadol", "BuTrans": "buprenorphine", "Methadose": "methadone",
     "Hysingla": "hydrocodone", "Tegretol": "carbamazepine", "Lithobid": "lithium", "Latuda": "lurasidone",
     "Remeron": "mirtazapine", "Zyprexa": "olanzapine", "Compazine": "prochlorperazine",
+    "Wellbutrin": "bupropion", "Wellbutrin XL": "bupropion", "Prozac": "fluoxetine",
     "Neurontin": "gabapentin", "Horizant": "gabapentin-enacarbil",
 }
 UNKNOWN = ["metformin", "quetiapine", "zolpidem"]
