@@ -119,9 +119,9 @@ def _field(path: Any) -> str:
     return ".".join(parts).replace(".[", "[") or "(profile)"
 
 
-def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: str = "profile",
-                     today: dt.date | None = None) -> list[Problem]:
-    """Every problem of a profile: schema, plausibility and drug names."""
+def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
+    """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
+    the graph does not know becomes an unrecognised medication (``to_rdf``)."""
     problems = [
         Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
         for e in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
@@ -144,7 +144,7 @@ def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: st
                                 "a trimester needs pregnancy.status 'pregnant'"))
     if data.get("dialysis") is True and data.get("esrd") is False:
         problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
-    return problems  # a drug the graph does not know is no problem: it is an unrecognised medication
+    return problems
 
 
 def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
@@ -215,6 +215,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     for substance in ("alcohol", "caffeine"):
         if data.get(substance) is True:
             graph.add((patient, CG.takesAgent, RLS[substance]))
+
     def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
         medication = individual("unrecognised-medication", CG.UnrecognisedMedication)
         graph.add((patient, link, medication))
@@ -270,7 +271,7 @@ def load_profile(
     content = read_profile_file(source) if isinstance(source, Path) else source
     if isinstance(content, Graph):
         return _profile_from_turtle(content, name, knowledge_graph)
-    problems = validate_profile(content, agents, name, today)
+    problems = validate_profile(content, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
     patient, graph = to_rdf(content, agents)

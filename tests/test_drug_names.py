@@ -103,7 +103,7 @@ def test_unknown_drugs_become_unrecognised_medications(agents):
     profile = {"patient_id": "unknown-drugs", "sex": "female",
                "current_medications": [{"drug": d} for d in [*UNKNOWN, "gabapentn", "RXNORM:999999", "Lyrica"]],
                "past_trials": [{"drug": "Requip XR-typo", "outcome": "not-tolerated"}]}
-    assert validate_profile(profile, agents) == []
+    assert validate_profile(profile) == []
     patient, graph = to_rdf(profile, agents)
     current = {str(graph.value(m, CG.nameAsGiven)): m for m in graph.objects(patient, CG.takesUnrecognisedMedication)}
     assert set(current) == {*UNKNOWN, "gabapentn", "RXNORM:999999"}
@@ -139,8 +139,8 @@ def test_unrecognised_medications_are_reported_as_undetermined(java):
 def test_every_tri_state_takes_the_same_five_answers(field, agents):
     base = {"patient_id": "tri", "sex": "female"}
     for value in (True, False, "yes", "no", "unknown"):
-        assert validate_profile({**base, field: value}, agents) == [], (field, value)
-    assert [(p.column, "is not one of" in p.rule) for p in validate_profile({**base, field: "maybe"}, agents)] \
+        assert validate_profile({**base, field: value}) == [], (field, value)
+    assert [(p.column, "is not one of" in p.rule) for p in validate_profile({**base, field: "maybe"})] \
         == [(field, True)]
     for word, boolean in (("yes", True), ("no", False)):
         assert isomorphic(to_rdf({**base, field: word}, agents)[1], to_rdf({**base, field: boolean}, agents)[1])
@@ -153,12 +153,12 @@ def test_yaml_and_json_profiles_mean_the_same(agents):
     json_text = ('{"patient_id": "same", "sex": "female", "lactating": true, "esrd": false, "dialysis": "no",'
                  ' "copd": "unknown", "alcohol": true, "caffeine": false, "oral_iron_failed": false}')
     from_yaml, from_json = read_yaml(yaml_text), json.loads(json_text)
-    assert validate_profile(from_yaml, agents) == validate_profile(from_json, agents) == []
+    assert validate_profile(from_yaml) == validate_profile(from_json) == []
     assert isomorphic(to_rdf(from_yaml, agents)[1], to_rdf(from_json, agents)[1])
 
 
 @pytest.mark.parametrize(("value", "rejected"), [(True, True), ("yes", True), (False, False), ("no", False),
                                                  ("unknown", False)])
-def test_a_lactating_man_is_rejected_like_a_pregnant_man(value, rejected, agents):
-    problems = [(p.column, p.rule) for p in validate_profile({"sex": "male", "lactating": value}, agents)]
+def test_a_lactating_man_is_rejected_like_a_pregnant_man(value, rejected):
+    problems = [(p.column, p.rule) for p in validate_profile({"sex": "male", "lactating": value})]
     assert problems == ([("lactating", "implausible with sex 'male'")] if rejected else [])
