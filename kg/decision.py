@@ -21,10 +21,11 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.term import Node
 
 from kg.build import build_graph
+from kg.drug_names import normalise_name
 from kg.errors import UserError
 from kg.oxigraph_bridge import add_to_store, to_graph, to_ox
 from kg.paths import QUERIES_DIR
-from kg.profile import Profile, load_profile, normalise_name
+from kg.profile import Profile, load_profile
 from kg.queries import Query, load_query, parse_query_file, run_query
 from kg.reasoning import check_consistency, classification_module
 

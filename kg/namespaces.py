@@ -190,6 +190,7 @@ class CG(DefinedNamespace):
     UnitMg: URIRef
     UnitMgPer24h: URIRef
     UnitMgPerKg: URIRef
+    UnrecognisedMedication: URIRef
     Warning: URIRef
     aboutAgent: URIRef
     aboutCondition: URIRef
@@ -230,6 +231,7 @@ class CG(DefinedNamespace):
     ferritinNgPerMl: URIRef
     forPatient: URIRef
     hadTrial: URIRef
+    hadTrialOfUnrecognisedMedication: URIRef
     hasCondition: URIRef
     hasMedicationUse: URIRef
     hasReason: URIRef
@@ -246,10 +248,12 @@ class CG(DefinedNamespace):
     maxDaily: URIRef
     measuresQuantity: URIRef
     memberOfDrugClass: URIRef
+    nameAsGiven: URIRef
     nextStep: URIRef
     partOfAlgorithm: URIRef
     pmid: URIRef
     populationRule: URIRef
+    possibleIntendedName: URIRef
     possibleMembershipOf: URIRef
     possiblyHasCondition: URIRef
     precautionAction: URIRef
@@ -278,6 +282,7 @@ class CG(DefinedNamespace):
     supersededBy: URIRef
     takesAgent: URIRef
     takesDrugOfClass: URIRef
+    takesUnrecognisedMedication: URIRef
     targetDailyMax: URIRef
     targetDailyMin: URIRef
     timing: URIRef

@@ -10,7 +10,6 @@ closed-world rules in ``queries/decision/derive/`` and the reasoner decide what 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import json
 import re
@@ -23,6 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
+from kg.drug_names import resolve, typing_hint
 from kg.errors import Problem, ValidationError
 from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS, RLS_ABSENT
@@ -36,7 +36,12 @@ OUTCOMES = {
     "augmentation": CG.OutcomeAugmentation,
     "response": CG.OutcomeResponse,
 }
-MAX_SUGGESTIONS = 3
+# Tri-state answers (README, "Patient profile"): every field whose schema is a "#/$defs/triState…"
+# takes these words, normalised here and nowhere else. "none" is kept for alcohol and caffeine.
+TRI_STATE_DEF = "#/$defs/triState"
+TRI_STATE_VALUES: dict[Any, bool | str] = {
+    True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
+}
 
 
 @dataclass
@@ -50,9 +55,25 @@ class Profile:
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
 def _schema_validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return Draft202012Validator(_schema(), format_checker=FormatChecker())
+
+
+@cache
+def tri_state_fields() -> tuple[str, ...]:
+    """The profile fields the schema declares as tri-states (yes/no/true/false/unknown)."""
+    return tuple(sorted(name for name, spec in _schema()["properties"].items()
+                        if str(spec.get("$ref", "")).startswith(TRI_STATE_DEF)))
+
+
+def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a schema-valid profile with every tri-state as True, False or "unknown"."""
+    return {key: TRI_STATE_VALUES[value] if key in tri_state_fields() else value for key, value in data.items()}
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -98,15 +119,16 @@ def _field(path: Any) -> str:
     return ".".join(parts).replace(".[", "[") or "(profile)"
 
 
-def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: str = "profile",
-                     today: dt.date | None = None) -> list[Problem]:
-    """Every problem of a profile: schema, plausibility and drug names."""
+def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
+    """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
+    the graph does not know becomes an unrecognised medication (``to_rdf``)."""
     problems = [
         Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
         for e in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if problems:
         return problems  # the checks below assume the schema's shape
+    data = normalise_tri_states(data)
     today = today or dt.date.today()
     for lab in ("ferritin", "tsat"):
         date = data.get("labs", {}).get(lab, {}).get("date")
@@ -115,31 +137,19 @@ def validate_profile(data: dict[str, Any], agents: dict[str, URIRef], source: st
     pregnancy = data.get("pregnancy", {})
     if pregnancy.get("status") == "pregnant" and data.get("sex") == "male":
         problems.append(Problem(source, 0, "pregnancy.status", "pregnant", "implausible with sex 'male'"))
+    if data.get("lactating") is True and data.get("sex") == "male":
+        problems.append(Problem(source, 0, "lactating", json.dumps(data["lactating"]), "implausible with sex 'male'"))
     if "trimester" in pregnancy and pregnancy.get("status") != "pregnant":
         problems.append(Problem(source, 0, "pregnancy.trimester", str(pregnancy["trimester"]),
                                 "a trimester needs pregnancy.status 'pregnant'"))
     if data.get("dialysis") is True and data.get("esrd") is False:
         problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
-    for section in ("current_medications", "past_trials"):
-        for index, item in enumerate(data.get(section, [])):
-            name = item["drug"]
-            if normalise_name(name) not in agents:
-                problems.append(Problem(source, 0, f"{section}[{index}].drug", name, _unknown_drug_rule(name, agents)))
     return problems
-
-
-def normalise_name(name: str) -> str:
-    return " ".join(name.strip().lower().split())
-
-
-def _unknown_drug_rule(name: str, agents: dict[str, URIRef]) -> str:
-    close = difflib.get_close_matches(normalise_name(name), list(agents), n=MAX_SUGGESTIONS, cutoff=0.6)
-    hint = f"; did you mean: {', '.join(close)}?" if close else ""
-    return f"unknown drug (use a name, brand, RXNORM:<code> or ATC:<code> known to the graph){hint}"
 
 
 def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
     """The profile as RDF: one cg:Patient individual with its facts."""
+    data = normalise_tri_states(data)
     patient = PATIENTS[data.get("patient_id", "patient")]
     graph = Graph()
     counter = itertools.count(1)
@@ -211,11 +221,23 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     condition("dopaminergic-augmentation", data.get("augmentation_signs", "unknown"))
     # substances
     for substance in ("alcohol", "caffeine"):
-        if data.get(substance) == "yes":
+        if data.get(substance) is True:
             graph.add((patient, CG.takesAgent, RLS[substance]))
+
+    def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
+        medication = individual("unrecognised-medication", CG.UnrecognisedMedication)
+        graph.add((patient, link, medication))
+        graph.add((medication, CG.nameAsGiven, Literal(name)))
+        hint = typing_hint(name, agents)
+        if hint:
+            graph.add((medication, CG.possibleIntendedName, Literal(hint)))
+
     # medications and trials
     for item in data.get("current_medications", []):
-        agent = agents[normalise_name(item["drug"])]
+        agent = resolve(item["drug"], agents)
+        if agent is None:
+            unrecognised(item["drug"], CG.takesUnrecognisedMedication)
+            continue
         graph.add((patient, CG.takesAgent, agent))
         use = individual("medication", CG.MedicationUse)
         graph.add((patient, CG.hasMedicationUse, use))
@@ -230,9 +252,13 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     if data.get("oral_iron_failed") is True:
         trials.append({"drug": "ferrous sulfate", "outcome": "inadequate-response", "adequate": True})
     for item in trials:
+        agent = resolve(item["drug"], agents)
+        if agent is None:
+            unrecognised(item["drug"], CG.hadTrialOfUnrecognisedMedication)
+            continue
         trial = individual("trial", CG.TreatmentTrial)
         graph.add((patient, CG.hadTrial, trial))
-        graph.add((trial, CG.trialOf, agents[normalise_name(item["drug"])]))
+        graph.add((trial, CG.trialOf, agent))
         graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
         if "max_daily_dose_mg" in item:
             graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
@@ -255,12 +281,12 @@ def load_profile(
     content = read_profile_file(source) if isinstance(source, Path) else source
     if isinstance(content, Graph):
         return _profile_from_turtle(content, name, knowledge_graph)
-    problems = validate_profile(content, agents, name, today)
+    problems = validate_profile(content, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
     patient, graph = to_rdf(content, agents)
-    drugs = {item["drug"]: agents[normalise_name(item["drug"])]
-             for section in ("current_medications", "past_trials") for item in content.get(section, [])}
+    drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")
+             for item in content.get(section, []) if (agent := resolve(item["drug"], agents)) is not None}
     return Profile(content, patient, graph, drugs)
 
 
