@@ -9,6 +9,7 @@ from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
+
 from kg.decision import Decision
 from kg.namespaces import CG, PREFIXES, PROV
 from kg.report.html import to_html
@@ -132,7 +133,7 @@ def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
     return graph.serialize(format="turtle")
 
 
-def to_report(decision: Decision, explain: bool = False, width: int = 140, why: str | None = None) -> str:
+def to_report(decision: Decision, explain: bool = False, width: int = 150, why: str | None = None) -> str:
     """The clinician-first text report (summary, options by group, algorithm); --explain keeps everything."""
     data = to_json_data(decision)
     return to_text(data, decision, explain, width, why_lines(data, decision, why) if why else None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from kg.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, section_key
+from kg.report.summary import OTHER, by_kind, section_key
 from kg.report.vocabulary import Vocabulary
 from kg.report.why import chain_graph, why_svg
 
@@ -73,9 +73,10 @@ def _summary(data: dict[str, Any], vocabulary: Vocabulary) -> str:
         parts.append(f'<section class="s-{escape(notation)}"><h2>{escape(label)}</h2><ul>')
         if not items:
             parts.append("<li>nothing</li>")
-        for item in items:
-            parts.append(f'<li><span class="kind">{escape(item["label"])}</span> · {escape(item["subject"])}: '
-                         f'{escape(item["text"])}{_tag(item["evidence_basis"], item["sources"])}</li>')
+        for label, entries in by_kind(items):
+            body = "; ".join(f"{escape(subjects)}: {escape(text)}{_tag(bases, sources)}"
+                             for subjects, text, bases, sources in entries)
+            parts.append(f'<li><span class="kind">{escape(label)}:</span> {body}</li>')
         parts.append("</ul></section>")
     parts.append("</div>")
     return "\n".join(parts)
@@ -87,17 +88,19 @@ def _options(data: dict[str, Any], decision: Decision, explain: bool) -> str:
     for group in groups:
         if group["hidden"]:
             continue
-        parts.append(f'<h2 class="group g-{escape(group["notation"])}">{escape(group["label"])} ({group["count"]})</h2>')
+        heading = f'{escape(group["label"])} ({group["count"]})'
+        parts.append(f'<h2 class="group g-{escape(group["notation"])}">{heading}</h2>')
         parts.append('<table><tr><th>option</th><th>status · grade · line</th><th>why</th></tr>')
         for row in group["rows"]:
             facts = " · ".join(x for x in (row["status_label"], row["grade"], row["line"]) if x)
-            reasons = "".join(f'<p class="reason"><span class="effect">{escape(r["effect"])}:</span> {escape(r["text"])}'
-                              f'{_tag(r["evidence_basis"], r["sources"])}</p>' for r in row["reasons"]) \
+            reasons = "".join(f'<p class="reason"><span class="effect">{escape(r["effect"])}:</span> '
+                              f'{escape(r["text"])}{_tag(r["evidence_basis"], r["sources"])}</p>'
+                              for r in row["reasons"]) \
                 or '<p class="reason">no current statement applies to this patient</p>'
             if row["more"]:
                 reasons += f'<p class="note">+{row["more"]} more reasons (--explain)</p>'
-            parts.append(f'<tr><td class="opt">{escape(", ".join(row["options"]))}</td><td class="st">{escape(facts)}</td>'
-                         f"<td>{reasons}</td></tr>")
+            parts.append(f'<tr><td class="opt">{escape(", ".join(row["options"]))}</td>'
+                         f'<td class="st">{escape(facts)}</td><td>{reasons}</td></tr>')
         parts.append("</table>")
     for group in (g for g in groups if g["hidden"]):
         parts.append(f'<p class="note">{group["count"]} option(s) {escape(group["label"])} not shown (--explain).</p>')
@@ -133,7 +136,8 @@ def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why
         f"<style>{CSS}</style></head><body>",
         f'<header><h1>Treatment report · patient {escape(str(data["patient"]["id"]))}'
         f'{escape(f" ({who})") if who else ""}</h1>'
-        f'<span class="meta">reasoner {escape(decision.reasoner)} · a curation exercise, not for patient care</span></header>',
+        f'<span class="meta">reasoner {escape(decision.reasoner)} · '
+        'a curation exercise, not for patient care</span></header>',
         _summary(data, vocabulary), why_html, _options(data, decision, explain), _algorithm(data, vocabulary),
         "</body></html>",
     ])

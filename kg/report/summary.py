@@ -61,14 +61,23 @@ def dose_text(regimen: Row) -> str:
     if regimen["dosesPerDay"] is not None:
         parts.append(f"{_number(regimen['dosesPerDay'])}x daily")
     if regimen["timing"]:
-        parts.append(shorten(str(regimen["timing"]), 45))
+        parts.append(shorten(str(regimen["timing"]).split(";")[0], 50))
     return ", ".join(parts)
 
 
-def _dose_items(decision: Decision, steps: list[int], vocabulary: Vocabulary) -> list[Item]:
-    """Per due step, the drugs it uses that the patient takes (else every drug it uses): the best sourced
-    regimen for this patient (population-specific first, then with a dose range, then by evidence basis)."""
-    rows = [r for r in decision.report.get("step-doses", []) if int(r["step"]) in steps]  # type: ignore[arg-type]
+def _shows_dose(vocabulary: Vocabulary, status: str | None) -> bool:
+    """Whether the summary gives a dose for a drug with this status (cg:summaryShowsDose of its report group)."""
+    group = vocabulary.group_of_status(status) if status else None
+    return status is None or (group is not None and group.get("showsDose") == "true")
+
+
+def _dose_items(data: dict[str, Any], decision: Decision, steps: list[int], vocabulary: Vocabulary) -> list[Item]:
+    """Per due step, the drugs it uses that the patient takes (else every drug it uses), when their report group
+    shows doses: the best sourced regimen for this patient (population-specific first, then with a dose range,
+    then by evidence basis), and the best sourced maximum."""
+    status = {o["option"]: o["status"] for o in data["options"]}
+    rows = [r for r in decision.report.get("step-doses", []) if int(r["step"]) in steps  # type: ignore[arg-type]
+            and _shows_dose(vocabulary, status.get(str(r["drug"]).rsplit("/", 1)[-1]))]
     items, seen = [], set()
     for step in steps:
         mine = [r for r in rows if int(r["step"]) == step]  # type: ignore[arg-type]
@@ -86,11 +95,11 @@ def _dose_items(decision: Decision, steps: list[int], vocabulary: Vocabulary) ->
             used = [best]
             text = dose_text(best)
             if best["maxDaily"] is None:
-                capped = next((r for r in regimens if r["maxDaily"] is not None), None)
+                capped = min((r for r in regimens if r["maxDaily"] is not None), default=None,
+                             key=lambda r: (str(r["specific"]) != "true", int(r["basisRank"])))  # type: ignore[arg-type]
                 if capped is not None:
                     used.append(capped)
                     text += f"; max {_number(capped['maxDaily'])} {capped['unit'] or ''}/day ({capped['basis']})"
-            others = len(regimens) - len(used)
             items.append(_item("sourced-dose", vocabulary, f"{drug} (step {step})", text,
                                [str(r["basis"]) for r in used],
                                [s for r in used for s in str(r["sources"] or "").split("|")]))
@@ -113,7 +122,7 @@ def _algorithm_items(data: dict[str, Any], decision: Decision, vocabulary: Vocab
         else:
             subject, text = f"step {step['step']} ({state.label})", step["label"]
         items.append(_item("algorithm-step", vocabulary, subject, text or step["label"], [], []))
-    return items + _dose_items(decision, [s["step"] for s, _ in shown], vocabulary)
+    return items + _dose_items(data, decision, [s["step"] for s, _ in shown], vocabulary)
 
 
 def merged_actions(data: dict[str, Any], vocabulary: Vocabulary) -> list[Item]:
@@ -196,7 +205,8 @@ def _undetermined_items(data: dict[str, Any], vocabulary: Vocabulary, hidden: se
     return [_item("undetermined-option", vocabulary, ", ".join(o["label"] for o in options), text, [], [])]
 
 
-def build_summary(data: dict[str, Any], decision: Decision, hidden_options: set[str] | None = None) -> dict[str, list[Item]]:
+def build_summary(data: dict[str, Any], decision: Decision,
+                  hidden_options: set[str] | None = None) -> dict[str, list[Item]]:
     """Summary sections (keys from the ontology's cg:SummarySection notations, plus "other") -> items."""
     vocabulary = Vocabulary.of(decision)
     summary: dict[str, list[Item]] = {section_key(t.notation): [] for t in vocabulary.ordered("SummarySection")}
@@ -209,3 +219,16 @@ def build_summary(data: dict[str, Any], decision: Decision, hidden_options: set[
         section = vocabulary.section_of_kind(item["kind"])
         summary[section_key(section) if section else OTHER].append(item)
     return summary
+
+
+def by_kind(items: list[Item]) -> list[tuple[str, list[tuple[str, str, list[str], list[str]]]]]:
+    """Items of a section per kind (in order of appearance); items of one kind with the same text, bases and
+    sources are merged, their subjects joined: [(kind label, [(subjects, text, bases, sources)])]."""
+    kinds: dict[str, tuple[str, dict[tuple, list[str]]]] = {}
+    for item in items:
+        label, merged = kinds.setdefault(item["kind"], (item["label"], {}))
+        key = (item["text"], tuple(item["evidence_basis"]), tuple(item["sources"]))
+        merged.setdefault(key, []).append(item["subject"])
+    return [(label, [(", ".join(subjects), text, list(bases), list(sources))
+                     for (text, bases, sources), subjects in merged.items()])
+            for label, merged in kinds.values()]

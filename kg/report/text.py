@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import textwrap
-from collections import defaultdict
 from typing import Any
 
 from kg.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, section_key
+from kg.report.summary import OTHER, by_kind, section_key
 from kg.report.vocabulary import Vocabulary
 
 LABEL_WIDTH = 16
@@ -28,14 +27,6 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
-def _merged_subjects(items: list[dict[str, Any]]) -> list[str]:
-    """Items with the same text and tag are written once, their subjects joined."""
-    merged: dict[tuple[str, str], list[str]] = {}
-    for item in items:
-        merged.setdefault((item["text"], tag(item["evidence_basis"], item["sources"], 2)), []).append(item["subject"])
-    return [f"{', '.join(subjects)}: {text}{tagged}" for (text, tagged), subjects in merged.items()]
-
-
 def summary_lines(summary: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary, width: int) -> list[str]:
     """One line (wrapped) per finding kind, under its section's label; empty sections say so."""
     sections = [(section_key(t.notation), t.label) for t in vocabulary.ordered("SummarySection")]
@@ -47,11 +38,9 @@ def summary_lines(summary: dict[str, list[dict[str, Any]]], vocabulary: Vocabula
         if not items:
             lines.append(head + "nothing")
             continue
-        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for item in items:
-            by_kind[item["kind"]].append(item)
-        for kind_items in by_kind.values():
-            text = f"{kind_items[0]['label']}: " + "; ".join(_merged_subjects(kind_items))
+        for label, entries in by_kind(items):
+            text = f"{label}: " + "; ".join(f"{subjects}: {text}{tag(bases, sources, 1)}"
+                                            for subjects, text, bases, sources in entries)
             lines += _wrap(text, width, head, " " * LABEL_WIDTH)
             head = " " * LABEL_WIDTH
     return lines
@@ -118,24 +107,25 @@ def detail_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int) -> li
                        f"{tag(i['evidence_basis'], i['sources'])}", width, "  ", "    ")
     lines.append("POPULATIONS")
     for p in data["populations"]:
-        lines += _wrap(f"{p['membership']}: {p['label']} ({p['rule']}){tag(p['evidence_basis'], [])}", width, "  ", "    ")
+        text = f"{p['membership']}: {p['label']} ({p['rule']}){tag(p['evidence_basis'], [])}"
+        lines += _wrap(text, width, "  ", "    ")
     return lines
 
 
-def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, width: int = 140,
+def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, width: int = 150,
             why: list[str] | None = None) -> str:
     vocabulary = Vocabulary.of(decision)
     facts = data["patient"]["facts"]
     who = ", ".join(str(x) for x in (f"{facts['age_years']:g} y" if isinstance(facts.get("age_years"), int | float)
                                      else None, facts.get("sex")) if x)
-    lines = [f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''} · reasoner {decision.reasoner}"
-             " · a curation exercise, not for patient care", "=" * min(width, 100)]
+    title = f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''}"
+    lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", "=" * min(width, 100)]
     lines += summary_lines(data["summary"], vocabulary, width)
     lines.append("=" * min(width, 100))
     lines += option_lines(option_groups(data, decision, explain), width, explain)
     lines += algorithm_lines(data, vocabulary, width, explain)
     if explain:
         lines += detail_lines(data, vocabulary, width)
-    if why:
-        lines += why
+    for line in why or []:
+        lines += _wrap(line, width, "", "      ")
     return "\n".join(line.rstrip() for line in lines)

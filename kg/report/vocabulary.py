@@ -67,7 +67,8 @@ class Vocabulary:
 
     def step_state(self, due: str | None, done: bool) -> Term | None:
         for term in self.ordered("AlgorithmStepState"):
-            if due in term.properties.get("dueAnswer", ()) and str(done).lower() in term.properties.get("doneAnswer", ()):
+            answers = term.properties
+            if due in answers.get("dueAnswer", ()) and str(done).lower() in answers.get("doneAnswer", ()):
                 return term
         return None
 

@@ -48,7 +48,7 @@ def chain_graph(data: dict[str, Any], decision: Decision, key: str) -> tuple[dic
         statement = f"statement:{reason['statement'] or reason['kind']}"
         effect = vocabulary.label("ReasonEffect", reason["effect"])
         basis = f" [{reason['evidence_basis']}]" if reason["evidence_basis"] else ""
-        graph.add_node(statement, layer="statement", label=f"{effect}: {reason['statement'] or reason['kind']}{basis}",
+        graph.add_node(statement, layer="statement", label=f"{effect}{basis}: {reason['statement'] or reason['kind']}",
                        title=reason["text"] or "", effect=reason["effect"])
         population = reason["population"]
         if population:
@@ -94,9 +94,35 @@ def why_lines(data: dict[str, Any], decision: Decision, key: str) -> list[str]:
     return lines
 
 
+def _columns(graph: nx.DiGraph) -> dict[str, list[str]]:
+    """Nodes per layer, statements in reason order, the other layers ordered by the mean position of their
+    neighbours in the statement side (a barycentre pass, to keep arrows from crossing)."""
+    columns = {layer: [n for n, d in graph.nodes(data=True) if d["layer"] == layer] for layer in LAYERS}
+    index = {n: i for i, n in enumerate(columns["statement"])}
+    for layer, neighbours in (("population", graph.successors), ("fact", graph.successors),
+                              ("source", graph.predecessors)):
+        for node in columns[layer]:
+            near = [index[m] for m in neighbours(node) if m in index]
+            index[node] = sum(near) / len(near) if near else 0
+        columns[layer].sort(key=lambda n: index[n])
+    return columns
+
+
+def _lines(text: str, size: int) -> list[str]:
+    """At most two lines of about size characters for a box."""
+    words, lines = text.split(), [""]
+    for word in words:
+        if len(lines[-1]) + len(word) + 1 > size and lines[-1]:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), size)]
+    return [line if len(line) <= size else line[: size - 1] + "…" for line in lines]
+
+
 def why_svg(graph: nx.DiGraph, box_width: int = 250, box_height: int = 40, gap_x: int = 50, gap_y: int = 12) -> str:
     """A layered drawing: one column per layer, boxes in order, straight arrows; every text escaped."""
-    columns = {layer: [n for n, d in graph.nodes(data=True) if d["layer"] == layer] for layer in LAYERS}
+    columns = _columns(graph)
     rows = max((len(c) for c in columns.values()), default=1) or 1
     top = 30
     height = top + rows * (box_height + gap_y)
@@ -120,9 +146,12 @@ def why_svg(graph: nx.DiGraph, box_width: int = 250, box_height: int = 40, gap_x
     for node, (x, y) in position.items():
         data = graph.nodes[node]
         css = f"why-{data['layer']}" + (f" why-effect-{escape(data['effect'])}" if data.get("effect") else "")
-        text = shorten(data["label"], 40)
+        lines = _lines(data["label"], box_width // 7)
+        first = y + box_height / 2 + 4 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{x + 8}" y="{first + 14 * i}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
         parts.append(f'<g class="{css}"><title>{escape(data["title"] or data["label"])}</title>'
                      f'<rect x="{x}" y="{y}" width="{box_width}" height="{box_height}" rx="6"/>'
-                     f'<text x="{x + 8}" y="{y + box_height / 2 + 4}">{escape(text)}</text></g>')
+                     f'<text>{spans}</text></g>')
     parts.append("</svg>")
     return "\n".join(parts)
