@@ -50,6 +50,7 @@ class CG(DefinedNamespace):
     AgeUnknown: URIRef
     Agent: URIRef
     AlgorithmStep: URIRef
+    AlgorithmStepState: URIRef
     BasisAISecondary: URIRef
     BasisPrimary: URIRef
     BasisSecondary: URIRef
@@ -95,6 +96,25 @@ class CG(DefinedNamespace):
     ExacerbationEffect: URIRef
     FailedTrial: URIRef
     FerritinUnknown: URIRef
+    FindingAboveMaximum: URIRef
+    FindingAboveUsualRange: URIRef
+    FindingAddressExacerbatingFactor: URIRef
+    FindingAlgorithmStep: URIRef
+    FindingAsk: URIRef
+    FindingBelowAdequateTrial: URIRef
+    FindingCaution: URIRef
+    FindingCheckUnrecognisedMedication: URIRef
+    FindingContraindication: URIRef
+    FindingCurrentDrugAdvisedAgainst: URIRef
+    FindingCurrentDrugContraindicated: URIRef
+    FindingDuplicateTherapy: URIRef
+    FindingFewerDosesPerDay: URIRef
+    FindingInteraction: URIRef
+    FindingKind: URIRef
+    FindingMeasure: URIRef
+    FindingRepleteIron: URIRef
+    FindingSourcedDose: URIRef
+    FindingUndeterminedOption: URIRef
     GoodPracticeStatement: URIRef
     GradedRecommendation: URIRef
     GuidelineStatement: URIRef
@@ -155,6 +175,12 @@ class CG(DefinedNamespace):
     ReasonSupports: URIRef
     ReasonUndeterminedRestriction: URIRef
     ReasonUndeterminedSupport: URIRef
+    ReportGroup: URIRef
+    ReportGroupAskFirst: URIRef
+    ReportGroupAvoid: URIRef
+    ReportGroupLater: URIRef
+    ReportGroupNotCovered: URIRef
+    ReportGroupUseNow: URIRef
     Route: URIRef
     RouteExternal: URIRef
     RouteIntravenous: URIRef
@@ -173,12 +199,21 @@ class CG(DefinedNamespace):
     StatusEncoded: URIRef
     StatusNotEncoded: URIRef
     StatusPartlyEncoded: URIRef
+    StepDone: URIRef
+    StepDueNow: URIRef
+    StepNotNeeded: URIRef
+    StepPossiblyDue: URIRef
     Strength: URIRef
     StrengthConditional: URIRef
     StrengthNotGraded: URIRef
     StrengthStrong: URIRef
     StrengthUnconfirmed: URIRef
     Substance: URIRef
+    SummaryAskOrMeasure: URIRef
+    SummaryNow: URIRef
+    SummarySafety: URIRef
+    SummarySection: URIRef
+    SummaryStopOrChange: URIRef
     TreatmentAlgorithm: URIRef
     TreatmentTrial: URIRef
     TrialOutcome: URIRef
@@ -210,10 +245,12 @@ class CG(DefinedNamespace):
     decisionStatus: URIRef
     direction: URIRef
     doi: URIRef
+    doneAnswer: URIRef
     doseReachedDaily: URIRef
     doseUnit: URIRef
     doseValue: URIRef
     dosesPerDay: URIRef
+    dueAnswer: URIRef
     effect: URIRef
     effectOnOption: URIRef
     effectText: URIRef
@@ -223,11 +260,14 @@ class CG(DefinedNamespace):
     evidenceBasisOf: URIRef
     ferritinDate: URIRef
     ferritinNgPerMl: URIRef
+    findingKindIfNotTaken: URIRef
+    findingKindIfTaken: URIRef
     forPatient: URIRef
     hadTrial: URIRef
     hasCondition: URIRef
     hasMedicationUse: URIRef
     hasReason: URIRef
+    hiddenByDefault: URIRef
     instruction: URIRef
     interactant: URIRef
     interactionSeverity: URIRef
@@ -256,6 +296,7 @@ class CG(DefinedNamespace):
     reasonFor: URIRef
     reasonKind: URIRef
     recommendedAction: URIRef
+    reportGroup: URIRef
     route: URIRef
     section: URIRef
     severity: URIRef
@@ -265,6 +306,8 @@ class CG(DefinedNamespace):
     statementText: URIRef
     stepNumber: URIRef
     strength: URIRef
+    summarySection: URIRef
+    summaryShowsDose: URIRef
     supersededBy: URIRef
     takesAgent: URIRef
     takesDrugOfClass: URIRef

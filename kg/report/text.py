@@ -119,7 +119,8 @@ def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, wid
     who = ", ".join(str(x) for x in (f"{facts['age_years']:g} y" if isinstance(facts.get("age_years"), int | float)
                                      else None, facts.get("sex")) if x)
     title = f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''}"
-    lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", "=" * min(width, 100)]
+    rule = "=" * min(width, 100)
+    lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", rule]
     lines += summary_lines(data["summary"], vocabulary, width)
     lines.append("=" * min(width, 100))
     lines += option_lines(option_groups(data, decision, explain), width, explain)
