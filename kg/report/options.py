@@ -35,9 +35,9 @@ def shown_reasons(vocabulary: Vocabulary, reasons: list[dict[str, Any]], explain
 
 def reason_line(vocabulary: Vocabulary, reason: dict[str, Any], explain: bool) -> dict[str, Any]:
     effect = vocabulary.label("ReasonEffect", reason["effect"])
-    if reason["applies"] == "possibly":
-        effect += " (if a missing fact applies)"
     text = " ".join((reason["text"] or "").split()) if explain else shorten(reason["text"], 85)
+    if reason["applies"] == "possibly":
+        text = f"if a missing fact applies: {text}"
     return {"effect": effect, "text": text or reason["statement"] or reason["kind"],
             "statement": reason["statement"], "evidence_basis": reason["evidence_basis"],
             "sources": reason["sources"], "grade": grade(vocabulary, [reason]) if explain else ""}

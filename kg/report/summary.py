@@ -132,9 +132,14 @@ def merged_actions(data: dict[str, Any], vocabulary: Vocabulary) -> list[Item]:
         merged[(action["kind"], action["target"] or action["label"])].append(action)
     items = []
     for (kind, _), rows in merged.items():
-        instructions = list(dict.fromkeys(shorten(r["instruction"], 40) for r in rows if r["instruction"]))
+        notes = sorted({shorten(r["instruction"], 40) for r in rows if r["instruction"]})
+        instructions = [n for n in notes if not n.endswith("…")]  # short directives; longer advice is counted
         via = list(dict.fromkeys(r["via_label"] for r in rows if r["via_label"] and r["via_label"] != r["label"]))
         text = "; ".join(instructions) or ", ".join(via)
+        if instructions and via and len(notes) > len(instructions):
+            text += f" (via {', '.join(via)})"
+        if len(notes) > len(instructions):
+            text += f" (+{len(notes) - len(instructions)} note{'s' if len(notes) - len(instructions) > 1 else ''})"
         items.append(_item(kind, vocabulary, rows[0]["label"] or rows[0]["target"], text,
                            [r["evidence_basis"] for r in rows], [s for r in rows for s in r["sources"]]))
     return items
