@@ -43,6 +43,7 @@ td.st { width: 22%; }
 .reason { margin: 0; }
 .effect { font-weight: 600; }
 .note { color: #555; font-size: 12px; }
+td .note { margin: 0; }
 ol.steps li { margin: 1px 0; }
 .mark { display: inline-block; min-width: 90px; font-weight: 600; }
 svg.why { border: 1px solid #ccc; border-radius: 6px; background: #fff; margin-top: 6px; }

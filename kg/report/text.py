@@ -14,9 +14,10 @@ from kg.report.vocabulary import Vocabulary
 LABEL_WIDTH = 16
 
 
-def tag(basis: list[str] | str | None, sources: list[str], most: int = 3) -> str:
-    """[basis · sources] after a sentence; at most `most` sources, then a count."""
+def tag(basis: list[str] | str | None, sources: list[str], most: int | None = None) -> str:
+    """[basis · sources] after a sentence; at most `most` sources (all when None), then a count."""
     bases = [basis] if isinstance(basis, str) else list(basis or [])
+    most = len(sources) if most is None else most
     shown = ", ".join(sources[:most]) + (f" +{len(sources) - most}" if len(sources) > most else "")
     inside = " · ".join(x for x in (", ".join(bases), shown) if x)
     return f" [{inside}]" if inside else ""
@@ -54,7 +55,8 @@ def option_lines(groups: list[dict[str, Any]], width: int, explain: bool) -> lis
         lines.append(f"{group['label'].upper()} ({group['count']})")
         for row in group["rows"]:
             facts = " · ".join(x for x in (row["status_label"], row["grade"], row["line"]) if x)
-            reasons = [f"{r['effect'] + ': ' if explain else ''}{r['text']}{tag(r['evidence_basis'], r['sources'])}"
+            reasons = [f"{r['effect'] + ': ' if explain else ''}{r['text']}"
+                       f"{tag(r['evidence_basis'], r['sources'], None if explain else 3)}"
                        for r in row["reasons"]]
             if not reasons:
                 reasons = ["no current statement applies to this patient"]
@@ -93,7 +95,8 @@ def detail_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int) -> li
     lines = ["ACTIONS"]
     for a in data["actions"]:
         via = f" via {a['via_label']}" if a["via_label"] and a["via_label"] != a["label"] else ""
-        lines += _wrap(f"{vocabulary.label('FindingKind', a['kind'])}: {a['label']}{via}: {a['instruction'] or ''}"
+        instruction = f": {a['instruction']}" if a["instruction"] else ""
+        lines += _wrap(f"{vocabulary.label('FindingKind', a['kind'])}: {a['label']}{via}{instruction}"
                        f"{tag(a['evidence_basis'], a['sources'])}", width, "  ", "    ")
     lines.append("CURRENT REGIMENS")
     for check in data["dose_checks"]:
