@@ -162,3 +162,23 @@ def test_html_report_renders_in_chromium_with_the_summary_above_the_fold(example
     result = subprocess.run(command + [f"--screenshot={shot}", file.as_uri()], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_missing_facts_go_to_ask_or_measure_and_steps_are_marked_from_the_vocabulary(java):
+    profile = {"patient_id": "no-labs", "age_years": 45, "sex": "male",
+               "current_medications": [{"drug": "ropinirole", "daily_dose_mg": 6, "doses_per_day": 1}],
+               "past_trials": [{"drug": "gabapentin", "max_daily_dose_mg": 2400, "outcome": "inadequate-response"}]}
+    decision = decide(profile, knowledge=default_knowledge())
+    data = to_json_data(decision)
+    ask = {(i["kind"], i["subject"]) for i in data["summary"]["ask_or_measure"]}
+    assert ("measure", "serum ferritin (ng/mL)") in ask
+    undetermined = next(i for i in data["summary"]["ask_or_measure"] if i["kind"] == "undetermined-option")
+    assert "ferrous sulfate" in undetermined["subject"] and "depends on:" in undetermined["text"]
+    changes = {(i["kind"], i["subject"]) for i in data["summary"]["stop_or_change"]}
+    assert {("current-drug-advised-against", "ropinirole"), ("above-maximum", "ropinirole")} <= changes
+    report = to_report(decision)
+    assert "UNDETERMINED: ASK OR MEASURE FIRST (" in report
+    assert "[possibly due]" in report and "[done]" in report and "[due now]" in report
+    assert "if a missing fact applies:" in report  # a possibly-applying reason says so
+    page = render(decision, "html", why="clonidine")
+    assert "No current statement applies to this patient." in page

@@ -121,9 +121,11 @@ def _algorithm(data: dict[str, Any], vocabulary: Vocabulary) -> str:
 def _why(data: dict[str, Any], decision: Decision, key: str) -> str:
     option, graph = chain_graph(data, decision, key)
     status = Vocabulary.of(decision).label("DecisionStatus", option["status"])
-    return (f'<h2 class="group g-ask-first" id="why">why {escape(option["label"])} is “{escape(status)}”</h2>'
-            f'<p class="note">patient fact → population → statement → source; hover a box for its full text.</p>'
-            + why_svg(graph))
+    heading = f'<h2 class="group g-ask-first" id="why">why {escape(option["label"])} is “{escape(status)}”</h2>'
+    if not graph.number_of_nodes():
+        return heading + '<p class="note">No current statement applies to this patient.</p>'
+    return (heading + '<p class="note">patient fact → population → statement → source; hover a box for its full '
+            'text.</p>' + why_svg(graph))
 
 
 def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why: str | None = None) -> str:

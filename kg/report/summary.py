@@ -172,7 +172,7 @@ def _interaction_items(decision: Decision, vocabulary: Vocabulary) -> list[Item]
     for row in decision.interactions:
         severity = vocabulary.label("InteractionSeverity", str(row["severity"]))
         items.append(_item("interaction", vocabulary, f"{row['labelA']} + {row['labelB']}",
-                           f"{severity}: {shorten(str(row['effect']), 70)}; {shorten(str(row['management']), 70)}",
+                           f"{severity}: {shorten(str(row['effect']), 60)}; {shorten(str(row['management']), 90)}",
                            [str(row["basis"])], str(row["sources"] or "").split("|")))
     return items
 
