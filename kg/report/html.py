@@ -8,7 +8,7 @@ from typing import Any
 
 from kg.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, by_kind, section_key
+from kg.report.summary import OTHER, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary
 from kg.report.why import chain_graph, why_svg
 
@@ -130,8 +130,7 @@ def _why(data: dict[str, Any], decision: Decision, key: str) -> str:
 
 def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why: str | None = None) -> str:
     vocabulary = Vocabulary.of(decision)
-    facts = data["patient"]["facts"]
-    who = ", ".join(str(x) for x in (facts.get("age_years"), facts.get("sex")) if x is not None)
+    who = patient_description(data)
     why_html = _why(data, decision, why) if why else ""
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

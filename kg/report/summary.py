@@ -18,6 +18,14 @@ SENTENCE_END = re.compile(r"(?<=[a-z0-9)%\]])[.;]\s+(?=[A-Z\"(])")
 PARENTHESES = re.compile(r"\s*\([^()]*\)")
 
 
+def patient_description(data: dict[str, Any]) -> str:
+    """'58 y, female' from the profile facts (empty when neither is given)."""
+    facts = data["patient"]["facts"]
+    age = facts.get("age_years")
+    parts = (f"{age:g} y" if isinstance(age, int | float) else "", str(facts.get("sex") or ""))
+    return ", ".join(x for x in parts if x)
+
+
 def section_key(notation: str) -> str:
     return notation.replace("-", "_")
 

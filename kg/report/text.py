@@ -8,7 +8,7 @@ from typing import Any
 
 from kg.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, by_kind, section_key
+from kg.report.summary import OTHER, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary
 
 LABEL_WIDTH = 16
@@ -118,9 +118,7 @@ def detail_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int) -> li
 def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, width: int = 150,
             why: list[str] | None = None) -> str:
     vocabulary = Vocabulary.of(decision)
-    facts = data["patient"]["facts"]
-    who = ", ".join(str(x) for x in (f"{facts['age_years']:g} y" if isinstance(facts.get("age_years"), int | float)
-                                     else None, facts.get("sex")) if x)
+    who = patient_description(data)
     title = f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''}"
     rule = "=" * min(width, 100)
     lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", rule]
