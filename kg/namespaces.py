@@ -51,6 +51,7 @@ class CG(DefinedNamespace):
     AgeUnknown: URIRef
     Agent: URIRef
     AlgorithmStep: URIRef
+    AlgorithmStepState: URIRef
     BasisAISecondary: URIRef
     BasisPrimary: URIRef
     BasisSecondary: URIRef
@@ -97,6 +98,25 @@ class CG(DefinedNamespace):
     ExacerbationEffect: URIRef
     FailedTrial: URIRef
     FerritinUnknown: URIRef
+    FindingAboveMaximum: URIRef
+    FindingAboveUsualRange: URIRef
+    FindingAddressExacerbatingFactor: URIRef
+    FindingAlgorithmStep: URIRef
+    FindingAsk: URIRef
+    FindingBelowAdequateTrial: URIRef
+    FindingCaution: URIRef
+    FindingCheckUnrecognisedMedication: URIRef
+    FindingContraindication: URIRef
+    FindingCurrentDrugAdvisedAgainst: URIRef
+    FindingCurrentDrugContraindicated: URIRef
+    FindingDuplicateTherapy: URIRef
+    FindingFewerDosesPerDay: URIRef
+    FindingInteraction: URIRef
+    FindingKind: URIRef
+    FindingMeasure: URIRef
+    FindingRepleteIron: URIRef
+    FindingSourcedDose: URIRef
+    FindingUndeterminedOption: URIRef
     GoodPracticeStatement: URIRef
     GradedRecommendation: URIRef
     GuidelineStatement: URIRef
@@ -158,6 +178,12 @@ class CG(DefinedNamespace):
     ReasonSupports: URIRef
     ReasonUndeterminedRestriction: URIRef
     ReasonUndeterminedSupport: URIRef
+    ReportGroup: URIRef
+    ReportGroupAskFirst: URIRef
+    ReportGroupAvoid: URIRef
+    ReportGroupLater: URIRef
+    ReportGroupNotCovered: URIRef
+    ReportGroupUseNow: URIRef
     Route: URIRef
     RouteExternal: URIRef
     RouteIntravenous: URIRef
@@ -176,12 +202,21 @@ class CG(DefinedNamespace):
     StatusEncoded: URIRef
     StatusNotEncoded: URIRef
     StatusPartlyEncoded: URIRef
+    StepDone: URIRef
+    StepDueNow: URIRef
+    StepNotNeeded: URIRef
+    StepPossiblyDue: URIRef
     Strength: URIRef
     StrengthConditional: URIRef
     StrengthNotGraded: URIRef
     StrengthStrong: URIRef
     StrengthUnconfirmed: URIRef
     Substance: URIRef
+    SummaryAskOrMeasure: URIRef
+    SummaryNow: URIRef
+    SummarySafety: URIRef
+    SummarySection: URIRef
+    SummaryStopOrChange: URIRef
     TreatmentAlgorithm: URIRef
     TreatmentTrial: URIRef
     TrialHistoryUnknown: URIRef
@@ -216,10 +251,12 @@ class CG(DefinedNamespace):
     decisionStatus: URIRef
     direction: URIRef
     doi: URIRef
+    doneAnswer: URIRef
     doseReachedDaily: URIRef
     doseUnit: URIRef
     doseValue: URIRef
     dosesPerDay: URIRef
+    dueAnswer: URIRef
     effect: URIRef
     effectOnOption: URIRef
     effectText: URIRef
@@ -229,12 +266,15 @@ class CG(DefinedNamespace):
     evidenceBasisOf: URIRef
     ferritinDate: URIRef
     ferritinNgPerMl: URIRef
+    findingKindIfNotTaken: URIRef
+    findingKindIfTaken: URIRef
     forPatient: URIRef
     hadTrial: URIRef
     hadTrialOfUnrecognisedMedication: URIRef
     hasCondition: URIRef
     hasMedicationUse: URIRef
     hasReason: URIRef
+    hiddenByDefault: URIRef
     instruction: URIRef
     interactant: URIRef
     interactionSeverity: URIRef
@@ -268,6 +308,7 @@ class CG(DefinedNamespace):
     reasonFor: URIRef
     reasonKind: URIRef
     recommendedAction: URIRef
+    reportGroup: URIRef
     requiresPopulation: URIRef
     route: URIRef
     ruleMentions: URIRef
@@ -279,6 +320,8 @@ class CG(DefinedNamespace):
     statementText: URIRef
     stepNumber: URIRef
     strength: URIRef
+    summarySection: URIRef
+    summaryShowsDose: URIRef
     supersededBy: URIRef
     takesAgent: URIRef
     takesDrugOfClass: URIRef

@@ -219,7 +219,8 @@ def test_terminal_report_shows_every_section_and_keeps_bracketed_details(example
     from kg.decision_output import to_report
 
     report = to_report(example, explain=True)
-    for heading in ("Treatment options", "Do first", "Current regimens", "Algorithm (seed): current step"):
+    for heading in ("NOW", "STOP OR CHANGE", "SAFETY", "ASK OR MEASURE", "USE NOW", "AVOID", "ACTIONS",
+                    "CURRENT REGIMENS", "ALGORITHM (seed), current step"):
         assert heading in report
-    assert "[basis " in report  # rich markup is escaped: bracketed grades are shown, not swallowed
-    assert "1. [yes]" in report
+    assert "[AI · seed-ref-1]" in report  # bracketed evidence tags are shown as text
+    assert "1. due now" in report and "[yes]" not in report

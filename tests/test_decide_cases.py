@@ -38,6 +38,19 @@ def test_case(path: Path, knowledge, java: str):
     assert not problems, "\n".join(problems)
 
 
+EXPECT_KEYS = {
+    "status", "populations_include", "populations_exclude", "actions_include", "actions_exclude",
+    "dose_checks_include", "dose_checks_exclude", "interactions_include", "reasons_include", "algorithm_step",
+}
+
+
+def test_case_files_use_only_known_expectation_keys():
+    """A misspelt key would silently check nothing."""
+    for path in CASES:
+        case = read_yaml(path.read_text(encoding="utf-8"))
+        assert set(case["expect"]) <= EXPECT_KEYS, f"{path.name}: unknown keys {set(case['expect']) - EXPECT_KEYS}"
+
+
 def _compare(decision: Decision, expect: dict) -> list[str]:
     problems = []
     statuses = {_id(r["option"]): str(r["status"]) for r in decision.options}
@@ -71,6 +84,10 @@ def _compare(decision: Decision, expect: dict) -> list[str]:
     for interaction in expect.get("interactions_include", []):
         if interaction not in interactions:
             problems.append(f"interaction {interaction} expected, got {sorted(interactions)}")
+    reasons = {(_id(o), str(r["effect"]), _id(r["statement"])) for o, rows in decision.reasons.items() for r in rows}
+    for reason in expect.get("reasons_include", []):
+        if (reason["option"], reason["effect"], reason["statement"]) not in reasons:
+            problems.append(f"reason {reason} expected, got {sorted(r for r in reasons if r[0] == reason['option'])}")
     if "algorithm_step" in expect:
         current = {int(r["current"]) for r in decision.algorithm}
         if current != {expect["algorithm_step"]}:

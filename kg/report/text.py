@@ -1,0 +1,133 @@
+"""The report as plain text for a terminal: summary first, then options by group, then the algorithm;
+--explain adds every reason, the merged actions and dose checks, populations and hidden groups."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from kg.decision import Decision
+from kg.report.options import option_groups
+from kg.report.summary import OTHER, by_kind, patient_description, section_key
+from kg.report.vocabulary import Vocabulary
+
+LABEL_WIDTH = 16
+
+
+def tag(basis: list[str] | str | None, sources: list[str], most: int | None = None) -> str:
+    """[basis · sources] after a sentence; at most `most` sources (all when None), then a count."""
+    bases = [basis] if isinstance(basis, str) else list(basis or [])
+    most = len(sources) if most is None else most
+    shown = ", ".join(sources[:most]) + (f" +{len(sources) - most}" if len(sources) > most else "")
+    inside = " · ".join(x for x in (", ".join(bases), shown) if x)
+    return f" [{inside}]" if inside else ""
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def summary_lines(summary: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary, width: int) -> list[str]:
+    """One line (wrapped) per finding kind, under its section's label; empty sections say so."""
+    sections = [(section_key(t.notation), t.label) for t in vocabulary.ordered("SummarySection")]
+    sections += [(OTHER, "Other")] if summary.get(OTHER) else []
+    lines = []
+    for key, label in sections:
+        items = summary.get(key, [])
+        head = f"{label.upper():<{LABEL_WIDTH}}"
+        if not items:
+            lines.append(head + "nothing")
+            continue
+        for label, entries in by_kind(items):
+            text = f"{label}: " + "; ".join(f"{subjects}: {text}{tag(bases, sources, 1)}"
+                                            for subjects, text, bases, sources in entries)
+            lines += _wrap(text, width, head, " " * LABEL_WIDTH)
+            head = " " * LABEL_WIDTH
+    return lines
+
+
+def option_lines(groups: list[dict[str, Any]], width: int, explain: bool) -> list[str]:
+    lines = []
+    for group in groups:
+        if group["hidden"]:
+            continue
+        lines.append(f"{group['label'].upper()} ({group['count']})")
+        for row in group["rows"]:
+            facts = " · ".join(x for x in (row["status_label"], row["grade"], row["line"]) if x)
+            reasons = [f"{r['effect'] + ': ' if explain else ''}{r['text']}"
+                       f"{tag(r['evidence_basis'], r['sources'], None if explain else 3)}"
+                       for r in row["reasons"]]
+            if not reasons:
+                reasons = ["no current statement applies to this patient"]
+            if row["more"]:
+                reasons[-1] += f" (+{row['more']} more)"
+            if explain:
+                lines += _wrap(f"{', '.join(row['options'])} — {facts}", width, "  ", "    ")
+                for reason in reasons:
+                    lines += _wrap(reason, width, "      ", "        ")
+            else:
+                lines += _wrap(f"{', '.join(row['options'])} — {facts} — {' | '.join(reasons)}", width, "  ", "      ")
+    hidden = [g for g in groups if g["hidden"]]
+    for group in hidden:
+        lines.append(f"{group['count']} option(s) {group['label']} not shown; --explain shows them, every reason and "
+                     "the drug-class rows.")
+    return lines
+
+
+def algorithm_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int, explain: bool) -> list[str]:
+    """Every step with its state (due now, possibly due, done, not needed); one line each with --explain."""
+    algorithm = data["algorithm"]
+    marked = []
+    for step in algorithm["steps"]:
+        state = vocabulary.step_state(step["due"], step["done"])
+        mark = state.label if state else f"due {step['due']}"
+        marked.append((step, mark))
+    head = f"ALGORITHM (seed), current step {algorithm['current_step'] or '-'}:"
+    if explain:
+        return [head] + [f"  {step['step']}. {mark:<13} {step['instruction']}" for step, mark in marked]
+    return _wrap(head + " " + " · ".join(f"{step['step']} {step['label']} [{mark}]" for step, mark in marked),
+                 width, "", "  ")
+
+
+def detail_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int) -> list[str]:
+    """--explain only: every action, dose check and interaction row, and the populations."""
+    lines = ["ACTIONS"]
+    for a in data["actions"]:
+        via = f" via {a['via_label']}" if a["via_label"] and a["via_label"] != a["label"] else ""
+        instruction = f": {a['instruction']}" if a["instruction"] else ""
+        lines += _wrap(f"{vocabulary.label('FindingKind', a['kind'])}: {a['label']}{via}{instruction}"
+                       f"{tag(a['evidence_basis'], a['sources'])}", width, "  ", "    ")
+    lines.append("CURRENT REGIMENS")
+    for check in data["dose_checks"]:
+        numbers = f" {check['current']:g} vs {check['limit']:g}:" if check["current"] is not None else ""
+        lines += _wrap(f"{check['label']} · {vocabulary.label('FindingKind', check['kind'])}:{numbers} "
+                       f"{' '.join((check['text'] or check['statement'] or '').split())}"
+                       f"{tag(check['evidence_basis'], check['sources'])}", width, "  ", "    ")
+    lines.append("INTERACTIONS")
+    for i in data["interactions"]:
+        lines += _wrap(f"{' + '.join(i['drugs'])} ({i['severity']}): {i['effect']} Management: {i['management']}"
+                       f"{tag(i['evidence_basis'], i['sources'])}", width, "  ", "    ")
+    lines.append("POPULATIONS")
+    for p in data["populations"]:
+        text = f"{p['membership']}: {p['label']} ({p['rule']}){tag(p['evidence_basis'], [])}"
+        lines += _wrap(text, width, "  ", "    ")
+    return lines
+
+
+def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, width: int = 150,
+            why: list[str] | None = None) -> str:
+    vocabulary = Vocabulary.of(decision)
+    who = patient_description(data)
+    title = f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''}"
+    rule = "=" * min(width, 100)
+    lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", rule]
+    lines += summary_lines(data["summary"], vocabulary, width)
+    lines.append("=" * min(width, 100))
+    lines += option_lines(option_groups(data, decision, explain), width, explain)
+    lines += algorithm_lines(data, vocabulary, width, explain)
+    if explain:
+        lines += detail_lines(data, vocabulary, width)
+    for line in why or []:
+        lines += _wrap(line, width, "", "      ")
+    return "\n".join(line.rstrip() for line in lines)
