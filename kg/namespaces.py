@@ -103,6 +103,7 @@ class CG(DefinedNamespace):
     FindingAddressExacerbatingFactor: URIRef
     FindingAlgorithmStep: URIRef
     FindingAsk: URIRef
+    FindingBeforeStarting: URIRef
     FindingBelowAdequateTrial: URIRef
     FindingCaution: URIRef
     FindingCheckUnrecognisedMedication: URIRef
@@ -110,11 +111,11 @@ class CG(DefinedNamespace):
     FindingCurrentDrugAdvisedAgainst: URIRef
     FindingCurrentDrugContraindicated: URIRef
     FindingDuplicateTherapy: URIRef
-    FindingFewerDosesPerDay: URIRef
     FindingInteraction: URIRef
     FindingKind: URIRef
     FindingMeasure: URIRef
     FindingRepleteIron: URIRef
+    FindingSingleDailyDose: URIRef
     FindingSourcedDose: URIRef
     FindingUndeterminedOption: URIRef
     GoodPracticeStatement: URIRef

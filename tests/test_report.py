@@ -55,7 +55,7 @@ def test_summary_says_what_to_do_now_what_to_change_and_why(example):
     assert not any(s.startswith("pramipexole") for s in doses)  # no dose to aim at for a drug to avoid
     changes = {(i["kind"], i["subject"]) for i in summary["stop_or_change"]}
     assert ("current-drug-advised-against", "pramipexole") in changes
-    assert ("below-adequate-trial", "gabapentin") in changes and ("fewer-doses-per-day", "gabapentin") in changes
+    assert ("below-adequate-trial", "gabapentin") in changes and ("single-daily-dose", "gabapentin") in changes
     # one row per action target and per dose-check kind, sources merged
     assert len([c for c in changes if c[1] == "sertraline"]) == 1
     sertraline = next(i for i in summary["stop_or_change"] if i["subject"] == "sertraline")
