@@ -43,6 +43,14 @@ def test_ferritin_75_is_inside_the_iron_rule_and_76_is_in_the_iv_only_band(class
     assert "iron-supplementation-candidate" not in classified["ferritin-76"]  # TSAT exactly 20 is not < 20
 
 
+def test_not_condition_needs_the_absence_stated_and_runs_down_the_hierarchy(classified):
+    # ESRD omitted: "adult without ESRD" is not entailed (open world), so no adult iron rule applies
+    assert "adult-without-esrd" not in classified["esrd-unknown"]
+    assert "iron-supplementation-candidate" not in classified["esrd-unknown"]
+    # not on dialysis does not mean no ESRD: the absence of a narrower condition says nothing of the broader one
+    assert {"esrd-or-dialysis", "esrd-not-on-dialysis"} <= classified["no-dialysis"]
+
+
 def test_tsat_below_20_alone_makes_a_supplementation_candidate(classified):
     assert "iron-supplementation-candidate" in classified["tsat-19"]
 
