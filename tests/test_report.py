@@ -41,7 +41,9 @@ def test_default_report_starts_with_the_summary_and_fits_about_sixty_lines():
     starts = [next(i for i, line in enumerate(lines) if line.startswith(h)) for h in SUMMARY_HEADINGS]
     assert starts == sorted(starts) and starts[0] == 2  # right after the title and a rule
     summary = lines[starts[0]:next(i for i in range(starts[-1], len(lines)) if lines[i].startswith("===="))]
-    assert len(summary) <= 17, summary
+    # about 15 lines: the example's opioids are allowed (augmentation), so the before-starting precautions
+    # (ECG, Mayo 2018) take three of them
+    assert len(summary) <= 19, summary
     assert "[yes]" not in result.stdout and "due now" in result.stdout
 
 

@@ -127,9 +127,11 @@ def _algorithm_items(data: dict[str, Any], decision: Decision, vocabulary: Vocab
     for step, state in shown:
         if step["step"] == current:
             subject, text = f"step {step['step']} of {len(algorithm['steps'])} (current)", step["instruction"]
-        else:
-            subject, text = f"step {step['step']} ({state.label})", step["label"]
-        items.append(_item("algorithm-step", vocabulary, subject, text or step["label"], [], []))
+            items.append(_item("algorithm-step", vocabulary, subject, text or step["label"], [], []))
+    others = [(step, state) for step, state in shown if step["step"] != current]
+    for label in dict.fromkeys(state.label for _, state in others):  # the other steps by state, numbers only
+        numbers = ", ".join(str(step["step"]) for step, state in others if state.label == label)
+        items.append(_item("algorithm-step", vocabulary, f"also {label}", f"step {numbers}", [], []))
     return items + _dose_items(data, decision, [s["step"] for s, _ in shown], vocabulary)
 
 
