@@ -41,6 +41,15 @@ def canonical_graph(graph: Graph) -> Graph:
     return to_graph(dataset)
 
 
+def is_valid_iri(text: str) -> bool:
+    """Whether ``text`` is an IRI that RDF syntaxes (and the SPARQL engine) accept, so it can be written back out."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def to_ox(term: Node) -> OxTerm:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
