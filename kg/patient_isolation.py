@@ -11,6 +11,7 @@ the store or the reasoner (``patient_triples``), so that patient data can never 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,7 +87,13 @@ def _list(graph: Graph, head: Node | None) -> list[Node]:
 
 def read_turtle_profile(text: str, name: str) -> Graph:
     """Parse a Turtle profile (syntax errors propagate); more than MAX_PROFILE_TRIPLES is a ValidationError."""
-    graph = Graph().parse(data=text, format="turtle")
+    rdflib_terms = logging.getLogger("rdflib.term")  # it warns about IRIs it cannot write back: checked below
+    level = rdflib_terms.level
+    rdflib_terms.setLevel(logging.ERROR)
+    try:
+        graph = Graph().parse(data=text, format="turtle")
+    finally:
+        rdflib_terms.setLevel(level)
     if len(graph) > MAX_PROFILE_TRIPLES:
         raise ValidationError([Problem(name, 0, "", str(len(graph)),
                                        f"more than {MAX_PROFILE_TRIPLES} triples: not allowed in a profile")],
