@@ -24,12 +24,15 @@ MAX_GRAPH_BYTES = 500_000_000  # a graph given with --graph
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, saying how much was cut.
+    """``text`` cut to about ``limit`` characters (its start and its end), saying how long it was.
 
-    >>> shorten("abcdef", 4)
-    'abcd... (6 characters)'
+    >>> shorten("abcdefghij", 6)
+    'abcd...(10 characters)...ij'
     """
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    return f"{text[:limit - tail]}...({len(text)} characters)...{text[len(text) - tail:]}"
 
 
 def read_user_text(path: Path, what: str, max_bytes: int) -> str:
