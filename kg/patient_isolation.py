@@ -107,13 +107,18 @@ class KnowledgeNodes:
 
     nodes: frozenset[str]  # every IRI used in it
     condition_classes: frozenset[URIRef]  # rdfs:subClassOf* of the allowed superclasses
+    shape_context: Graph  # what the patient shapes read of it: rdf:type and rdfs:subClassOf (5x fewer triples)
 
     @classmethod
     def of(cls, knowledge_graph: Graph) -> KnowledgeNodes:
         nodes = {str(t) for triple in knowledge_graph for t in triple if isinstance(t, URIRef)}
         superclasses = {c for rule in node_rules() for c in rule.type_superclasses}
         classes = {sub for sup in superclasses for sub in knowledge_graph.transitive_subjects(RDFS.subClassOf, sup)}
-        return cls(frozenset(nodes), frozenset(classes))  # type: ignore[arg-type]
+        context = Graph()
+        for predicate in (RDF.type, RDFS.subClassOf):
+            for triple in knowledge_graph.triples((None, predicate, None)):
+                context.add(triple)
+        return cls(frozenset(nodes), frozenset(classes), context)  # type: ignore[arg-type]
 
 
 def _is_bad_literal(term: Node) -> bool:

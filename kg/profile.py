@@ -28,7 +28,7 @@ from kg.input_limits import MAX_PROFILE_BYTES, read_user_text
 from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS
 from kg.paths import PACKAGE_DIR, SHAPES_DIR
-from kg.patient_isolation import read_turtle_profile, turtle_profile_problems
+from kg.patient_isolation import knowledge_nodes, read_turtle_profile, turtle_profile_problems
 from kg.yaml12 import ReadProblem, load_json, load_yaml
 
 SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
@@ -292,7 +292,8 @@ def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None)
     patient, problems = turtle_profile_problems(graph, name, context)  # the allow-list (ADR 0006)
     if problems or patient is None:
         raise ValidationError(problems, what="patient profile")
-    result = validate_graph(graph + context, load_shapes("patient-*.ttl", SHAPES_DIR))
+    shape_context = knowledge_nodes(context).shape_context  # what sh:class and sh:in read of the graph
+    result = validate_graph(graph + shape_context, load_shapes("patient-*.ttl", SHAPES_DIR))
     if not result.conforms:
         problems = [Problem(name, 0, str(path), str(value), str(message))
                     for path, value, message in _shacl_results(result.report)]

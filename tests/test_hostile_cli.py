@@ -12,7 +12,6 @@ import pytest
 from tests.conftest import FIXTURE_TABLES
 from tests.fuzz.cli_probe import run_kg
 
-
 LEAF_TABLE = "seed_claims.tsv"  # no other table refers to its ids: its problems come alone
 
 

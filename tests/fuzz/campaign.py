@@ -33,7 +33,11 @@ class _Hang(Exception):
     pass
 
 
+_RANG: list[bool] = []
+
+
 def _alarm(_signum, _frame):  # type: ignore[no-untyped-def]
+    _RANG.append(True)  # remembered: the exception may be swallowed (e.g. raised inside a gc callback)
     raise _Hang
 
 
@@ -42,19 +46,21 @@ def classify(name: str, data: bytes, folder: Path, knowledge) -> str:  # type: i
     path = folder / name
     path.write_bytes(data)
     previous = signal.signal(signal.SIGALRM, _alarm)
+    _RANG.clear()
     signal.alarm(HANG_SECONDS)
     try:
         load_profile(path, knowledge.agents, knowledge_graph=knowledge.graph)
-        return "accepted"
+        outcome = "accepted"
     except UserError:
-        return "clean error"
+        outcome = "clean error"
     except _Hang:
-        return "hang"
+        outcome = "hang"
     except BaseException:  # noqa: BLE001 - a traceback is what is being counted
-        return "traceback"
+        outcome = "traceback"
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    return "hang" if _RANG else outcome
 
 
 def _statuses(path: Path, knowledge) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
