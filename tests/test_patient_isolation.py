@@ -146,3 +146,11 @@ def test_decimal_literal_of_a_patient_is_finite(knowledge):
     graph = Graph().parse(data=PREFIXES + f"<{PT}> a cg:Patient ; cg:ferritinNgPerMl {nan} .", format="turtle")
     found = offending_triples(graph, URIRef(PT), knowledge_nodes(knowledge.graph))
     assert [t[0][2] for t in found] == [Literal("NaN", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))]
+
+
+def test_a_turtle_profile_with_too_many_trials_is_refused(tmp_path, knowledge):
+    """D6: 1,000 past trials took 45 s to decide; Turtle profiles have the JSON Schema's count limits."""
+    trials = "".join(f"<{PT}> cg:hadTrial <{PT}/trial/{i}> . <{PT}/trial/{i}> a cg:TreatmentTrial ; "
+                     f"cg:trialOf rls:gabapentin ; cg:trialOutcome cg:OutcomeResponse .\n" for i in range(150))
+    with pytest.raises(ValidationError, match="at most 101 treatment trials"):
+        _decide_ttl(tmp_path, f"<{PT}> a cg:Patient .\n" + trials, knowledge)
