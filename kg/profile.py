@@ -28,7 +28,13 @@ from kg.input_limits import MAX_PROFILE_BYTES, read_user_text
 from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS
 from kg.paths import PACKAGE_DIR, SHAPES_DIR
-from kg.patient_isolation import knowledge_nodes, read_turtle_profile, turtle_profile_problems
+from kg.patient_isolation import (
+    knowledge_nodes,
+    offending_triples,
+    read_turtle_profile,
+    show_triple,
+    turtle_profile_problems,
+)
 from kg.yaml12 import ReadProblem, load_json, load_yaml
 
 SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
@@ -279,9 +285,20 @@ def load_profile(
     if problems:
         raise ValidationError(problems, what="patient profile")
     patient, graph = to_rdf(content, agents)
+    if knowledge_graph is not None:
+        _check_conversion(graph, patient, knowledge_graph)
     drugs = {item["drug"]: agents[normalise_name(item["drug"])]
              for section in ("current_medications", "past_trials") for item in content.get(section, [])}
     return Profile(content, patient, graph, drugs)
+
+
+def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> None:
+    """The conversion writes only what the patient shapes allow (one allow-list for JSON, YAML and
+    Turtle); a triple outside it is a project bug (the decision would drop it), said loudly."""
+    outside = offending_triples(graph, patient, knowledge_nodes(knowledge_graph))
+    if outside:
+        listed = "; ".join(f"{show_triple(t)} ({why})" for t, why in outside[:5])
+        raise RuntimeError(f"profile conversion wrote triples outside ontology/shapes/patient-shapes.ttl: {listed}")
 
 
 def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None) -> Profile:
