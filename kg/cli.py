@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from enum import StrEnum
@@ -18,6 +19,7 @@ from kg.build import build_graph
 from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
+from kg.oxigraph_bridge import invalid_iris
 from kg.paths import TABLES_DIR
 from kg.queries import all_queries, load_query, run_query
 from kg.reasoning import check_consistency
@@ -59,11 +61,16 @@ def _graph(path: Path | None) -> Graph:
     if path is None:
         return build_graph()[0]
     text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
     try:
-        return Graph().parse(data=text, format=guess_format(path.name) or "turtle")
+        graph = Graph().parse(data=text, format=guess_format(path.name) or "turtle")
     except Exception as error:  # noqa: BLE001 - any parser error means the file is not RDF
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(f"--graph {path}: not an RDF graph ({first[:200]})") from None
+    bad = invalid_iris(graph)
+    if bad:
+        raise UserError(f"--graph {path}: {len(bad)} IRI(s) that are not valid IRIs, e.g. <{bad[0][:200]}>")
+    return graph
 
 
 @app.command()

@@ -50,6 +50,11 @@ def is_valid_iri(text: str) -> bool:
     return True
 
 
+def invalid_iris(graph: Graph) -> list[str]:
+    """The IRIs of ``graph`` that cannot be written back out (rdflib's parsers accept some, e.g. with spaces)."""
+    return sorted({str(t) for triple in graph for t in triple if isinstance(t, URIRef) and not is_valid_iri(str(t))})
+
+
 def to_ox(term: Node) -> OxTerm:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))

@@ -46,6 +46,8 @@ def test_a_50_mb_table_cell(tmp_path):
     (b"\xff\xfe not utf-8", "not UTF-8"),
     (b"this is { not RDF", "not an RDF graph"),
     (b"<a> <b> ", "not an RDF graph"),
+    (b"<http://a b> <http://p> <http://o> .", "not valid IRIs"),
+    (b'<http://a{b}> <http://p> "x" .', "not valid IRIs"),
 ])
 def test_a_graph_that_is_not_rdf(content, message, tmp_path):
     path = tmp_path / "graph.ttl"
