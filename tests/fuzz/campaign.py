@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from kg.decision import decide, default_knowledge
 from kg.errors import UserError
 from kg.profile import load_profile
-from tests.fuzz.strategies import PROFILES
+from tests.fuzz.strategies import PROFILES, PREFIXES, PT
 
 HANG_SECONDS = 10
 MAX_DECISIONS = 20  # accepted hostile Turtle profiles decided with the reasoner (each takes seconds)
@@ -63,6 +63,11 @@ def classify(name: str, data: bytes, folder: Path, knowledge) -> str:  # type: i
     return "hang" if _RANG else outcome
 
 
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def _statuses(path: Path, knowledge) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return {(str(r["option"]), str(r["status"])) for r in decide(path, knowledge=knowledge).options}
 
@@ -72,6 +77,8 @@ def run(examples: int) -> Counter:
     counts: Counter = Counter()
     folder = Path(tempfile.mkdtemp(prefix="kg-fuzz-"))
     samples: dict[str, list[str]] = {}
+    warm_up = (PREFIXES + f"<{PT}> a cg:Patient .").encode("utf-8")  # first-call costs (imports, shapes) untimed
+    load_profile(_written(folder / "warm-up.ttl", warm_up), knowledge.agents, knowledge_graph=knowledge.graph)
 
     @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
