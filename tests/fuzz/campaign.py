@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from kg.decision import decide, default_knowledge
 from kg.errors import UserError
 from kg.profile import load_profile
-from tests.fuzz.strategies import PROFILES, PREFIXES, PT
+from tests.fuzz.strategies import PREFIXES, PROFILES, PT
 
 HANG_SECONDS = 10
 MAX_DECISIONS = 20  # accepted hostile Turtle profiles decided with the reasoner (each takes seconds)

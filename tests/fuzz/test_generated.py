@@ -11,14 +11,17 @@ from hypothesis import HealthCheck, given, settings
 
 from kg.decision import default_knowledge
 from tests.fuzz.campaign import classify
-from tests.fuzz.strategies import PROFILES
+from tests.fuzz.strategies import PREFIXES, PROFILES, PT
 
 pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture(scope="module")
-def knowledge():
-    return default_knowledge()
+def knowledge(tmp_path_factory):
+    knowledge = default_knowledge()
+    warm_up = (PREFIXES + f"<{PT}> a cg:Patient .").encode("utf-8")  # first-call costs are not a hang
+    assert classify("warm-up.ttl", warm_up, tmp_path_factory.mktemp("warm-up"), knowledge) == "accepted"
+    return knowledge
 
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
