@@ -1,12 +1,13 @@
 # Two commands work on a fresh machine (each sets itself up):
 #   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
+#   make fuzz   the long fuzz campaign (>= 10,000 hostile profiles; prints the outcome counts; not in CI)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup java build clean
+.PHONY: demo test fuzz setup java build clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ demo: setup java
 
 test: setup java
 	$(BIN)/pytest
+
+fuzz: setup java
+	$(BIN)/python -m tests.fuzz.campaign $(or $(FUZZ_EXAMPLES),10000)
 
 build: setup java
 	$(BIN)/kg build --out build

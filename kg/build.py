@@ -2,14 +2,14 @@
 
 Order (data flows one way): load + validate tables -> transform -> merge with the ontology ->
 SHACL -> QC violation queries -> DL reasoner -> write. Nothing is written unless every step
-passes; files are written to a temporary folder and moved into place.
+passes; the output folder is swapped in as a whole with one rename (``write``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, ONTOLOGY_FILE, TABLES_
 from kg.progress import steps
 from kg.reasoning import ReasonerResult, check_consistency
 from kg.shacl import ShaclResult, validate_graph
+from kg.tempdirs import fresh_dir
 from kg.transform import new_graph, transform
 
 
@@ -118,19 +119,59 @@ def serialize(graph: Graph) -> bytes:
 
 
 def write(result: BuildResult, out_dir: Path) -> list[Path]:
-    """Write the graph and a build report atomically (temporary folder, then move)."""
+    """Write the graph and the build report, swapped in as a whole with ONE rename (ADR 0006).
+
+    ``out_dir`` is a symbolic link to a sibling folder ``.<name>.kg-<pid>-<random>`` holding both
+    files; a new build writes a fresh sibling and replaces the link atomically (``os.replace``), so a
+    reader that resolves the link once sees the old build or the new one, never a mix, whenever the
+    build is interrupted. Folders left by a killed build are swept by the next one."""
+    out_dir = Path(out_dir)
+    _check_out(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir.parent))
+    prefix = f".{out_dir.name}.kg-"
+    current = out_dir.parent / os.readlink(out_dir) if out_dir.is_symlink() else None
+    version = fresh_dir(out_dir.parent, prefix, keep=current)
     try:
-        (staging / BUILT_GRAPH_NAME).write_bytes(serialize(result.graph))
+        _write_synced(version / BUILT_GRAPH_NAME, serialize(result.graph))
         report = json.dumps(result.summary(), indent=2, sort_keys=True) + "\n"
-        (staging / BUILD_REPORT_NAME).write_text(report, encoding="utf-8")
-        out_dir.mkdir(exist_ok=True)
-        written = []
-        for path in sorted(staging.iterdir()):
-            target = out_dir / path.name
-            path.replace(target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _write_synced(version / BUILD_REPORT_NAME, report.encode("utf-8"))
+        previous = _swap_in(version, out_dir, prefix)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+    return [out_dir / BUILT_GRAPH_NAME, out_dir / BUILD_REPORT_NAME]
+
+
+OUTPUT_NAMES = {BUILT_GRAPH_NAME, BUILD_REPORT_NAME}
+
+
+def _check_out(out_dir: Path) -> None:
+    if out_dir.is_symlink():
+        return
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir}: is an existing file, not a folder; choose another --out")
+    if out_dir.is_dir() and not {p.name for p in out_dir.iterdir()} <= OUTPUT_NAMES:
+        raise UserError(f"--out {out_dir}: the folder holds other files than a build's "
+                        f"({', '.join(sorted(OUTPUT_NAMES))}); choose a new or build-only folder")
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _swap_in(version: Path, out_dir: Path, prefix: str) -> Path | None:
+    """Point ``out_dir`` at ``version`` with one rename; the previous build folder (to remove), if any."""
+    previous = out_dir.parent / os.readlink(out_dir) if out_dir.is_symlink() else None
+    if out_dir.is_dir() and not out_dir.is_symlink():  # a plain folder of an older kg: moved aside once
+        previous = out_dir.parent / f"{prefix}{os.getpid()}-previous"
+        out_dir.rename(previous)
+    link = out_dir.parent / f"{prefix}{os.getpid()}-link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name, target_is_directory=True)
+    os.replace(link, out_dir)  # the one rename that publishes the new build
+    return previous if previous is not None and previous.name.startswith(prefix) else None

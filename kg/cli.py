@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -9,12 +11,15 @@ from typing import Annotated
 
 import typer
 from rdflib import Graph
+from rdflib.util import guess_format
 
 from kg import formatting
 from kg.build import build as build_kg
 from kg.build import build_graph
 from kg.errors import UserError
+from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
+from kg.oxigraph_bridge import invalid_iris
 from kg.paths import TABLES_DIR
 from kg.queries import all_queries, load_query, run_query
 from kg.reasoning import check_consistency
@@ -56,9 +61,17 @@ GraphOption = Annotated[
 def _graph(path: Path | None) -> Graph:
     if path is None:
         return build_graph()[0]
-    if not path.is_file():
-        raise UserError(f"--graph: no such file: {path}")
-    return Graph().parse(path)
+    text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
+    try:
+        graph = Graph().parse(data=text, format=guess_format(path.name) or "turtle")
+    except Exception as error:  # noqa: BLE001 - any parser error means the file is not RDF
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"--graph {path}: not an RDF graph ({first[:200]})") from None
+    bad = invalid_iris(graph)
+    if bad:
+        raise UserError(f"--graph {path}: {len(bad)} IRI(s) that are not valid IRIs, e.g. <{bad[0][:200]}>")
+    return graph
 
 
 @app.command()
@@ -106,6 +119,9 @@ def query(
     endpoint: Annotated[
         str | None, typer.Option(help="Run on a SPARQL 1.1 endpoint (URL) instead of the embedded engine.")
     ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the endpoint's whole reply.")
+    ] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Run a query on the graph (embedded) or on a SPARQL endpoint, and print its rows."""
     selected = load_query(name)
@@ -115,7 +131,7 @@ def query(
 
         if bindings:
             raise UserError("--param cannot be used with --endpoint: values are bound only by the embedded engine")
-        rows = run_remote(selected, endpoint)
+        rows = run_remote(selected, endpoint, timeout=timeout)
     else:
         rows = run_query(selected, _graph(graph), bindings)
     typer.echo(formatting.render_rows(selected, rows, output.value))
@@ -161,12 +177,18 @@ def decide(
 
 
 def main() -> None:
-    """Entry point: user errors become a message and exit code 2, never a traceback."""
+    """Entry point: user errors become a message and exit code 2, never a traceback. SIGTERM unwinds
+    like Ctrl-C, so that temporary files are removed."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except UserError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from kg.drug_names import normalise_name
 from kg.errors import UserError
 from kg.oxigraph_bridge import add_to_store, to_graph, to_ox
 from kg.paths import QUERIES_DIR
+from kg.patient_isolation import patient_triples
 from kg.profile import Profile, load_profile
 from kg.queries import Query, load_query, parse_query_file, run_query
 from kg.reasoning import check_consistency, classification_module
@@ -104,20 +105,27 @@ def _construct(query: Query, store: ox.Store, patient: URIRef) -> Graph:
     return to_graph(triples)  # type: ignore[arg-type]
 
 
+def _isolated_patient(profile: Profile, knowledge: Knowledge) -> Graph:
+    """The patient triples the store and the reasoner may see: the allow-listed ones only, whatever
+    the profile holds (ADR 0006). With the knowledge graph's own triples fixed, nothing else enters."""
+    return patient_triples(profile.graph, profile.patient, knowledge.graph)
+
+
 def decide(
-    profile: Path | str | dict[str, Any] | Graph,
+    profile: Path | str | dict[str, Any] | Graph | Profile,
     *,
     reasoner: str = "hermit",
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
 ) -> Decision:
-    """Decide every treatment option for one patient profile (a file path, a dict, or a Turtle graph)."""
+    """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
+    loaded Profile)."""
     knowledge = knowledge or default_knowledge()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     source = Path(profile) if isinstance(profile, str) else profile
-    loaded = load_profile(source, knowledge.agents, today, knowledge.graph)
-    patient, patient_graph = loaded.patient, Graph() + loaded.graph
+    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.graph)
+    patient, patient_graph = loaded.patient, _isolated_patient(loaded, knowledge)
     store = ox.Store()
     store.load(knowledge.nt, format=ox.RdfFormat.N_TRIPLES)
     add_to_store(store, patient_graph)

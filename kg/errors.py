@@ -22,17 +22,23 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
+        from kg.input_limits import MAX_RULE_CHARS, MAX_VALUE_CHARS, shorten
+
         where = f"{self.file}:{self.row}" if self.row else self.file
         col = f" column '{self.column}'" if self.column else ""
-        val = f" value '{self.value}'" if self.value else ""
-        return f"{where}{col}{val}: {self.rule}"
+        val = f" value '{shorten(self.value, MAX_VALUE_CHARS)}'" if self.value else ""
+        return f"{where}{col}{val}: {shorten(self.rule, MAX_RULE_CHARS)}"
 
 
 class ValidationError(UserError):
-    """Every problem found, in one error."""
+    """Every problem found, in one error; the message lists the first MAX_PROBLEMS_SHOWN of them."""
 
     def __init__(self, problems: list[Problem], what: str = "curated tables") -> None:
+        from kg.input_limits import MAX_PROBLEMS_SHOWN
+
         self.problems = sorted(problems)
         lines = [f"{len(self.problems)} problem(s) in the {what}:"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if len(self.problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  ... and {len(self.problems) - MAX_PROBLEMS_SHOWN} more")
         super().__init__("\n".join(lines))

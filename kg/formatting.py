@@ -14,6 +14,7 @@ from rich.table import Table
 
 from kg.errors import UserError
 from kg.namespaces import PREFIXES
+from kg.oxigraph_bridge import is_valid_iri
 
 if TYPE_CHECKING:
     from kg.build import BuildResult
@@ -51,7 +52,10 @@ def parse_bindings(pairs: list[str]) -> dict[str, Node]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise UserError(f"--param '{pair}': expected NAME=VALUE")
-        bindings[name.strip().lstrip("?")] = expand(value) or Literal(value)
+        iri = expand(value)
+        if iri is not None and not is_valid_iri(iri):
+            raise UserError(f"--param '{pair}': '{value}' is not a valid IRI (no spaces, <, >, quotes or braces)")
+        bindings[name.strip().lstrip("?")] = iri or Literal(value)
     return bindings
 
 

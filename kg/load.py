@@ -53,14 +53,22 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
     if not path.exists():
         problems.append(Problem(name, 0, "", "", "file is missing"))
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(handle, start=1)]
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(handle, start=1)]
+    except UnicodeDecodeError as error:
+        problems.append(Problem(name, 0, "", "", f"not UTF-8 text (byte {error.start})"))
+        return []
     lines = [(n, line) for n, line in lines if line.strip() and not line.startswith("#")]
     if not lines:
         problems.append(Problem(name, 0, "", "", "file has no header row"))
         return []
     header_line, header_text = lines[0]
-    header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
+    try:
+        header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
+    except csv.Error as error:
+        problems.append(Problem(name, header_line, "", "", f"cannot be read: {error}"))
+        return []
     expected = [c.name for c in spec.columns]
     unknown = [h for h in header if h not in expected]
     missing = [c for c in expected if c not in header]
@@ -74,7 +82,11 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
         return []
     rows = []
     for line_no, text in lines[1:]:
-        cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE))
+        try:
+            cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE))
+        except csv.Error as error:  # e.g. a cell larger than csv.field_size_limit()
+            problems.append(Problem(name, line_no, "", "", f"cannot be read: {error}"))
+            continue
         if len(cells) != len(header):
             problems.append(
                 Problem(name, line_no, "", "", f"has {len(cells)} cells, header has {len(header)}")

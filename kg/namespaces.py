@@ -199,6 +199,7 @@ class CG(DefinedNamespace):
     SourceClaim: URIRef
     SourceDisagreement: URIRef
     SourceDocument: URIRef
+    StatedAbsence: URIRef
     Statement: URIRef
     StatusEncoded: URIRef
     StatusNotEncoded: URIRef

@@ -41,6 +41,20 @@ def canonical_graph(graph: Graph) -> Graph:
     return to_graph(dataset)
 
 
+def is_valid_iri(text: str) -> bool:
+    """Whether ``text`` is an IRI that RDF syntaxes (and the SPARQL engine) accept, so it can be written back out."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def invalid_iris(graph: Graph) -> list[str]:
+    """The IRIs of ``graph`` that cannot be written back out (rdflib's parsers accept some, e.g. with spaces)."""
+    return sorted({str(t) for triple in graph for t in triple if isinstance(t, URIRef) and not is_valid_iri(str(t))})
+
+
 def to_ox(term: Node) -> OxTerm:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))

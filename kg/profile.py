@@ -9,24 +9,33 @@ closed-world rules in ``queries/decision/derive/`` and the reasoner decide what 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema import ValidationError as SchemaError
 from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from kg.drug_names import resolve, typing_hint
 from kg.errors import Problem, ValidationError
+from kg.input_limits import MAX_PROFILE_BYTES, read_user_text
 from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS, RLS_ABSENT
 from kg.paths import PACKAGE_DIR, SHAPES_DIR
+from kg.patient_isolation import (
+    knowledge_nodes,
+    offending_triples,
+    read_turtle_profile,
+    show_triple,
+    turtle_profile_problems,
+)
+from kg.yaml12 import ReadProblem, load_json, load_yaml
 
 SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
 PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
@@ -61,7 +70,10 @@ def _schema() -> dict[str, Any]:
 
 @cache
 def _schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(_schema(), format_checker=FormatChecker())
+    # "integer" means a number written as an integer: 2.0 is not a trimester or a number of doses
+    strict = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return validators.extend(Draft202012Validator, type_checker=strict)(_schema(), format_checker=FormatChecker())
 
 
 @cache
@@ -76,39 +88,38 @@ def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
     return {key: TRI_STATE_VALUES[value] if key in tri_state_fields() else value for key, value in data.items()}
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """YAML with YAML 1.2 scalars: only true/false are booleans ('yes' stays a string) and dates
-    stay strings (the JSON Schema checks them), so YAML and JSON profiles mean the same."""
+def read_yaml(text: str, name: str = "profile") -> Any:
+    """Parse YAML exactly (YAML 1.2 core scalars, no duplicate keys, bounded aliases: kg/yaml12.py);
+    a reading problem is a ValidationError listing all of them."""
+    data, problems = load_yaml(text)
+    _raise_reading_problems(name, problems)
+    return data
 
 
-_YAML11_ONLY = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11_ONLY]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def read_yaml(text: str) -> Any:
-    """Parse YAML with YAML 1.2 scalars (see _Yaml12Loader)."""
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+def _raise_reading_problems(name: str, problems: list[ReadProblem]) -> None:
+    if problems:
+        raise ValidationError([Problem(name, line, "", value, rule) for line, value, rule in problems],
+                              what="patient profile")
 
 
 def read_profile_file(path: Path) -> dict[str, Any] | Graph:
-    """Parse a profile file; a syntax error is a ValidationError naming the file."""
+    """Parse a profile file (size, encoding and reading limits: kg/input_limits.py); a syntax error or a
+    reading problem is a ValidationError naming the file."""
     if not path.is_file():
         raise ValidationError([Problem(path.name, 0, "", "", "file not found")], what="patient profile")
-    text = path.read_text(encoding="utf-8")
+    text = read_user_text(path, "patient profile", MAX_PROFILE_BYTES)
+    problems: list[ReadProblem] = []
     try:
         if path.suffix in (".ttl", ".turtle"):
-            return Graph().parse(data=text, format="turtle")
-        data = json.loads(text) if path.suffix == ".json" else read_yaml(text)
+            return read_turtle_profile(text, path.name)
+        data, problems = load_json(text) if path.suffix == ".json" else load_yaml(text)
+    except ValidationError:
+        raise
     except Exception as error:  # noqa: BLE001 - any parser error is the user's syntax error
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValidationError([Problem(path.name, 0, "", "", f"cannot be parsed: {first}")],
                               what="patient profile") from None
+    _raise_reading_problems(path.name, problems)
     if not isinstance(data, dict):
         raise ValidationError([Problem(path.name, 0, "", "", "must be a mapping of fields")], what="patient profile")
     return data
@@ -122,13 +133,12 @@ def _field(path: Any) -> str:
 def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
     """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
     the graph does not know becomes an unrecognised medication (``to_rdf``)."""
-    problems = [
-        Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
-        for e in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    ]
-    if problems:
-        return problems  # the checks below assume the schema's shape
-    data = normalise_tri_states(data)
+    errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
+                for e in errors]
+    if not isinstance(data, dict):
+        return problems
+    data = normalise_tri_states(_without_invalid_parts(data, errors))  # later checks assume the schema's shape
     today = today or dt.date.today()
     for lab in ("ferritin", "tsat"):
         date = data.get("labs", {}).get(lab, {}).get("date")
@@ -145,6 +155,29 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
     if data.get("dialysis") is True and data.get("esrd") is False:
         problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
     return problems
+
+
+def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> dict[str, Any]:
+    """A copy of ``data`` without the parts the schema rejected, so that every other check can run in
+    the same pass: an invalid value is removed from its object, and a list item with any error is
+    replaced by None (indices stay those of the profile). Unknown keys and a missing top-level key
+    are left (the checks read known keys with defaults)."""
+    pruned = copy.deepcopy(data)
+    for error in errors:
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" or not path:
+            continue
+        first_index = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
+        cut = path[: first_index + 1] if first_index is not None else path
+        parent: Any = pruned
+        for part in cut[:-1]:
+            inside = isinstance(parent, dict) and part in parent or isinstance(parent, list) and part < len(parent)
+            parent = parent[part] if inside else None
+        if isinstance(parent, list) and cut[-1] < len(parent):
+            parent[cut[-1]] = None
+        elif isinstance(parent, dict):
+            parent.pop(cut[-1], None)
+    return pruned
 
 
 def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
@@ -285,26 +318,37 @@ def load_profile(
     if problems:
         raise ValidationError(problems, what="patient profile")
     patient, graph = to_rdf(content, agents)
+    if knowledge_graph is not None:
+        _check_conversion(graph, patient, knowledge_graph)
     drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")
              for item in content.get(section, []) if (agent := resolve(item["drug"], agents)) is not None}
     return Profile(content, patient, graph, drugs)
+
+
+def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> None:
+    """The conversion writes only what the patient shapes allow (one allow-list for JSON, YAML and
+    Turtle); a triple outside it is a project bug (the decision would drop it), said loudly."""
+    outside = offending_triples(graph, patient, knowledge_nodes(knowledge_graph))
+    if outside:
+        listed = "; ".join(f"{show_triple(t)} ({why})" for t, why in outside[:5])
+        raise RuntimeError(f"profile conversion wrote triples outside ontology/shapes/patient-shapes.ttl: {listed}")
 
 
 def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None) -> Profile:
     from kg.shacl import load_shapes, validate_graph
     from kg.vocabulary import ontology_graph
 
-    patients = sorted(set(graph.subjects(RDF.type, CG.Patient)))
-    if len(patients) != 1:
-        problem = Problem(name, 0, "cg:Patient", str(len(patients)), "exactly one cg:Patient is required")
-        raise ValidationError([problem], what="patient profile")
     context = knowledge_graph if knowledge_graph is not None else ontology_graph()
-    result = validate_graph(graph + context, load_shapes("patient-*.ttl", SHAPES_DIR))
+    patient, problems = turtle_profile_problems(graph, name, context)  # the allow-list (ADR 0006)
+    if problems or patient is None:
+        raise ValidationError(problems, what="patient profile")
+    shape_context = knowledge_nodes(context).shape_context  # what sh:class and sh:in read of the graph
+    result = validate_graph(graph + shape_context, load_shapes("patient-*.ttl", SHAPES_DIR))
     if not result.conforms:
         problems = [Problem(name, 0, str(path), str(value), str(message))
                     for path, value, message in _shacl_results(result.report)]
         raise ValidationError(problems, what="patient profile")
-    return Profile({"patient_id": str(patients[0]).rsplit("/", 1)[-1]}, patients[0], graph)
+    return Profile({"patient_id": str(patient).rsplit("/", 1)[-1]}, patient, graph)
 
 
 def _shacl_results(report: Graph) -> list[tuple[object, object, object]]:

@@ -37,7 +37,10 @@ class Query:
 
 
 def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"query file {path}: not UTF-8 text (byte {error.start})") from None
     header: dict[str, str] = {}
     for line in text.splitlines():
         match = HEADER.match(line)

@@ -17,8 +17,10 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from kg.errors import UserError
 from kg.namespaces import CG
+from kg.tempdirs import fresh_dir
 
 REASONERS = ("hermit", "pellet")
+REASONER_TMP_PREFIX = "kg-reason-"  # + pid: folders of killed runs are swept by the next run (kg/tempdirs.py)
 JAVA_MEMORY_MB = 1000  # -Xmx for the reasoner JVM: two of them must fit a 2-core CI box
 
 
@@ -100,9 +102,12 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
 
     owlready2.JAVA_EXE = java
     owlready2.reasoning.JAVA_MEMORY = JAVA_MEMORY_MB
-    with tempfile.TemporaryDirectory(prefix="kg-reason-") as tmp:
-        path = Path(tmp) / "graph.nt"
-        graph.serialize(path, format="nt", encoding="utf-8")
+    tmp = fresh_dir(Path(tempfile.gettempdir()), REASONER_TMP_PREFIX)
+    saved_tempdir = tempfile.tempdir
+    tempfile.tempdir = str(tmp)  # owlready2 writes its reasoner input file here: swept if we are killed
+    try:
+        path = tmp / "graph.nt"
+        without_imports(graph).serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load()
         started = time.perf_counter()
@@ -123,7 +128,21 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
         inferred = _inferred_types(world, graph)
         world.close()
+    finally:
+        tempfile.tempdir = saved_tempdir
+        shutil.rmtree(tmp, ignore_errors=True)
     return ReasonerResult(reasoner, True, unsat, seconds, inferred)
+
+
+def without_imports(graph: Graph) -> Graph:
+    """The graph without owl:imports: the reasoner never fetches a URL or opens a file named by its input."""
+    if (None, OWL.imports, None) not in graph:
+        return graph
+    kept = Graph()
+    for triple in graph:
+        if triple[1] != OWL.imports:
+            kept.add(triple)
+    return kept
 
 
 # Subjects of these types are not needed to classify patients (statements, sources, claims...).

@@ -99,6 +99,7 @@ def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list
     definition = f"A patient's record that {label} is absent, as stated by the profile."
     graph.add((absent, SKOS.definition, Literal(definition)))
     graph.add((absent, CG.absenceOf, RLS[condition_id]))
+    graph.add((absent, RDFS.subClassOf, CG.StatedAbsence))
     for parent in parents:
         graph.add((RLS_ABSENT[parent], RDFS.subClassOf, absent))
 

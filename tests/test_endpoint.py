@@ -1,5 +1,5 @@
 """The query library on a real triple store: an Oxigraph server started by the test on 127.0.0.1,
-loaded with the built graph, queried over HTTP through SPARQLWrapper. Every parameter-free
+loaded with the built graph, queried over HTTP (SPARQL protocol, kg/endpoint.py). Every parameter-free
 competency question and QC check must give the same rows as the embedded engine."""
 
 from __future__ import annotations

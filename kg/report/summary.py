@@ -124,7 +124,7 @@ def _algorithm_items(data: dict[str, Any], decision: Decision, vocabulary: Vocab
             shown.append((step, state))
     shown.sort(key=lambda pair: (pair[0]["step"] != current, pair[0]["step"]))
     items = []
-    for step, state in shown:
+    for step, _state in shown:
         if step["step"] == current:
             subject, text = f"step {step['step']} of {len(algorithm['steps'])} (current)", step["instruction"]
             items.append(_item("algorithm-step", vocabulary, subject, text or step["label"], [], []))
