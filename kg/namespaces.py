@@ -285,6 +285,7 @@ class CG(DefinedNamespace):
     issuer: URIRef
     lacksCondition: URIRef
     laterLineReachable: URIRef
+    laterLineReached: URIRef
     lineOfTherapy: URIRef
     management: URIRef
     maxDaily: URIRef
