@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from kg.decision import default_knowledge
+from kg.namespaces import CG
 from kg.paths import EXAMPLE_PROFILE
 from kg.profile import read_yaml, to_rdf
 
@@ -47,7 +48,7 @@ INJECTIONS = {  # file name -> injected Turtle (issue 7, D1, D2, D5, D7, low ite
     "same-as-drug": "pt:example-treatment-resistant owl:sameAs rls:methadone .",
     "condition-typed-as-population": (f"pt:example-treatment-resistant cg:hasCondition <{PT}/condition/99> .\n"
                                       f"<{PT}/condition/99> a rls:failed-alpha-2-delta-trial ."),
-    "derived-property": f"<{PT}/trial/6> cg:adequacyUndetermined true .",
+    "derived-property": "<{trial}> cg:adequacyUndetermined true .",  # {trial}: the base profile's trial node
     "patient-node-typed-as-drug": f"<{PT}/x> a cg:Drug ; cg:memberOfDrugClass rls:alpha-2-delta-ligands .",
     "second-patient": "<https://w3id.org/cgkg/patient/other> a cg:Patient ; cg:ferritinNgPerMl 500.0 .",
     "nan-ferritin": "pt:example-treatment-resistant cg:tsatPercent \"NaN\"^^xsd:decimal .",
@@ -91,7 +92,9 @@ def main() -> None:
     knowledge = default_knowledge()
     _, graph = to_rdf(read_yaml(EXAMPLE_PROFILE.read_text(encoding="utf-8")), knowledge.agents)
     base = graph.serialize(format="nt")
+    trial = min(str(t) for t in graph.objects(None, CG.hadTrial))  # node numbers follow the converter: look it up
     for name, injection in INJECTIONS.items():
+        injection = injection.replace("{trial}", trial)
         (CORPUS / f"inject-{name}.ttl").write_text(f"{HEADER}\n{base}\n# injected:\n{injection}\n", encoding="utf-8")
     for name, text in STANDALONE.items():
         (CORPUS / name).write_text(text, encoding="utf-8")
