@@ -19,9 +19,10 @@ from rdflib import RDF, SKOS, Graph
 from kg.checks import CheckResult, run_checks
 from kg.errors import UserError
 from kg.load import Tables, load_tables
+from kg.materialise import materialise
 from kg.namespaces import CG, PREFIXES
 from kg.oxigraph_bridge import canonical_graph
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
+from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
 from kg.progress import steps
 from kg.reasoning import ReasonerResult, check_consistency
 from kg.shacl import ShaclResult, validate_graph
@@ -42,6 +43,11 @@ class BuildResult:
     reasoner: ReasonerResult | None = None
     files: list[Path] = field(default_factory=list)
 
+    @property
+    def inferred(self) -> Graph:
+        """What the DL reasoner entailed (types of individuals, class subsumptions); empty without it."""
+        return Graph() if self.reasoner is None else self.reasoner.inferred
+
     def summary(self) -> dict[str, object]:
         """Counts for the build report (deterministic: no timestamps)."""
         statements = Counter(str(t).rsplit("#", 1)[-1] for t in self.graph.objects(None, RDF.type)
@@ -58,16 +64,17 @@ class BuildResult:
             "shacl_conforms": None if self.shacl is None else self.shacl.conforms,
             "checks": {c.name: len(c.rows) for c in self.checks},
             "reasoner": None if self.reasoner is None else self.reasoner.as_dict(),
+            "inferred_triples": len(self.inferred),
         }
 
 
 def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FILE) -> tuple[Graph, Tables]:
-    """Validated tables + ontology -> one merged graph (no checks, nothing written)."""
+    """Validated tables + ontology -> one merged graph with the build-time closures (no checks, nothing written)."""
     tables = load_tables() if tables is None else tables
     graph = new_graph()
     graph.parse(ontology_file)
     graph += transform(tables)
-    return graph, tables
+    return materialise(graph), tables
 
 
 def build(
@@ -133,6 +140,7 @@ def write(result: BuildResult, out_dir: Path) -> list[Path]:
     version = fresh_dir(out_dir.parent, prefix, keep=current)
     try:
         _write_synced(version / BUILT_GRAPH_NAME, serialize(result.graph))
+        _write_synced(version / INFERRED_GRAPH_NAME, serialize(result.inferred))
         report = json.dumps(result.summary(), indent=2, sort_keys=True) + "\n"
         _write_synced(version / BUILD_REPORT_NAME, report.encode("utf-8"))
         previous = _swap_in(version, out_dir, prefix)
@@ -141,10 +149,10 @@ def write(result: BuildResult, out_dir: Path) -> list[Path]:
         raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
-    return [out_dir / BUILT_GRAPH_NAME, out_dir / BUILD_REPORT_NAME]
+    return [out_dir / name for name in OUTPUT_NAMES]
 
 
-OUTPUT_NAMES = {BUILT_GRAPH_NAME, BUILD_REPORT_NAME}
+OUTPUT_NAMES = (BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, BUILD_REPORT_NAME)
 
 
 def _check_out(out_dir: Path) -> None:
@@ -152,7 +160,7 @@ def _check_out(out_dir: Path) -> None:
         return
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir}: is an existing file, not a folder; choose another --out")
-    if out_dir.is_dir() and not {p.name for p in out_dir.iterdir()} <= OUTPUT_NAMES:
+    if out_dir.is_dir() and not {p.name for p in out_dir.iterdir()} <= set(OUTPUT_NAMES):
         raise UserError(f"--out {out_dir}: the folder holds other files than a build's "
                         f"({', '.join(sorted(OUTPUT_NAMES))}); choose a new or build-only folder")
 

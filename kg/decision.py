@@ -1,65 +1,49 @@
 """kg.decide(profile): one patient in, every treatment option's status with reasons out.
 
-Pipeline (ADR 0005): profile -> patient RDF -> closed-world derivation rules
-(queries/decision/derive/*.rq) -> DL reasoner on the classification module -> assessment rules
-(queries/decision/assess/*.rq) -> output queries (queries/decision/*.rq) -> a Decision.
-Python orchestrates; every clinical rule is in the tables, the ontology or those queries.
+Stages (ADR 0005, ADR 0007), each behind a small interface:
+``prepare`` (profile -> the allow-listed patient triples) -> ``derive`` (closed-world rules,
+queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default, or the DL reasoner
+HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
+queries queries/decision/*.rq) -> a Decision.
+
+The knowledge is the checked build (kg/knowledge.py), loaded once into a pyoxigraph store; each
+patient lives in a named graph of that store for the length of its decision, and every rule reads
+the union of the build and that graph. Python orchestrates; every clinical rule is in the tables, the
+ontology or those queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from kg.build import build_graph
-from kg.drug_names import normalise_name
-from kg.errors import UserError
-from kg.oxigraph_bridge import add_to_store, to_graph, to_ox
+from kg.classify import Classifier, classifier_named
+from kg.knowledge import Knowledge, default_knowledge, knowledge_from_graph
+from kg.oxigraph_bridge import from_ox, to_ox
 from kg.paths import QUERIES_DIR
 from kg.patient_isolation import patient_triples
 from kg.profile import Profile, load_profile
-from kg.queries import Query, load_query, parse_query_file, run_query
-from kg.reasoning import check_consistency, classification_module
+from kg.queries import Query, load_query, parse_query_file, run_construct, run_query
 
 DECISION_DIR = QUERIES_DIR / "decision"
+DEFAULT_REASONER = "compiled"
 Row = dict[str, Node | None]
 # the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
 REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
 
-
-@dataclass
-class Knowledge:
-    """The built graph and what every decision reuses (built once per process: the warm path)."""
-
-    graph: Graph
-    module: Graph
-    agents: dict[str, URIRef]
-    ambiguous: dict[str, list[URIRef]]
-    nt: bytes  # the graph as N-Triples, to load a fresh store per decision quickly
-
-
-def knowledge_from(graph: Graph) -> Knowledge:
-    names: dict[str, set[URIRef]] = defaultdict(set)
-    for row in run_query(load_query("decision/agents"), graph):
-        names[normalise_name(str(row["name"]))].add(row["agent"])  # type: ignore[arg-type]
-    agents = {name: next(iter(found)) for name, found in names.items() if len(found) == 1}
-    ambiguous = {name: sorted(found) for name, found in names.items() if len(found) > 1}
-    return Knowledge(graph, classification_module(graph), agents, ambiguous,
-                     graph.serialize(format="nt", encoding="utf-8"))
-
-
-@cache
-def default_knowledge() -> Knowledge:
-    return knowledge_from(build_graph()[0])
+__all__ = ["Decision", "Knowledge", "decide", "decide_many", "default_knowledge", "knowledge_from_graph"]
 
 
 @dataclass
@@ -97,81 +81,112 @@ def _output_query(name: str) -> Query:
     return load_query(f"decision/{name}")
 
 
-def _construct(query: Query, store: ox.Store, patient: URIRef) -> Graph:
-    try:
-        triples = store.query(query.text, substitutions={ox.Variable("patient"): to_ox(patient)})
-    except (SyntaxError, OSError) as error:  # a broken rule file is a project bug, reported plainly
-        raise UserError(f"decision rule {query.name} failed: {error}") from None
-    return to_graph(triples)  # type: ignore[arg-type]
+class PatientGraph:
+    """One patient's named graph in the knowledge store, for the length of a decision: the rules read
+    the build and this graph together, and what they construct goes into it."""
+
+    def __init__(self, store: ox.Store, patient: URIRef) -> None:
+        self.store, self.patient = store, patient
+        self.name = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
+        self.graphs = [ox.DefaultGraph(), self.name]
+        self.graph = Graph()  # the same triples, as rdflib terms (the classifier and Turtle output read it)
+
+    def add(self, triples: Graph | list[ox.Triple]) -> None:
+        if isinstance(triples, Graph):
+            for s, p, o in triples:
+                self.store.add(ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.name))  # type: ignore[arg-type]
+            self.graph += triples
+            return
+        for t in triples:
+            self.store.add(ox.Quad(t.subject, t.predicate, t.object, self.name))
+            self.graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
+
+    def run_rules(self, folder: str) -> None:
+        for rule in _rules(folder):  # in file-name order: a later rule reads an earlier one's result
+            self.add(run_construct(rule, self.store, {"patient": self.patient}, self.graphs))
+
+    def select(self, name: str) -> list[Row]:
+        query = _output_query(name)
+        bindings = {"patient": self.patient} if "patient" in query.params else {}
+        return run_query(query, self.store, bindings, self.graphs)
 
 
-def _isolated_patient(profile: Profile, knowledge: Knowledge) -> Graph:
-    """The patient triples the store and the reasoner may see: the allow-listed ones only, whatever
-    the profile holds (ADR 0006). With the knowledge graph's own triples fixed, nothing else enters."""
-    return patient_triples(profile.graph, profile.patient, knowledge.graph)
+def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: Knowledge,
+            today: dt.date | None = None) -> tuple[Profile, Graph]:
+    """The profile, read and validated, and the patient triples the store and the classifier may see:
+    the allow-listed ones only, whatever the profile holds (ADR 0006)."""
+    source = Path(profile) if isinstance(profile, str) else profile
+    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.graph)
+    return loaded, patient_triples(loaded.graph, loaded.patient, knowledge.graph)
 
 
 def decide(
     profile: Path | str | dict[str, Any] | Graph | Profile,
     *,
-    reasoner: str = "hermit",
+    reasoner: str = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
 ) -> Decision:
     """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
-    loaded Profile)."""
+    loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``."""
+    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today)[0]
+
+
+def decide_many(
+    profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
+    *,
+    reasoner: str = DEFAULT_REASONER,
+    knowledge: Knowledge | None = None,
+    today: dt.date | None = None,
+) -> list[Decision]:
+    """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all).
+    Patients of one batch need distinct patient IDs."""
     knowledge = knowledge or default_knowledge()
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    source = Path(profile) if isinstance(profile, str) else profile
-    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.graph)
-    patient, patient_graph = loaded.patient, _isolated_patient(loaded, knowledge)
-    store = ox.Store()
-    store.load(knowledge.nt, format=ox.RdfFormat.N_TRIPLES)
-    add_to_store(store, patient_graph)
-    for rule in _rules("derive"):  # closed-world steps, in file-name order
-        derived = _construct(rule, store, patient)
-        patient_graph += derived
-        add_to_store(store, derived)
-    timings["derive"] = time.perf_counter() - started
+    classifier: Classifier = classifier_named(reasoner)
+    with _patient_graphs(knowledge, profiles, today) as prepared:
+        started = time.perf_counter()
+        for _, graph in prepared:
+            graph.run_rules("derive")  # closed-world steps before classification
+        derived = time.perf_counter()
+        inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for _, graph in prepared])
+        classified = time.perf_counter()
+        decisions = []
+        for (profile, graph), types in zip(prepared, inferred, strict=True):
+            started_assess = time.perf_counter()
+            graph.add(types)
+            graph.run_rules("assess")
+            decision = _report(profile, graph, classifier.name)
+            decision.seconds = {"derive": (derived - started) / len(prepared),
+                                "classify": (classified - derived) / len(prepared),
+                                "assess": time.perf_counter() - started_assess}
+            decisions.append(decision)
+    return decisions
 
-    started = time.perf_counter()
-    result = check_consistency(knowledge.module + patient_graph, reasoner=reasoner)
-    timings["reasoner"] = time.perf_counter() - started
-    if result.error:
-        hint = " (Pellet 2.3 has known internal errors with datatype restrictions; try --reasoner hermit)" \
-            if reasoner == "pellet" else ""
-        raise UserError(f"the reasoner could not classify the patient: {result.error}{hint}")
-    if not result.consistent:
-        raise UserError("the patient profile is inconsistent with the ontology (contradictory facts); "
-                        f"{result.message}")
-    inferred = Graph()
-    patient_nodes = {patient} | {s for s in patient_graph.subjects() if str(s).startswith(str(patient))}
-    for subject, _, cls in result.inferred.triples((None, RDF.type, None)):
-        if subject in patient_nodes:
-            inferred.add((subject, RDF.type, cls))
-    add_to_store(store, inferred)
-    patient_graph += inferred
 
-    started = time.perf_counter()
-    for rule in _rules("assess"):
-        assessed = _construct(rule, store, patient)
-        patient_graph += assessed
-        add_to_store(store, assessed)
+@contextmanager
+def _patient_graphs(knowledge: Knowledge, profiles: Sequence[Any], today: dt.date | None
+                    ) -> Iterator[list[tuple[Profile, PatientGraph]]]:
+    prepared: list[tuple[Profile, PatientGraph]] = []
+    try:
+        for profile in profiles:
+            loaded, triples = prepare(profile, knowledge, today)
+            graph = PatientGraph(knowledge.store, loaded.patient)
+            prepared.append((loaded, graph))
+            graph.add(triples)
+        yield prepared
+    finally:
+        for _, graph in prepared:
+            knowledge.store.remove_graph(graph.name)
 
-    def select(name: str) -> list[Row]:
-        query = _output_query(name)
-        return run_query(query, store, {"patient": patient} if "patient" in query.params else {})
 
+def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
     reasons: dict[Node, list[Row]] = defaultdict(list)
-    for row in select("reasons"):
+    for row in graph.select("reasons"):
         reasons[row["option"]].append(row)
-    decision = Decision(
-        profile=loaded, reasoner=reasoner, options=select("options"), reasons=dict(reasons),
-        populations=select("populations"), actions=select("actions"), dose_checks=select("dose-checks"),
-        interactions=select("interactions"), algorithm=select("algorithm"), graph=patient_graph,
-        report={name: select(f"report-{name}") for name in REPORT_QUERIES},
+    return Decision(
+        profile=profile, reasoner=reasoner, options=graph.select("options"), reasons=dict(reasons),
+        populations=graph.select("populations"), actions=graph.select("actions"),
+        dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
+        algorithm=graph.select("algorithm"), graph=graph.graph,
+        report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
     )
-    timings["assess"] = time.perf_counter() - started
-    decision.seconds = timings
-    return decision

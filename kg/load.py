@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from kg import population_rules
+from kg import population as population_rules
 from kg.errors import Problem, ValidationError
 from kg.namespaces import MAPPING_PREFIXES
 from kg.paths import ONTOLOGY_FILE, TABLES_DIR

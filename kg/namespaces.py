@@ -120,6 +120,7 @@ class CG(DefinedNamespace):
     FindingUndeterminedOption: URIRef
     GoodPracticeStatement: URIRef
     GradedRecommendation: URIRef
+    GuidelinePopulation: URIRef
     GuidelineStatement: URIRef
     InteractionBoxedWarning: URIRef
     InteractionCaution: URIRef
@@ -220,6 +221,7 @@ class CG(DefinedNamespace):
     SummarySection: URIRef
     SummaryStopOrChange: URIRef
     TreatmentAlgorithm: URIRef
+    TreatmentOption: URIRef
     TreatmentTrial: URIRef
     TrialHistoryUnknown: URIRef
     TrialOutcome: URIRef
@@ -266,6 +268,7 @@ class CG(DefinedNamespace):
     encodingStatus: URIRef
     evidenceBasis: URIRef
     evidenceBasisOf: URIRef
+    fallsUnder: URIRef
     ferritinDate: URIRef
     ferritinNgPerMl: URIRef
     findingKindIfNotTaken: URIRef
@@ -277,6 +280,7 @@ class CG(DefinedNamespace):
     hasMedicationUse: URIRef
     hasReason: URIRef
     hiddenByDefault: URIRef
+    inForce: URIRef
     instruction: URIRef
     interactant: URIRef
     interactionSeverity: URIRef

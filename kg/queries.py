@@ -23,6 +23,7 @@ from kg.errors import UserError
 from kg.oxigraph_bridge import from_ox, to_ox, to_store
 from kg.paths import QUERIES_DIR
 
+Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 
 
@@ -73,10 +74,7 @@ def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
     return parse_query_file(candidate, root)
 
 
-def run_query(
-    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None
-) -> list[dict[str, Node | None]]:
-    """Run a SELECT query; rows are dicts of rdflib terms (None for unbound)."""
+def _solutions(query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None, graphs: Graphs):
     bindings = bindings or {}
     unknown = set(bindings) - set(query.params)
     if unknown:
@@ -85,10 +83,30 @@ def run_query(
     store = data if isinstance(data, ox.Store) else to_store(data)
     substitutions = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
     try:
-        solutions = store.query(query.text, substitutions=substitutions)
+        return store.query(query.text, substitutions=substitutions, default_graph=graphs)
     except SyntaxError as error:
         raise UserError(f"query '{query.name}' is not valid SPARQL: {error}") from None
+    except OSError as error:  # a broken rule file is a project bug, reported plainly
+        raise UserError(f"query '{query.name}' failed: {error}") from None
+
+
+def run_query(
+    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None, graphs: Graphs = None
+) -> list[dict[str, Node | None]]:
+    """Run a SELECT query; rows are dicts of rdflib terms (None for unbound). ``graphs``: the graphs of the
+    store that form the query's default graph (default: the store's default graph)."""
+    solutions = _solutions(query, data, bindings, graphs)
     if not isinstance(solutions, ox.QuerySolutions):
         raise UserError(f"query '{query.name}' is not a SELECT query")
     names = [v.value for v in solutions.variables]
     return [{name: from_ox(solution[name]) for name in names} for solution in solutions]
+
+
+def run_construct(
+    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None, graphs: Graphs = None
+) -> list[ox.Triple]:
+    """Run a CONSTRUCT query; its triples as pyoxigraph terms."""
+    triples = _solutions(query, data, bindings, graphs)
+    if not isinstance(triples, ox.QueryTriples):
+        raise UserError(f"query '{query.name}' is not a CONSTRUCT query")
+    return list(triples)

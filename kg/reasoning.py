@@ -126,7 +126,7 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
             return ReasonerResult(reasoner, False, seconds=time.perf_counter() - started, error=first.strip())
         seconds = time.perf_counter() - started
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
-        inferred = _inferred_types(world, graph)
+        inferred = _inferred(world, graph)
         world.close()
     finally:
         tempfile.tempdir = saved_tempdir
@@ -170,11 +170,18 @@ def classification_module(graph: Graph) -> Graph:
     return module
 
 
-def _inferred_types(world, graph: Graph) -> Graph:  # type: ignore[no-untyped-def]
-    """rdf:type triples to named classes that the reasoner added to individuals."""
+def _inferred(world, graph: Graph) -> Graph:  # type: ignore[no-untyped-def]
+    """What the reasoner entailed and the graph does not state: rdf:type triples of individuals to named
+    classes, and rdfs:subClassOf triples between named classes (e.g. population subsumptions)."""
     import owlready2
 
     inferred = Graph()
+    for cls in world.classes():
+        subject = URIRef(cls.iri)
+        for parent in cls.is_a:
+            if isinstance(parent, owlready2.ThingClass) and parent is not owlready2.Thing and parent is not cls:
+                if (subject, RDFS.subClassOf, URIRef(parent.iri)) not in graph:
+                    inferred.add((subject, RDFS.subClassOf, URIRef(parent.iri)))
     for individual in world.individuals():
         subject = URIRef(individual.iri)
         asserted = set(graph.objects(subject, RDF.type))

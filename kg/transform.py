@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 
-from kg import population_rules
+from kg import population as population_rules
 from kg.literals import decimal_literal
 from kg.load import Row, Tables
 from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
-from kg.population_rules import Resolver
+from kg.population.grammar import Resolver
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
 from kg.vocabulary import vocabularies
 
-ROOT_CLASS_OF_KIND = {"condition": CG.Condition}
+ROOT_CLASS_OF_KIND = {"condition": CG.Condition, "population": CG.GuidelinePopulation}
 
 
 def new_graph() -> Graph:

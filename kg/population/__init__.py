@@ -1,0 +1,19 @@
+"""Population rules: one grammar and IR (grammar.py), two backends: OWL classes (owl.py) and the
+three-valued evaluator of the compiled decision path (evaluate.py)."""
+
+from kg.population.grammar import (
+           And,
+           Expr,
+           Not,
+           Or,
+           Reference,
+           RuleError,
+           Threshold,
+           parse,
+           references,
+           required_populations,
+)
+from kg.population.owl import compile_rule, define_population
+
+__all__ = ["And", "Expr", "Not", "Or", "Reference", "RuleError", "Threshold", "compile_rule", "define_population",
+           "parse", "references", "required_populations"]
