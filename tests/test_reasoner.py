@@ -30,8 +30,8 @@ def classified(real_graph: Graph, java: str) -> dict[str, set[str]]:
     return members
 
 
-def test_real_graph_is_consistent_with_no_unsatisfiable_classes(real_graph: Graph, java: str):
-    result = check_consistency(real_graph)
+def test_real_graph_is_consistent_with_no_unsatisfiable_classes(real_reasoned):
+    result = real_reasoned
     assert result.consistent and result.unsatisfiable == [], result.describe()
     assert result.ok
 

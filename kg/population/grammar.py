@@ -127,18 +127,18 @@ def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
     raise RuleError(f"unknown term '{head}'")
 
 
-def _walk(expr: Expr) -> Iterator[Expr]:
+def walk(expr: Expr) -> Iterator[Expr]:
     yield expr
     if isinstance(expr, (And, Or)):
         for item in expr.items:
-            yield from _walk(item)
+            yield from walk(item)
     if isinstance(expr, Not):
-        yield from _walk(expr.item)
+        yield from walk(expr.item)
 
 
 def references(expr: Expr) -> list[tuple[str, str]]:
     """(id kind, id) of every identifier a rule refers to, in order."""
-    return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in _walk(expr) if isinstance(e, Reference)]
+    return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in walk(expr) if isinstance(e, Reference)]
 
 
 def required_populations(expr: Expr) -> list[str]:
