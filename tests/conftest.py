@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from rdflib.term import Node
 
 from kg.build import build_graph
+from kg.formatting import compact
 from kg.load import Tables, load_tables
 from kg.oxigraph_bridge import to_store
+from kg.queries import Query
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
 FIXTURE_TABLES = FIXTURES / "tables"
 BROKEN_TABLES = FIXTURES / "broken-tables"
 GOLDEN = TESTS_DIR / "golden"
+GROUP_CONCAT = re.compile(r'GROUP_CONCAT\s*\([^;()]*;\s*separator\s*=\s*"([^"]+)"\s*\)\s+AS\s+\?(\w+)', re.I)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,3 +67,18 @@ def fixture_tables() -> Tables:
 @pytest.fixture(scope="session")
 def fixture_graph(fixture_tables: Tables) -> Graph:
     return build_graph(fixture_tables)[0]
+
+
+def rendered_rows(query: Query, rows: list[dict[str, Node | None]]) -> list[str]:
+    """Rows as sorted tab-separated lines, the same whatever the engine: IRIs as CURIEs, literals as their
+    lexical form, unbound as empty, GROUP_CONCAT lists sorted (SPARQL leaves their order unspecified), and
+    backslashes, tabs and newlines escaped so that a row is one line."""
+    lists = {name: separator for separator, name in GROUP_CONCAT.findall(query.text)}
+
+    def cell(name: str, value: Node | None) -> str:
+        text = compact(value)
+        if name in lists:
+            text = lists[name].join(sorted(text.split(lists[name])))
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    return sorted("\t".join(cell(name, value) for name, value in row.items()) for row in rows)
