@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,11 +26,55 @@ GOLDEN = TESTS_DIR / "golden"
 GROUP_CONCAT = re.compile(r'GROUP_CONCAT\s*\([^;()]*;\s*separator\s*=\s*"([^"]+)"\s*\)\s+AS\s+\?(\w+)', re.I)
 
 
+NO_JVM = "--no-jvm: this test starts Java (the DL reasoner); mark it @pytest.mark.reasoner"
+
+
+class JavaForbidden(RuntimeError):
+    """Under --no-jvm, where a test would start Java. Not a UserError: no caller may take it for a clean one."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", default=False,
         help="Rewrite tests/golden/* from the current code instead of comparing.",
     )
+    parser.addoption(
+        "--no-jvm", action="store_true", default=False,
+        help="Fail any test that starts Java (make check): proves that the unmarked tests need no JVM.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """--no-jvm, for the whole session: kg.reasoning.require_java raises JavaForbidden in this process, and
+    subprocesses (the CLI, notebook kernels) find a `java` on PATH that exits with the same message."""
+    if not config.getoption("--no-jvm"):
+        return
+    import kg.reasoning
+
+    require_java = kg.reasoning.require_java
+
+    def forbidden(reasoner: str = "hermit") -> str:
+        require_java(reasoner)  # no Java at all is still reported as such (tests of that message keep passing)
+        raise JavaForbidden(NO_JVM)
+
+    stub_dir = Path(tempfile.mkdtemp(prefix="kg-no-jvm-"))
+    stub = stub_dir / "java"
+    stub.write_text(f"#!/bin/sh\necho '{NO_JVM}' >&2\nexit 3\n")
+    stub.chmod(0o755)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(kg.reasoning, "require_java", forbidden)
+    patch.setenv("PATH", f"{stub_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    config.add_cleanup(lambda: shutil.rmtree(stub_dir, ignore_errors=True))
+    config.add_cleanup(patch.undo)
+
+
+NOTEBOOK_MARKS = {"02-decide-for-a-patient.ipynb": pytest.mark.reasoner}  # nbmake items take no decorator
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in NOTEBOOK_MARKS:
+            item.add_marker(NOTEBOOK_MARKS[item.path.name])
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +83,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def java() -> str:
+def java(request: pytest.FixtureRequest) -> str:
+    if request.config.getoption("--no-jvm"):
+        raise JavaForbidden(NO_JVM)
     java = shutil.which("java")
     if java is None:
         pytest.fail("Java is required for the reasoner tests (make test installs it)")
