@@ -1,13 +1,14 @@
 # Two commands work on a fresh machine (each sets itself up):
 #   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
+#   make check  the fast tests, no Java (not reasoner, not slow; --no-jvm fails any test that starts Java)
 #   make fuzz   the long fuzz campaign (>= 10,000 hostile profiles; prints the outcome counts; not in CI)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz setup java build built clean
+.PHONY: demo test check differential fuzz setup java build built clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,9 @@ demo: setup java
 
 test: setup java
 	$(BIN)/pytest
+
+check: setup
+	$(BIN)/pytest -q -m "not reasoner and not slow" --no-jvm
 
 fuzz: setup java
 	$(BIN)/python -m tests.fuzz.campaign $(or $(FUZZ_EXAMPLES),10000)

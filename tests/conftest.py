@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from rdflib.term import Node
 
 from kg.build import build_graph
+from kg.formatting import compact
 from kg.load import Tables, load_tables
 from kg.oxigraph_bridge import to_store
+from kg.queries import Query
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
 FIXTURE_TABLES = FIXTURES / "tables"
 BROKEN_TABLES = FIXTURES / "broken-tables"
 GOLDEN = TESTS_DIR / "golden"
+GROUP_CONCAT = re.compile(r'GROUP_CONCAT\s*\([^;()]*;\s*separator\s*=\s*"([^"]+)"\s*\)\s+AS\s+\?(\w+)', re.I)
+
+
+NO_JVM = "--no-jvm: this test starts Java (the DL reasoner); mark it @pytest.mark.reasoner"
+
+
+class JavaForbidden(RuntimeError):
+    """Under --no-jvm, where a test would start Java. Not a UserError: no caller may take it for a clean one."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,6 +38,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden", action="store_true", default=False,
         help="Rewrite tests/golden/* from the current code instead of comparing.",
     )
+    parser.addoption(
+        "--no-jvm", action="store_true", default=False,
+        help="Fail any test that starts Java (make check): proves that the unmarked tests need no JVM.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """--no-jvm, for the whole session: kg.reasoning.require_java raises JavaForbidden in this process, and
+    subprocesses (the CLI, notebook kernels) find a `java` on PATH that exits with the same message."""
+    if not config.getoption("--no-jvm"):
+        return
+    import kg.reasoning
+
+    require_java = kg.reasoning.require_java
+
+    def forbidden(reasoner: str = "hermit") -> str:
+        require_java(reasoner)  # no Java at all is still reported as such (tests of that message keep passing)
+        raise JavaForbidden(NO_JVM)
+
+    stub_dir = Path(tempfile.mkdtemp(prefix="kg-no-jvm-"))
+    stub = stub_dir / "java"
+    stub.write_text(f"#!/bin/sh\necho '{NO_JVM}' >&2\nexit 3\n")
+    stub.chmod(0o755)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(kg.reasoning, "require_java", forbidden)
+    patch.setenv("PATH", f"{stub_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    config.add_cleanup(lambda: shutil.rmtree(stub_dir, ignore_errors=True))
+    config.add_cleanup(patch.undo)
+
+
+NOTEBOOK_MARKS = {"02-decide-for-a-patient.ipynb": pytest.mark.reasoner}  # nbmake items take no decorator
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in NOTEBOOK_MARKS:
+            item.add_marker(NOTEBOOK_MARKS[item.path.name])
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +83,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def java() -> str:
+def java(request: pytest.FixtureRequest) -> str:
+    if request.config.getoption("--no-jvm"):
+        raise JavaForbidden(NO_JVM)
     java = shutil.which("java")
     if java is None:
         pytest.fail("Java is required for the reasoner tests (make test installs it)")
@@ -70,3 +123,18 @@ def fixture_tables() -> Tables:
 @pytest.fixture(scope="session")
 def fixture_graph(fixture_tables: Tables) -> Graph:
     return build_graph(fixture_tables)[0]
+
+
+def rendered_rows(query: Query, rows: list[dict[str, Node | None]]) -> list[str]:
+    """Rows as sorted tab-separated lines, the same whatever the engine: IRIs as CURIEs, literals as their
+    lexical form, unbound as empty, GROUP_CONCAT lists sorted (SPARQL leaves their order unspecified), and
+    backslashes, tabs and newlines escaped so that a row is one line."""
+    lists = {name: separator for separator, name in GROUP_CONCAT.findall(query.text)}
+
+    def cell(name: str, value: Node | None) -> str:
+        text = compact(value)
+        if name in lists:
+            text = lists[name].join(sorted(text.split(lists[name])))
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    return sorted("\t".join(cell(name, value) for name, value in row.items()) for row in rows)

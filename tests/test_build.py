@@ -32,6 +32,7 @@ def test_fixture_build_matches_the_golden_graph(fixture_graph: Graph, update_gol
         )
 
 
+@pytest.mark.slow  # two fresh interpreters, each building the real graph
 def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
     """Two independent builds (fresh interpreters, different hash seeds) give the same bytes."""
     outputs = []
@@ -45,6 +46,7 @@ def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
     assert len(outputs[0]) > 100_000
 
 
+@pytest.mark.reasoner
 def test_fixture_build_writes_graph_and_report(tmp_path: Path, java: str):
     result = build(tmp_path / "out", tables_dir=FIXTURE_TABLES)
     assert sorted(p.name for p in result.files) == ["build-report.json", BUILT_GRAPH_NAME]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, TABLES_DIR
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -18,10 +19,12 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.run([*KG, *args], capture_output=True, text=True, cwd=cwd)
 
 
-def test_validate_ok():
+def test_validate_ok(real_tables):
     result = run("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 14 tables")
+    tables = len(list(TABLES_DIR.glob("*.tsv")))
+    rows = sum(len(r) for r in real_tables.values())
+    assert result.stdout == f"OK: {tables} tables, {rows} rows, no problems.\n"
 
 
 def test_validate_broken_tables_exits_2_with_every_problem_and_no_traceback():
@@ -38,14 +41,21 @@ def test_build_broken_tables_writes_nothing(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-def test_build_then_query_the_written_graph(tmp_path: Path):
+def test_build_then_query_the_written_graph(tmp_path: Path, fixture_tables, fixture_graph):
     out = tmp_path / "out"
     result = run("build", "--tables", str(FIXTURE_TABLES), "--out", str(out), "--no-reason")
     assert result.returncode == 0, result.stderr
-    assert "QC checks: 15 run, 0 failed" in result.stdout or "0 failed" in result.stdout
-    report = json.loads((out / "build-report.json").read_text())
+    checks = sorted(p.stem for p in CHECKS_DIR.glob("*-violation.rq"))
+    rows = sum(len(r) for r in fixture_tables.values())
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Built {len(fixture_graph)} triples from {rows} table rows."
+    assert lines[1].startswith("  statements per evidence basis: ")
+    assert lines[2:] == ["  SHACL conforms: True", f"  QC checks: {len(checks)} run, 0 failed",
+                         f"  wrote {out / BUILT_GRAPH_NAME}", f"  wrote {out / BUILD_REPORT_NAME}"]
+    report = json.loads((out / BUILD_REPORT_NAME).read_text())
     assert report["shacl_conforms"] is True
-    query = run("query", "cq/treatment-options", "--graph", str(out / "rls-kg.ttl"),
+    assert report["checks"] == dict.fromkeys(checks, 0)
+    query = run("query", "cq/treatment-options", "--graph", str(out / BUILT_GRAPH_NAME),
                 "--param", "issuer=rls:aasm-2024", "--format", "json")
     assert query.returncode == 0, query.stderr
     rows = json.loads(query.stdout)

@@ -82,6 +82,7 @@ def test_issue_examples_get_no_cross_class_hint(agents):
     assert typing_hint("ATC:N02BF03", agents) is None  # a code one character from gabapentin's: another drug
 
 
+@pytest.mark.slow  # every one-letter deletion of every known name
 def test_a_hint_never_names_another_agent(agents):
     """Every one-letter deletion of every known name: the hint, when given, is a name of the same agent."""
     hints = 0

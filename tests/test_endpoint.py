@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from kg.checks import violation_queries
 from kg.endpoint import run_remote
 from kg.errors import UserError
 from kg.queries import all_queries, load_query, run_query
+from tests.conftest import rendered_rows
 
 pytestmark = pytest.mark.server
 
@@ -61,21 +61,9 @@ PARAMETER_FREE = [q for q in all_queries() if not q.params and not q.name.starts
                   and not q.name.startswith("decision/assess")]
 
 
-def _normalised(rows) -> Counter:
-    """Rows as an unordered multiset; GROUP_CONCAT lists compared as sets (their order is unspecified)."""
-    def value(term) -> str:
-        text = str(term)
-        for separator in (" | ", " + ", "|"):
-            if separator in text:
-                return separator.join(sorted(text.split(separator)))
-        return text
-
-    return Counter(tuple(sorted((k, value(v)) for k, v in row.items() if v is not None)) for row in rows)
-
-
 @pytest.mark.parametrize("query", PARAMETER_FREE, ids=[q.name for q in PARAMETER_FREE])
 def test_endpoint_gives_the_same_rows_as_the_embedded_engine(query, endpoint, real_store):
-    assert _normalised(run_remote(query, endpoint)) == _normalised(run_query(query, real_store))
+    assert rendered_rows(query, run_remote(query, endpoint)) == rendered_rows(query, run_query(query, real_store))
 
 
 def test_checks_pass_on_the_server(endpoint):

@@ -1,18 +1,28 @@
-"""The query library: every .rq file is documented, parses, binds its parameters and answers."""
+"""The query library: every .rq file is documented, parses, binds its parameters and answers;
+every competency question answers what its golden file in tests/golden/cq/ says (see its README)."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from rdflib import Literal
 
 from kg.errors import UserError
+from kg.formatting import parse_bindings
 from kg.namespaces import PREFIXES, RLS
 from kg.queries import all_queries, load_query, run_query
+from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
 CQ = [q for q in QUERIES if q.name.startswith("cq/")]
+# The golden answer of a CQ is asked with no parameter bound, except where that answer is too long to
+# review as a file: then with one representative value (as `kg query NAME --param NAME=VALUE`).
+GOLDEN_PARAMS = {
+    "cq/cautions": ["agent=rls:pramipexole"],  # its own cautions and its drug class's (dopamine agonists)
+    "cq/statement": ["rec=rls:aasm2024-ferric-carboxymaltose"],  # a graded recommendation, several sources
+}
 
 
 def test_there_are_queries_and_competency_questions():
@@ -41,6 +51,25 @@ def test_parameters_are_projected_so_they_can_be_bound(query):
 @pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
 def test_competency_question_answers_on_the_real_graph(query, real_store):
     assert run_query(query, real_store), "no rows"
+
+
+@pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
+def test_competency_question_matches_its_golden_answer(query, real_store, update_golden: bool):
+    """Compared as a multiset of rows: their order does not matter, duplicate rows do."""
+    rows = run_query(query, real_store, parse_bindings(GOLDEN_PARAMS.get(query.name, [])))
+    got = ["\t".join(rows[0] if rows else []), *rendered_rows(query, rows)]
+    path = GOLDEN / f"{query.name}.tsv"
+    if update_golden:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(got) + "\n", encoding="utf-8")
+    assert path.is_file(), f"no golden answer {path}: write it with --update-golden (tests/golden/README.md)"
+    golden = path.read_text(encoding="utf-8").splitlines()
+    assert golden[0] == got[0], f"columns differ: golden {golden[0]!r}, now {got[0]!r}"
+    expected, actual = Counter(golden[1:]), Counter(got[1:])
+    only_golden, only_now = sorted((expected - actual).elements()), sorted((actual - expected).elements())
+    assert not only_golden and not only_now, (
+        f"{query.name} differs from {path.relative_to(GOLDEN.parent.parent)} (regenerate with --update-golden "
+        "if intended)\nonly in golden:\n" + "\n".join(only_golden) + "\nonly in result:\n" + "\n".join(only_now))
 
 
 def test_binding_a_parameter_restricts_the_answer(real_store):
