@@ -2,6 +2,7 @@
 #   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
 #   make check  the fast tests, no Java (not reasoner, not slow; --no-jvm fails any test that starts Java)
+#   make differential  the long differential campaign: compiled decisions vs HermiT on >= 2,000 profiles
 #   make fuzz   the long fuzz campaign (>= 10,000 hostile profiles; prints the outcome counts; not in CI)
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,7 +22,7 @@ setup: $(STAMP)
 java:
 	./scripts/ensure-java.sh
 
-demo: setup java
+demo: setup
 	$(BIN)/kg decide --example
 
 test: setup java
@@ -29,6 +30,10 @@ test: setup java
 
 check: setup
 	$(BIN)/pytest -q -m "not reasoner and not slow" --no-jvm
+
+# the long differential campaign: >= 2,000 profiles, compiled path vs HermiT (boundaries first)
+differential: setup java
+	$(BIN)/python -m tests.differential.campaign $(or $(DIFFERENTIAL_PROFILES),2000)
 
 fuzz: setup java
 	$(BIN)/python -m tests.fuzz.campaign $(or $(FUZZ_EXAMPLES),10000)

@@ -8,11 +8,22 @@ Public API::
     True
 """
 
-from kg.build import BuildResult, build, build_graph
-from kg.decision import Decision, decide
+from importlib import import_module
+from typing import Any
+
 from kg.errors import UserError
-from kg.load import load_tables
-from kg.queries import Query, load_query, run_query
+
+# imported on first use, so that `kg decide` does not load the build's SHACL and reasoner stack
+_LAZY = {"BuildResult": "kg.build", "build": "kg.build", "build_graph": "kg.build", "Decision": "kg.decision",
+         "decide": "kg.decision", "load_tables": "kg.load", "Query": "kg.queries", "load_query": "kg.queries",
+         "run_query": "kg.queries"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
 
 __all__ = [
     "BuildResult",

@@ -15,14 +15,12 @@ from rdflib import Graph
 from rdflib.util import guess_format
 
 from kg import formatting
-from kg.build import build as build_kg
 from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
 from kg.oxigraph_bridge import invalid_iris
 from kg.paths import TABLES_DIR
 from kg.queries import all_queries, load_query, run_query
-from kg.reasoning import check_consistency
 
 app = typer.Typer(
     add_completion=False,
@@ -100,6 +98,8 @@ def build(
     tables_dir: TablesOption = None,
 ) -> None:
     """Build the graph: validate, transform, SHACL, QC checks, reasoner; then write OUT/rls-kg.ttl."""
+    from kg.build import build as build_kg
+
     result = build_kg(out, reason=reason, tables_dir=tables_dir or TABLES_DIR)
     typer.echo(formatting.build_summary(result))
 
@@ -107,6 +107,8 @@ def build(
 @app.command()
 def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
     """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
+    from kg.reasoning import check_consistency
+
     result = check_consistency(_graph(graph, build_dir))
     typer.echo(result.describe())
     if not result.ok:

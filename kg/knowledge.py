@@ -26,6 +26,7 @@ from kg.drug_names import normalise_name
 from kg.errors import UserError
 from kg.oxigraph_bridge import to_store
 from kg.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.patient_isolation import KnowledgeNodes
 from kg.queries import load_query, run_query
 
 INFERRED_GRAPH = ox.NamedNode("https://w3id.org/cgkg/graph/inferred")
@@ -79,7 +80,12 @@ class Knowledge:
         """The populations and class definitions compiled for the JVM-free classifier."""
         from kg.classify.compiled import CompiledKnowledge
 
-        return CompiledKnowledge.of(self.graph)
+        return CompiledKnowledge.of(self.store)
+
+    @cached_property
+    def nodes(self) -> KnowledgeNodes:
+        """What the patient allow-list checks read of the build (kg/patient_isolation.py)."""
+        return KnowledgeNodes.of_store(self.store)
 
 
 def knowledge_from_graph(graph: Graph, inferred: Graph | None = None) -> Knowledge:

@@ -4,6 +4,7 @@ canonicalisation): the one place that knows both term models."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -24,6 +25,11 @@ def add_to_store(store: ox.Store, graph: Graph) -> None:
     """Add an rdflib graph's triples to a pyoxigraph store."""
     if len(graph):
         store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+
+
+def parse_file(path: Path) -> Graph:
+    """An RDF file (format from its suffix) as an rdflib graph, parsed by pyoxigraph."""
+    return to_graph(ox.parse(path=str(path), format=ox.RdfFormat.from_extension(path.suffix.lstrip("."))))
 
 
 def to_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
@@ -27,7 +28,7 @@ from rdflib.term import Node
 from kg.errors import Problem, ValidationError
 from kg.input_limits import MAX_PROFILE_TRIPLES
 from kg.namespaces import CG, PREFIXES
-from kg.oxigraph_bridge import is_valid_iri
+from kg.oxigraph_bridge import is_valid_iri, to_graph
 from kg.paths import SHAPES_DIR
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -109,18 +110,43 @@ class KnowledgeNodes:
 
     nodes: frozenset[str]  # every IRI used in it
     condition_classes: frozenset[URIRef]  # rdfs:subClassOf* of the allowed superclasses
-    shape_context: Graph  # what the patient shapes read of it: rdf:type and rdfs:subClassOf (5x fewer triples)
+    context: Callable[[], Graph]  # what the patient shapes read of it: rdf:type and rdfs:subClassOf (5x fewer triples)
+
+    @cached_property
+    def shape_context(self) -> Graph:
+        return self.context()
 
     @classmethod
     def of(cls, knowledge_graph: Graph) -> KnowledgeNodes:
         nodes = {str(t) for triple in knowledge_graph for t in triple if isinstance(t, URIRef)}
         superclasses = {c for rule in node_rules() for c in rule.type_superclasses}
         classes = {sub for sup in superclasses for sub in knowledge_graph.transitive_subjects(RDFS.subClassOf, sup)}
-        context = Graph()
-        for predicate in (RDF.type, RDFS.subClassOf):
-            for triple in knowledge_graph.triples((None, predicate, None)):
-                context.add(triple)
+
+        def context() -> Graph:
+            graph = Graph()
+            for predicate in (RDF.type, RDFS.subClassOf):
+                for triple in knowledge_graph.triples((None, predicate, None)):
+                    graph.add(triple)
+            return graph
+
         return cls(frozenset(nodes), frozenset(classes), context)  # type: ignore[arg-type]
+
+    @classmethod
+    def of_store(cls, store: ox.Store) -> KnowledgeNodes:
+        """The same, read from a pyoxigraph store's default graph (no rdflib copy of the whole graph)."""
+        nodes = {term.value for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                 for term in (quad.subject, quad.predicate, quad.object) if isinstance(term, ox.NamedNode)}
+        superclasses = sorted({c for rule in node_rules() for c in rule.type_superclasses})
+        classes = {URIRef(row["c"].value) for sup in superclasses for row in store.query(  # type: ignore[index]
+            "SELECT DISTINCT ?c ?sup WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?sup }",
+            substitutions={ox.Variable("sup"): ox.NamedNode(str(sup))}) if isinstance(row["c"], ox.NamedNode)}
+
+        def context() -> Graph:
+            return to_graph(q for predicate in (RDF.type, RDFS.subClassOf)
+                            for q in store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None,
+                                                             ox.DefaultGraph()))
+
+        return cls(frozenset(nodes), frozenset(classes), context)
 
 
 def _is_bad_literal(term: Node) -> bool:
@@ -176,7 +202,7 @@ def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> l
     return found
 
 
-def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> Graph:
+def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | KnowledgeNodes) -> Graph:
     """Only the allowed triples of ``graph`` (the decision's isolation step: what the store and the
     reasoner may see of a patient, whatever the caller passed)."""
     known = knowledge_nodes(knowledge_graph)
@@ -192,8 +218,10 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> Gr
 _KNOWN: dict[int, tuple[Graph, KnowledgeNodes]] = {}
 
 
-def knowledge_nodes(knowledge_graph: Graph) -> KnowledgeNodes:
+def knowledge_nodes(knowledge_graph: Graph | KnowledgeNodes) -> KnowledgeNodes:
     """KnowledgeNodes of a graph, computed once per graph object (the graph is never changed after a build)."""
+    if isinstance(knowledge_graph, KnowledgeNodes):
+        return knowledge_graph
     cached = _KNOWN.get(id(knowledge_graph))
     if cached is None or cached[0] is not knowledge_graph:
         cached = (knowledge_graph, KnowledgeNodes.of(knowledge_graph))
@@ -215,7 +243,8 @@ def _patient_problem(patient: Node, known: KnowledgeNodes) -> str | None:
     return None
 
 
-def turtle_profile_problems(graph: Graph, name: str, knowledge_graph: Graph) -> tuple[URIRef | None, list[Problem]]:
+def turtle_profile_problems(graph: Graph, name: str, knowledge_graph: Graph | KnowledgeNodes
+                            ) -> tuple[URIRef | None, list[Problem]]:
     """The patient of a Turtle profile and every isolation problem (empty: the profile is isolated)."""
     patients = sorted(set(graph.subjects(RDF.type, CG.Patient)), key=str)
     if len(patients) != 1:

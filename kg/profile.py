@@ -29,6 +29,7 @@ from kg.literals import decimal_literal
 from kg.namespaces import CG, RLS, RLS_ABSENT
 from kg.paths import PACKAGE_DIR, SHAPES_DIR
 from kg.patient_isolation import (
+    KnowledgeNodes,
     knowledge_nodes,
     offending_triples,
     read_turtle_profile,
@@ -304,7 +305,7 @@ def load_profile(
     source: Path | dict[str, Any] | Graph,
     agents: dict[str, URIRef],
     today: dt.date | None = None,
-    knowledge_graph: Graph | None = None,
+    knowledge_graph: Graph | KnowledgeNodes | None = None,
 ) -> Profile:
     """Read, validate and convert a profile; raise ValidationError listing every problem.
 
@@ -325,7 +326,7 @@ def load_profile(
     return Profile(content, patient, graph, drugs)
 
 
-def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> None:
+def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph | KnowledgeNodes) -> None:
     """The conversion writes only what the patient shapes allow (one allow-list for JSON, YAML and
     Turtle); a triple outside it is a project bug (the decision would drop it), said loudly."""
     outside = offending_triples(graph, patient, knowledge_nodes(knowledge_graph))
@@ -334,7 +335,7 @@ def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph) -> 
         raise RuntimeError(f"profile conversion wrote triples outside ontology/shapes/patient-shapes.ttl: {listed}")
 
 
-def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | None) -> Profile:
+def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | KnowledgeNodes | None) -> Profile:
     from kg.shacl import load_shapes, validate_graph
     from kg.vocabulary import ontology_graph
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, TABLES_DIR
+from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME, TABLES_DIR
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -51,7 +51,8 @@ def test_build_then_query_the_written_graph(tmp_path: Path, fixture_tables, fixt
     assert lines[0] == f"Built {len(fixture_graph)} triples from {rows} table rows."
     assert lines[1].startswith("  statements per evidence basis: ")
     assert lines[2:] == ["  SHACL conforms: True", f"  QC checks: {len(checks)} run, 0 failed",
-                         f"  wrote {out / BUILT_GRAPH_NAME}", f"  wrote {out / BUILD_REPORT_NAME}"]
+                         f"  wrote {out / BUILT_GRAPH_NAME}", f"  wrote {out / INFERRED_GRAPH_NAME}",
+                         f"  wrote {out / BUILD_REPORT_NAME}"]
     report = json.loads((out / BUILD_REPORT_NAME).read_text())
     assert report["shacl_conforms"] is True
     assert report["checks"] == dict.fromkeys(checks, 0)

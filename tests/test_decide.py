@@ -176,10 +176,10 @@ def test_a_pellet_internal_error_is_a_clear_message(example, knowledge):
 
 def test_a_reasoner_error_under_pellet_names_pellet_and_the_way_out(monkeypatch, knowledge):
     """The error branch of the test above, every time: Pellet's internal error, as check_consistency reports it."""
-    import kg.decision
+    import kg.reasoning
 
     crash = "org.mindswap.pellet.exceptions.InternalReasonerException: Adding type to a pruned node"
-    monkeypatch.setattr(kg.decision, "check_consistency",
+    monkeypatch.setattr(kg.reasoning, "check_consistency",
                         lambda graph, reasoner: ReasonerResult(reasoner, False, error=crash))
     with pytest.raises(UserError, match=re.escape(f"{crash} (Pellet 2.3 has known internal errors")) as caught:
         decide(EXAMPLE_PROFILE, knowledge=knowledge, reasoner="pellet")

@@ -30,5 +30,6 @@ def test_population_subsumptions_are_available_to_sparql_users():
     rows = knowledge.store.query(
         "ASK { GRAPH <https://w3id.org/cgkg/graph/inferred> { "
         "<https://w3id.org/cgkg/rls/ferritin-75-or-below> "
-        "<http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://w3id.org/cgkg/rls/iron-supplementation-candidate> } }")
+        "<http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+        "<https://w3id.org/cgkg/rls/iron-supplementation-candidate> } }")
     assert bool(rows)

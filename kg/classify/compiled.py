@@ -9,13 +9,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.classify.owl_fragment import Predicate, compile_definitions
 from kg.namespaces import CG, RLS, RLS_ABSENT
+from kg.oxigraph_bridge import to_graph
 from kg.population.evaluate import NO, YES, Facts, membership
 from kg.population.grammar import Expr, parse
+from kg.queries import load_query, run_construct
 from kg.vocabulary import quantities, unknown_value_classes
 
 
@@ -40,7 +43,9 @@ class CompiledKnowledge:
         return frozenset(self.rules) | frozenset(self.possible.values()) | frozenset(self.defined)
 
     @classmethod
-    def of(cls, graph: Graph) -> CompiledKnowledge:
+    def of(cls, knowledge: Graph | ox.Store) -> CompiledKnowledge:
+        """Read and compile what classification needs from the build (queries/decision/classifier-knowledge.rq)."""
+        graph = to_graph(run_construct(load_query("decision/classifier-knowledge"), knowledge))
         rules = {p: parse(str(rule)) for p, rule in graph.subject_objects(CG.populationRule)}
         possible = {p: cls for cls, p in graph.subject_objects(CG.possibleMembershipOf)}
         ancestors: dict[Node, set[Node]] = defaultdict(set)

@@ -67,7 +67,7 @@ def drug_labels() -> tuple[str, ...]:
     return tuple(sorted(row["label"].value for row in rows))
 
 
-def _number(value: Decimal) -> int | float:
+def as_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -78,7 +78,7 @@ def medications(draw, with_outcome: bool) -> dict[str, Any]:  # type: ignore[no-
     item: dict[str, Any] = {"drug": drug}
     dose_key = "max_daily_dose_mg" if with_outcome else "daily_dose_mg"
     if draw(st.booleans()):
-        item[dose_key] = _number(draw(st.sampled_from(doses().get(drug, (Decimal(1), Decimal(100))))))
+        item[dose_key] = as_number(draw(st.sampled_from(doses().get(drug, (Decimal(1), Decimal(100))))))
     if with_outcome:
         item["outcome"] = draw(st.sampled_from(OUTCOMES))
         adequate = draw(st.sampled_from([True, False, None, None]))
@@ -91,7 +91,7 @@ def medications(draw, with_outcome: bool) -> dict[str, Any]:  # type: ignore[no-
 
 def _lab(quantity: str, unit: str):  # type: ignore[no-untyped-def]
     return st.one_of(st.none(), st.sampled_from(thresholds()[quantity]).map(
-        lambda v: {"value": _number(v), "unit": unit}))
+        lambda v: {"value": as_number(v), "unit": unit}))
 
 
 @st.composite
@@ -101,7 +101,7 @@ def profiles(draw) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     data: dict[str, Any] = {"sex": sex}
     age = draw(st.one_of(st.none(), st.sampled_from(thresholds()["age"])))
     if age is not None:
-        data["age_years"] = _number(age)
+        data["age_years"] = as_number(age)
     if sex != "male":
         pregnancy = draw(st.sampled_from(["pregnant", "not-pregnant", "unknown", None]))
         if pregnancy is not None:
@@ -147,12 +147,12 @@ def boundary_grid() -> list[dict[str, Any]]:
                                 "esrd": esrd[index % 3], "current_medications": [], "past_trials": []}
         age = ages[index % len(ages)]
         if age is not None:
-            data["age_years"] = _number(age)
+            data["age_years"] = as_number(age)
         labs = {}
         if f is not None:
-            labs["ferritin"] = {"value": _number(f), "unit": "ng/mL"}
+            labs["ferritin"] = {"value": as_number(f), "unit": "ng/mL"}
         if t is not None:
-            labs["tsat"] = {"value": _number(t), "unit": "%"}
+            labs["tsat"] = {"value": as_number(t), "unit": "%"}
         if labs:
             data["labs"] = labs
         grid.append(data)

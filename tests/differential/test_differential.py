@@ -1,0 +1,68 @@
+"""The compiled decision path is identical to the DL reasoner (HermiT) path.
+
+Hypothesis draws batches of valid profiles at the rules' edges (tests/differential/profiles.py: every
+threshold and dose from the data, one step either side; unknown vs given for every field; every drug;
+past trials; pregnancy, lactation, ESRD, dialysis, OSA, COPD...). Each batch is decided on both paths
+(HermiT classifies the whole batch in one run) and every difference fails the test, printing the
+(shrunk) profile and what differs. CI runs BATCHES x BATCH_SIZE profiles; ``make differential`` runs the
+long campaign (tests/differential/campaign.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import RDF, Graph
+
+from kg.classify import classifier_named
+from kg.decision import PatientGraph, prepare
+from kg.knowledge import default_knowledge, knowledge_from_graph
+from tests.differential.compare import compare, report
+from tests.differential.profiles import boundary_grid, profiles
+
+pytestmark = pytest.mark.reasoner
+
+BATCH_SIZE = 10
+BATCHES = 30  # 300 profiles in CI
+
+
+@settings(max_examples=BATCHES, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(profiles(), min_size=BATCH_SIZE, max_size=BATCH_SIZE))
+def test_compiled_path_equals_hermit_on_generated_profiles(batch, java):
+    mismatches = compare(batch)
+    assert not mismatches, report(mismatches)
+
+
+def test_compiled_path_equals_hermit_on_lab_boundaries(java):
+    grid = boundary_grid()
+    sample = grid[:: max(1, len(grid) // 20)]  # 20 of the grid here; the campaign runs all of it
+    mismatches = compare(sample)
+    assert not mismatches, report(mismatches)
+
+
+def _types(graph: Graph, vocabulary) -> set:  # type: ignore[no-untyped-def]
+    return {(s, o) for s, o in graph.subject_objects(RDF.type) if o in vocabulary}
+
+
+def test_classification_on_the_module_equals_classification_on_the_full_graph(java):
+    """The reasoner path classifies on the classification module (5x fewer triples): same types as on
+    the whole build, for patients at the edges."""
+    knowledge = default_knowledge()
+    full = knowledge_from_graph(knowledge.graph)
+    full.__dict__["module"] = knowledge.graph  # the whole build in place of the module
+    grid = boundary_grid()
+    hermit = classifier_named("hermit")
+    patients = []
+    for index, profile in enumerate(grid[:: max(1, len(grid) // 8)]):
+        loaded, triples = prepare({**profile, "patient_id": f"module-{index}"}, knowledge)
+        graph = PatientGraph(knowledge, loaded.patient, triples)
+        with graph.in_store():
+            graph.run_rules("derive")
+        patients.append((graph.patient, graph.graph))
+    vocabulary = knowledge.compiled.vocabulary
+    on_module = [_types(g, vocabulary) for g in hermit.classify(knowledge, patients)]
+    on_full = [_types(g, vocabulary) for g in hermit.classify(full, patients)]
+    assert on_module == on_full
+    assert any(on_module)  # the patients were classified into something
