@@ -68,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(patch.undo)
 
 
-NOTEBOOK_MARKS = {"02-decide-for-a-patient.ipynb": pytest.mark.reasoner}  # nbmake items take no decorator
+NOTEBOOK_MARKS: dict = {}  # nbmake items take no decorator: notebook name -> mark (e.g. pytest.mark.reasoner)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

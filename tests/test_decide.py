@@ -23,7 +23,6 @@ from kg.profile import read_yaml
 from kg.reasoning import ReasonerResult
 from kg.vocabulary import vocabularies
 
-pytestmark = pytest.mark.reasoner
 DECISION_SCHEMA = json.loads((PACKAGE_DIR / "schemas" / "decision.schema.json").read_text())
 
 
@@ -38,7 +37,7 @@ def example_profile() -> dict:
 
 
 @pytest.fixture(scope="module")
-def example(knowledge, java):
+def example(knowledge):
     return decide(EXAMPLE_PROFILE, knowledge=knowledge)
 
 
@@ -83,7 +82,7 @@ def test_the_example_answers_the_issue_questions(example):
     assert ("replete-iron", "ferric-carboxymaltose") in actions
 
 
-def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_profile, knowledge, java):
+def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_profile, knowledge):
     profile = copy.deepcopy(example_profile)
     del profile["labs"]
     decision = decide(profile, knowledge=knowledge)
@@ -97,7 +96,7 @@ def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_p
     assert "iron-supplementation-candidate" in possibly
 
 
-def test_missing_age_never_recommends_an_adult_only_option(example_profile, knowledge, java):
+def test_missing_age_never_recommends_an_adult_only_option(example_profile, knowledge):
     profile = {**copy.deepcopy(example_profile), "current_medications": [], "past_trials": [],
                "augmentation_signs": False}
     del profile["age_years"]
@@ -152,6 +151,7 @@ def pellet_decide(profile, knowledge):
         raise
 
 
+@pytest.mark.reasoner
 @pytest.mark.xfail(strict=False, raises=UserError, reason=PELLET_INTERNAL_ERROR)
 def test_pellet_and_hermit_agree_where_pellet_runs(example_profile, knowledge):
     profile = {**copy.deepcopy(example_profile), "past_trials": []}
@@ -161,6 +161,7 @@ def test_pellet_and_hermit_agree_where_pellet_runs(example_profile, knowledge):
     assert {r["population"] for r in pellet.populations} == {r["population"] for r in hermit.populations}
 
 
+@pytest.mark.reasoner
 def test_a_pellet_internal_error_is_a_clear_message(example, knowledge):
     """Pellet 2.3 (owlready2) crashes on some runs: the user is told it was Pellet, with the way out.
     When it does run, it decides as HermiT does."""

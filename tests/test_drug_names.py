@@ -118,8 +118,7 @@ def test_unknown_drugs_become_unrecognised_medications(agents):
     assert trials == ["Requip XR-typo"] and not list(graph.objects(patient, CG.hadTrial))
 
 
-@pytest.mark.reasoner
-def test_unrecognised_medications_are_reported_as_undetermined(java):
+def test_unrecognised_medications_are_reported_as_undetermined():
     knowledge = default_knowledge()
     profile = {"patient_id": "unknown-drugs", "sex": "male", "age_years": 60,
                "current_medications": [{"drug": "quetiapine", "daily_dose_mg": 25}, {"drug": "gabapentn"}],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,13 @@ def test_wheel_ships_ontology_queries_and_tables(tmp_path: Path):
     cli = subprocess.run([sys.executable, "-m", "kg", "queries"], capture_output=True, text=True,
                          cwd=tmp_path, env=env)
     assert cli.returncode == 0 and "cq/treatment-options" in cli.stdout, cli.stderr
+    # the packaged build is in the wheel, and deciding needs no Java: a `java` that fails comes first on PATH
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "java").write_text("#!/bin/sh\necho 'java must not run' >&2\nexit 1\n")
+    (fake / "java").chmod(0o755)
+    decided = subprocess.run([sys.executable, "-m", "kg", "decide", "--example", "--format", "json"],
+                             capture_output=True, text=True, cwd=tmp_path, env={**env, "PATH": f"{fake}:/usr/bin:/bin"})
+    assert decided.returncode == 0, decided.stderr
+    data = json.loads(decided.stdout)
+    assert data["reasoner"] == "compiled" and len(data["options"]) > 30

@@ -23,13 +23,12 @@ from kg.errors import UserError
 from kg.paths import EXAMPLE_PROFILE
 from kg.report.vocabulary import Vocabulary
 
-pytestmark = pytest.mark.reasoner
 SUMMARY_HEADINGS = ("NOW", "STOP OR CHANGE", "SAFETY", "ASK OR MEASURE")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&'
 
 
 @pytest.fixture(scope="module")
-def example(java):
+def example():
     return decide(EXAMPLE_PROFILE, knowledge=default_knowledge())
 
 
@@ -168,7 +167,7 @@ def test_html_report_renders_in_chromium_with_the_summary_above_the_fold(example
     assert result.returncode == 0 and shot.stat().st_size > 10_000
 
 
-def test_missing_facts_go_to_ask_or_measure_and_steps_are_marked_from_the_vocabulary(java):
+def test_missing_facts_go_to_ask_or_measure_and_steps_are_marked_from_the_vocabulary():
     profile = {"patient_id": "no-labs", "age_years": 45, "sex": "male",
                "current_medications": [{"drug": "ropinirole", "daily_dose_mg": 6, "doses_per_day": 1}],
                "past_trials": [{"drug": "gabapentin", "max_daily_dose_mg": 2400, "outcome": "inadequate-response"}]}
