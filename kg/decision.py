@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from rdflib.term import Node
 
 from kg.classify import Classifier, classifier_named
 from kg.knowledge import Knowledge, default_knowledge, knowledge_from_graph
-from kg.oxigraph_bridge import from_ox, to_ox
+from kg.oxigraph_bridge import from_ox, to_graph, to_ox
 from kg.paths import QUERIES_DIR
 from kg.patient_isolation import patient_triples
 from kg.profile import Profile, load_profile
@@ -58,9 +58,15 @@ class Decision:
     dose_checks: list[Row]
     interactions: list[Row]
     algorithm: list[Row]
-    graph: Graph  # the patient, the inferences, the reasons and assessments (for Turtle output)
+    patient_graph: Graph  # the patient, the derived facts and the classification
+    assessed: list[ox.Triple]  # what the assess rules constructed: reasons and assessments
     seconds: dict[str, float] = field(default_factory=dict)
     report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The patient, the inferences, the reasons and assessments (for Turtle output), made on first use."""
+        return self.patient_graph + to_graph(self.assessed)
 
     def status_of(self, option_id: str) -> str | None:
         for row in self.options:
@@ -91,6 +97,7 @@ class PatientGraph:
         self.store = knowledge.store
         self.graph = Graph()  # as rdflib terms (the classifier and the Turtle output read it)
         self.graph += triples
+        self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self._added: list[ox.Quad] | None = None
 
     @contextmanager
@@ -121,9 +128,14 @@ class PatientGraph:
         for t in triples:
             self.graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
 
-    def run_rules(self, folder: str) -> None:
+    def run_rules(self, folder: str, keep_as_rdflib: bool = True) -> None:
         for rule in _rules(folder):  # in file-name order: a later rule reads an earlier one's result
-            self.add(run_construct(rule, self.store, {"patient": self.patient}))
+            triples = run_construct(rule, self.store, {"patient": self.patient})
+            if keep_as_rdflib:
+                self.add(triples)
+            else:
+                self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+                self.assessed += triples
 
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
@@ -177,7 +189,7 @@ def decide_many(
         started_assess = time.perf_counter()
         graph.graph += types
         with graph.in_store():
-            graph.run_rules("assess")
+            graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name)
         decision.seconds = {"derive": (derived - started) / len(graphs),
                             "classify": (classified - derived) / len(graphs),
@@ -194,6 +206,6 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
         profile=profile, reasoner=reasoner, options=graph.select("options"), reasons=dict(reasons),
         populations=graph.select("populations"), actions=graph.select("actions"),
         dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
-        algorithm=graph.select("algorithm"), graph=graph.graph,
+        algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
         report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
     )

@@ -6,6 +6,7 @@ reasoner on the classification vocabulary (tests/test_differential.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.classify.owl_fragment import Predicate, compile_definitions
+from kg.classify.owl_fragment import Nodes, Predicate, compile_definitions, node_types
 from kg.namespaces import CG, RLS, RLS_ABSENT
 from kg.oxigraph_bridge import to_graph
 from kg.population.evaluate import NO, YES, Facts, membership
@@ -29,6 +30,7 @@ class CompiledKnowledge:
     rules: dict[URIRef, Expr]  # population class -> its rule (the IR)
     possible: dict[URIRef, URIRef]  # population class -> its "possible" class
     defined: dict[URIRef, Predicate]  # the ontology's other defined classes
+    types: Callable[[Graph, Node], set[Node]]  # a node's named types (owl_fragment.node_types)
     ancestors: dict[Node, frozenset[Node]]  # named class -> itself and its superclasses
     drug_classes: dict[Node, frozenset[Node]]  # agent -> the drug classes it falls under (cg:fallsUnder)
     unknown: dict[URIRef, URIRef]  # datatype property -> its "value unknown" class
@@ -60,7 +62,7 @@ class CompiledKnowledge:
         defined_classes = {c for c in graph.subjects(OWL.equivalentClass)
                            if isinstance(c, URIRef) and c not in rules and c not in set(possible.values())}
         return cls(
-            rules, possible, compile_definitions(graph, defined_classes, closed), closed,
+            rules, possible, compile_definitions(graph, defined_classes, closed), node_types(graph, closed), closed,
             {a: frozenset(g) for a, g in drug_classes.items()}, unknown_value_classes(),
         )
 
@@ -126,19 +128,20 @@ def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Gr
     """The types of the patient's nodes among the classification vocabulary."""
     inferred = Graph()
     nodes = {patient} | {s for s in graph.subjects() if str(s).startswith(f"{patient}/")}
-    node_types: dict[Node, set[URIRef]] = defaultdict(set)
+    found: dict[Node, set[URIRef]] = defaultdict(set)
+    view = Nodes(graph, kb.types)
     for node in nodes:
         for cls, test in kb.defined.items():
-            if test(graph, node):
-                node_types[node].add(cls)
-    facts = PatientFacts(graph, patient, kb, node_types)
+            if test(view, node):
+                found[node].add(cls)
+    facts = PatientFacts(graph, patient, kb, found)
     for population, rule in kb.rules.items():
         answer = membership(rule, facts, kb.resolve)
         if answer == YES:
-            node_types[patient].add(population)
+            found[patient].add(population)
         if answer != NO:
-            node_types[patient].add(kb.possible[population])
-    for node, classes in node_types.items():
+            found[patient].add(kb.possible[population])
+    for node, classes in found.items():
         for cls in classes:
             if (node, RDF.type, cls) not in graph:
                 inferred.add((node, RDF.type, cls))

@@ -16,7 +16,19 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-Predicate = Callable[[Graph, Node], bool]  # (patient graph, node) -> is the node an instance
+Predicate = Callable[["Nodes", Node], bool]  # (the patient's nodes, node) -> is the node an instance
+
+
+class Nodes:
+    """A patient graph with each node's named types (asserted, domain/range, superclasses) computed once."""
+
+    def __init__(self, graph: Graph, types: Callable[[Graph, Node], set[Node]]) -> None:
+        self.graph, self._types, self._cache = graph, types, {}  # type: ignore[var-annotated]
+
+    def types(self, node: Node) -> set[Node]:
+        if node not in self._cache:
+            self._cache[node] = self._types(self.graph, node)
+        return self._cache[node]
 
 
 class Unsupported(ValueError):
@@ -27,18 +39,17 @@ def compile_definitions(knowledge: Graph, classes: set[URIRef], ancestors: Mappi
                         ) -> dict[URIRef, Predicate]:
     """A predicate for each named class of ``classes`` with an owl:equivalentClass definition."""
     compiled: dict[URIRef, Predicate] = {}
-    types = node_types(knowledge, ancestors)
 
     def named(cls: Node) -> Predicate:
         definition = knowledge.value(cls, OWL.equivalentClass)
-        asserted: Predicate = lambda graph, node: cls in types(graph, node)  # noqa: E731
+        asserted: Predicate = lambda nodes, node: cls in nodes.types(node)  # noqa: E731
         if definition is None or cls not in classes:
             return asserted
         if cls not in compiled:
-            compiled[cls] = lambda graph, node: False  # a cycle through itself adds nothing
+            compiled[cls] = lambda nodes, node: False  # a cycle through itself adds nothing
             inner = expression(definition)
-            compiled[cls] = lambda graph, node: asserted(graph, node) or inner(graph, node)
-        return lambda graph, node: compiled[cls](graph, node)
+            compiled[cls] = lambda nodes, node: asserted(nodes, node) or inner(nodes, node)
+        return lambda nodes, node: compiled[cls](nodes, node)
 
     def expression(node: Node) -> Predicate:
         if isinstance(node, URIRef):
@@ -47,15 +58,15 @@ def compile_definitions(knowledge: Graph, classes: set[URIRef], ancestors: Mappi
             head = knowledge.value(node, kind)
             if head is not None:
                 parts = [expression(member) for member in Collection(knowledge, head)]
-                return lambda graph, n, parts=parts, combine=combine: combine(p(graph, n) for p in parts)
+                return lambda nodes, n, parts=parts, combine=combine: combine(p(nodes, n) for p in parts)
         prop = knowledge.value(node, OWL.onProperty)
         wanted = knowledge.value(node, OWL.hasValue)
         if prop is not None and wanted is not None:
-            return lambda graph, n: any(_same(value, wanted) for value in graph.objects(n, prop))
+            return lambda nodes, n: any(_same(value, wanted) for value in nodes.graph.objects(n, prop))
         filler = knowledge.value(node, OWL.someValuesFrom)
         if prop is not None and filler is not None and (isinstance(filler, URIRef) or _is_class(knowledge, filler)):
             test = expression(filler)
-            return lambda graph, n: any(test(graph, value) for value in graph.objects(n, prop))
+            return lambda nodes, n: any(test(nodes, value) for value in nodes.graph.objects(n, prop))
         raise Unsupported(f"class expression {node} ({', '.join(sorted(str(p) for p in knowledge.predicates(node)))})")
 
     for cls in sorted(classes):
