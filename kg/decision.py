@@ -155,26 +155,27 @@ def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: K
 def decide(
     profile: Path | str | dict[str, Any] | Graph | Profile,
     *,
-    reasoner: str = DEFAULT_REASONER,
+    reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
 ) -> Decision:
     """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
-    loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``."""
+    loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``, or a
+    Classifier object (kg/classify/)."""
     return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today)[0]
 
 
 def decide_many(
     profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
     *,
-    reasoner: str = DEFAULT_REASONER,
+    reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all).
     Patients of one batch need distinct patient IDs."""
     knowledge = knowledge or default_knowledge()
-    classifier: Classifier = classifier_named(reasoner)
+    classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
     started = time.perf_counter()

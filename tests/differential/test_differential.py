@@ -18,7 +18,8 @@ from rdflib import RDF, Graph
 from kg.classify import classifier_named
 from kg.decision import PatientGraph, prepare
 from kg.knowledge import default_knowledge, knowledge_from_graph
-from tests.differential.compare import compare, report
+from kg.namespaces import RLS
+from tests.differential.compare import EntailmentCheckedHermit, compare, report
 from tests.differential.profiles import boundary_grid, profiles
 
 pytestmark = pytest.mark.reasoner
@@ -31,8 +32,10 @@ BATCHES = 30  # 300 profiles in CI
           suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(profiles(), min_size=BATCH_SIZE, max_size=BATCH_SIZE))
 def test_compiled_path_equals_hermit_on_generated_profiles(batch, java):
-    mismatches = compare(batch)
+    hermit = EntailmentCheckedHermit()
+    mismatches = compare(batch, hermit)
     assert not mismatches, report(mismatches)
+    assert not hermit.refuted
 
 
 def test_compiled_path_equals_hermit_on_lab_boundaries(java):
@@ -40,6 +43,20 @@ def test_compiled_path_equals_hermit_on_lab_boundaries(java):
     sample = grid[:: max(1, len(grid) // 20)]  # 20 of the grid here; the campaign runs all of it
     mismatches = compare(sample)
     assert not mismatches, report(mismatches)
+
+
+def test_a_type_hermits_realization_omits_is_decided_by_its_entailment(java):
+    """The harness's reference is HermiT's entailment, not only its realization: a type is entailed when
+    adding its negation makes the patient inconsistent (and not otherwise)."""
+    knowledge = default_knowledge()
+    loaded, triples = prepare({"patient_id": "entailment", "sex": "female", "age_years": 40, "esrd": "no",
+                               "labs": {"ferritin": {"value": 50, "unit": "ng/mL"}}}, knowledge)
+    graph = PatientGraph(knowledge, loaded.patient, triples)
+    with graph.in_store():
+        graph.run_rules("derive")
+    check = EntailmentCheckedHermit._entailed
+    assert check(knowledge, graph.graph, loaded.patient, RLS["ferritin-75-or-below"])
+    assert not check(knowledge, graph.graph, loaded.patient, RLS["iv-iron-only-ferritin-band"])
 
 
 def _types(graph: Graph, vocabulary) -> set:  # type: ignore[no-untyped-def]
