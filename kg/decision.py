@@ -105,6 +105,18 @@ def _construct(query: Query, store: ox.Store, patient: URIRef) -> Graph:
     return to_graph(triples)  # type: ignore[arg-type]
 
 
+def assess(store: ox.Store, patient: URIRef) -> Graph:
+    """Run the assessment rules (queries/decision/assess/*.rq, in file-name order) on a store that holds the
+    knowledge graph, the patient and its inferred types; add what they construct to the store and return it.
+    decide() calls it after the reasoner; a test may call it on hand-asserted types, without one."""
+    assessed = Graph()
+    for rule in _rules("assess"):
+        constructed = _construct(rule, store, patient)
+        assessed += constructed
+        add_to_store(store, constructed)
+    return assessed
+
+
 def _isolated_patient(profile: Profile, knowledge: Knowledge) -> Graph:
     """The patient triples the store and the reasoner may see: the allow-listed ones only, whatever
     the profile holds (ADR 0006). With the knowledge graph's own triples fixed, nothing else enters."""
@@ -154,10 +166,7 @@ def decide(
     patient_graph += inferred
 
     started = time.perf_counter()
-    for rule in _rules("assess"):
-        assessed = _construct(rule, store, patient)
-        patient_graph += assessed
-        add_to_store(store, assessed)
+    patient_graph += assess(store, patient)
 
     def select(name: str) -> list[Row]:
         query = _output_query(name)
