@@ -152,6 +152,19 @@ def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: K
     return loaded, patient_triples(loaded.graph, loaded.patient, knowledge.nodes)
 
 
+def assess(store: ox.Store, patient: URIRef) -> Graph:
+    """Run the assessment rules (queries/decision/assess/*.rq, in file-name order) on a store that holds the
+    build, the patient and its types; add what they construct to the store and return it. A rule-level test
+    calls it on hand-asserted types, without a classifier (tests/test_status_rules.py)."""
+    assessed = Graph()
+    for rule in _rules("assess"):
+        triples = run_construct(rule, store, {"patient": patient})
+        for t in triples:
+            store.add(ox.Quad(t.subject, t.predicate, t.object))
+        assessed += to_graph(triples)
+    return assessed
+
+
 def decide(
     profile: Path | str | dict[str, Any] | Graph | Profile,
     *,

@@ -42,6 +42,12 @@ class Knowledge:
     graph_given: Graph | None = field(default=None, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one patient in the store at a time
 
+    def fresh_store(self) -> ox.Store:
+        """A new store holding the build (not the entailments): for experiments and rule-level tests."""
+        store = ox.Store()
+        store.extend(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return store
+
     @cached_property
     def graph(self) -> Graph:
         """The build as an rdflib graph (the profile checks and the DL reasoner read it)."""

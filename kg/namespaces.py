@@ -252,7 +252,10 @@ class CG(DefinedNamespace):
     curationRef: URIRef
     currentDailyDose: URIRef
     currentDosesPerDay: URIRef
+    decidesStatus: URIRef
+    decisionPrecedence: URIRef
     decisionStatus: URIRef
+    defaultValue: URIRef
     direction: URIRef
     doi: URIRef
     doneAnswer: URIRef
@@ -315,11 +318,13 @@ class CG(DefinedNamespace):
     reasonFor: URIRef
     reasonKind: URIRef
     recommendedAction: URIRef
+    refinesStatus: URIRef
     reportGroup: URIRef
     requiresPopulation: URIRef
     route: URIRef
     ruleMentions: URIRef
     section: URIRef
+    sequencedLine: URIRef
     severity: URIRef
     sourceTable: URIRef
     startDose: URIRef
