@@ -134,6 +134,30 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
     return ReasonerResult(reasoner, True, unsat, seconds, inferred)
 
 
+def is_consistent(graph: Graph) -> bool:
+    """HermiT's consistency check alone (``-k``: no classification, a few seconds): the entailment test
+    of the differential suite (a type is entailed when its negation makes the graph inconsistent)."""
+    import subprocess
+
+    import owlready2.reasoning
+
+    java = require_java("hermit")
+    tmp = fresh_dir(Path(tempfile.gettempdir()), REASONER_TMP_PREFIX)
+    try:
+        path = tmp / "graph.nt"
+        without_imports(graph).serialize(path, format="nt", encoding="utf-8")
+        done = subprocess.run([java, f"-Xmx{JAVA_MEMORY_MB}M", "-cp", owlready2.reasoning._HERMIT_CLASSPATH,
+                               "org.semanticweb.HermiT.cli.CommandLine", "-k", path.as_uri()],
+                              capture_output=True, text=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if done.returncode == 0 and "is satisfiable" in done.stdout:
+        return True
+    if "InconsistentOntologyException" in done.stderr + done.stdout:
+        return False
+    raise UserError(f"HermiT could not check consistency: {(done.stderr or done.stdout).strip()[:300]}")
+
+
 def without_imports(graph: Graph) -> Graph:
     """The graph without owl:imports: the reasoner never fetches a URL or opens a file named by its input."""
     if (None, OWL.imports, None) not in graph:

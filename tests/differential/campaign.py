@@ -1,7 +1,7 @@
 """The long differential campaign (``make differential``; not in CI): at least N profiles decided on the
 compiled path and on HermiT, compared in full. The boundary combinations come first (every ferritin x
 TSAT threshold value, every dose of every drug as a current medication and as a past trial with each
-outcome), then generated profiles up to N. Batches of BATCH_SIZE run on both cores.
+outcome), then generated profiles up to N (tests/differential/runner.py: batches on both cores).
 
     python -m tests.differential.campaign [N]     # prints the counts; exit 1 on any difference
 """
@@ -11,17 +11,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-import warnings
-from multiprocessing import get_context
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-
-from tests.differential.compare import EntailmentCheckedHermit, compare
-from tests.differential.profiles import OUTCOMES, as_number, boundary_grid, doses, profiles
-
-BATCH_SIZE = 10
-WORKERS = 2
+from tests.differential.profiles import OUTCOMES, as_number, boundary_grid, doses, generated
+from tests.differential.runner import run
 
 
 def dose_grid() -> list[dict[str, Any]]:
@@ -40,39 +33,17 @@ def dose_grid() -> list[dict[str, Any]]:
     return grid
 
 
-def generated(count: int) -> list[dict[str, Any]]:
-    drawn: list[dict[str, Any]] = []
-
-    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(profile=profiles())
-    def draw(profile):  # type: ignore[no-untyped-def]
-        drawn.append(profile)
-
-    draw()
-    return drawn[:count]
-
-
-def _batch(batch: list[dict[str, Any]]) -> tuple[list, int]:
-    warnings.filterwarnings("ignore")
-    hermit = EntailmentCheckedHermit()
-    return compare(batch, hermit), len(hermit.misses)
-
-
 def main() -> None:
     wanted = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     fixed = boundary_grid() + dose_grid()
-    profiles_ = fixed + generated(max(0, wanted - len(fixed)))
-    batches = [profiles_[i:i + BATCH_SIZE] for i in range(0, len(profiles_), BATCH_SIZE)]
+    profiles_ = fixed + generated(max(0, wanted - len(fixed)), seed_free=True)
     started = time.perf_counter()
-    mismatches: list = []
-    misses = 0
-    with get_context("spawn").Pool(WORKERS) as pool:
-        for done, (found, missed) in enumerate(pool.imap_unordered(_batch, batches), 1):
-            mismatches += found
-            misses += missed
-            if done % 10 == 0 or done == len(batches):
-                print(f"{done * BATCH_SIZE:>6} / {len(profiles_)} profiles, {len(mismatches)} differences, "
-                      f"{time.perf_counter() - started:.0f} s", flush=True)
+
+    def progress(done: int, differences: int, misses: int) -> None:
+        print(f"{done:>6} / {len(profiles_)} profiles, {differences} differences, {misses} realization misses, "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+
+    mismatches, misses = run(profiles_, progress)
     summary = {"profiles": len(profiles_), "boundary_profiles": len(fixed), "differences": len(mismatches),
                "types_hermit_realization_omitted_and_entailment_confirmed": misses,
                "seconds": round(time.perf_counter() - started)}

@@ -14,7 +14,7 @@ from kg.classify import CompiledClassifier, Patient, ReasonerClassifier
 from kg.decision import Decision, decide, decide_many
 from kg.errors import UserError
 from kg.knowledge import Knowledge, default_knowledge
-from kg.reasoning import check_consistency
+from kg.reasoning import is_consistent
 
 Signature = dict[str, frozenset[tuple[tuple[str, str], ...]]]
 
@@ -26,7 +26,7 @@ def _rows(rows: list[dict[str, Any]]) -> frozenset[tuple[tuple[str, str], ...]]:
 def signature(decision: Decision, knowledge: Knowledge) -> Signature:
     """Everything a clinician would see of a decision, as comparable sets."""
     vocabulary = knowledge.compiled.vocabulary
-    types = [{"node": s, "type": o} for s, o in decision.graph.subject_objects(RDF.type) if o in vocabulary]
+    types = [{"node": s, "type": o} for s, o in decision.patient_graph.subject_objects(RDF.type) if o in vocabulary]
     return {
         "statuses": _rows(decision.options),
         "reasons": _rows([row for rows in decision.reasons.values() for row in rows]),
@@ -133,7 +133,4 @@ class EntailmentCheckedHermit(ReasonerClassifier):
         probe.add((negation, RDF.type, OWL.Class))
         probe.add((negation, OWL.complementOf, cls))
         probe.add((node, RDF.type, negation))
-        result = check_consistency(knowledge.module + graph + probe)
-        if result.error:
-            raise AssertionError(f"HermiT could not check {node} a {cls}: {result.error}")
-        return not result.consistent
+        return not is_consistent(knowledge.module + graph + probe)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.knowledge import default_knowledge
@@ -157,3 +158,17 @@ def boundary_grid() -> list[dict[str, Any]]:
             data["labs"] = labs
         grid.append(data)
     return grid
+
+
+def generated(count: int, seed_free: bool = False) -> list[dict]:
+    """``count`` profiles drawn by Hypothesis (derandomized: the same ones on every CI run)."""
+    drawn: list[dict] = []
+
+    @settings(max_examples=count, deadline=None, database=None, derandomize=not seed_free,
+              suppress_health_check=list(HealthCheck))
+    @given(profile=profiles())
+    def draw(profile):  # type: ignore[no-untyped-def]
+        drawn.append(profile)
+
+    draw()
+    return drawn

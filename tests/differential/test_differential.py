@@ -4,45 +4,39 @@ Hypothesis draws batches of valid profiles at the rules' edges (tests/differenti
 threshold and dose from the data, one step either side; unknown vs given for every field; every drug;
 past trials; pregnancy, lactation, ESRD, dialysis, OSA, COPD...). Each batch is decided on both paths
 (HermiT classifies the whole batch in one run) and every difference fails the test, printing the
-(shrunk) profile and what differs. CI runs BATCHES x BATCH_SIZE profiles; ``make differential`` runs the
+(shrunk) profile and what differs. CI runs CI_PROFILES profiles; ``make differential`` runs the
 long campaign (tests/differential/campaign.py).
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from rdflib import RDF, Graph
 
 from kg.classify import classifier_named
 from kg.decision import PatientGraph, prepare
 from kg.knowledge import default_knowledge, knowledge_from_graph
 from kg.namespaces import RLS
-from tests.differential.compare import EntailmentCheckedHermit, compare, report
-from tests.differential.profiles import boundary_grid, profiles
+from tests.differential.compare import EntailmentCheckedHermit, report
+from tests.differential.profiles import boundary_grid, generated
+from tests.differential.runner import run, shrink
 
 pytestmark = pytest.mark.reasoner
 
-BATCH_SIZE = 10
-BATCHES = 30  # 300 profiles in CI
+CI_PROFILES = 300
 
 
-@settings(max_examples=BATCHES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-@given(batch=st.lists(profiles(), min_size=BATCH_SIZE, max_size=BATCH_SIZE))
-def test_compiled_path_equals_hermit_on_generated_profiles(batch, java):
-    hermit = EntailmentCheckedHermit()
-    mismatches = compare(batch, hermit)
-    assert not mismatches, report(mismatches)
-    assert not hermit.refuted
-
-
-def test_compiled_path_equals_hermit_on_lab_boundaries(java):
+def test_compiled_path_equals_hermit_on_generated_and_boundary_profiles(java):
+    """300 generated profiles and a sample of the lab-boundary grid (the campaign runs all of it), in batches
+    of 30 in two processes; a failing profile is shrunk and printed."""
+    drawn = generated(CI_PROFILES)
     grid = boundary_grid()
-    sample = grid[:: max(1, len(grid) // 20)]  # 20 of the grid here; the campaign runs all of it
-    mismatches = compare(sample)
-    assert not mismatches, report(mismatches)
+    assert len(drawn) >= CI_PROFILES
+    mismatches, _ = run(drawn + grid[:: max(1, len(grid) // 30)])
+    if mismatches:
+        first = next((p for p, _ in mismatches if "sex" in p), None)
+        smallest = shrink({k: v for k, v in first.items() if k != "patient_id"}) if first else None
+        raise AssertionError(f"shrunk profile: {smallest}\n\n{report(mismatches)}")
 
 
 def test_a_type_hermits_realization_omits_is_decided_by_its_entailment(java):
