@@ -7,6 +7,7 @@ passes; the output folder is swapped in as a whole with one rename (``write``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -139,9 +140,13 @@ def write(result: BuildResult, out_dir: Path) -> list[Path]:
     current = out_dir.parent / os.readlink(out_dir) if out_dir.is_symlink() else None
     version = fresh_dir(out_dir.parent, prefix, keep=current)
     try:
-        _write_synced(version / BUILT_GRAPH_NAME, serialize(result.graph))
-        _write_synced(version / INFERRED_GRAPH_NAME, serialize(result.inferred))
-        report = json.dumps(result.summary(), indent=2, sort_keys=True) + "\n"
+        graph, inferred = serialize(result.graph), serialize(result.inferred)
+        _write_synced(version / BUILT_GRAPH_NAME, graph)
+        _write_synced(version / INFERRED_GRAPH_NAME, inferred)
+        # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007)
+        hashes = {"graph_sha256": hashlib.sha256(graph).hexdigest(),
+                  "inferred_sha256": hashlib.sha256(inferred).hexdigest()}
+        report = json.dumps(result.summary() | hashes, indent=2, sort_keys=True) + "\n"
         _write_synced(version / BUILD_REPORT_NAME, report.encode("utf-8"))
         previous = _swap_in(version, out_dir, prefix)
     except BaseException:

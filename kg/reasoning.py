@@ -196,14 +196,15 @@ def classification_module(graph: Graph) -> Graph:
 
 def _inferred(world, graph: Graph) -> Graph:  # type: ignore[no-untyped-def]
     """What the reasoner entailed and the graph does not state: rdf:type triples of individuals to named
-    classes, and rdfs:subClassOf triples between named classes (e.g. population subsumptions)."""
+    classes, and rdfs:subClassOf triples between named classes, transitively closed (e.g. population
+    subsumptions)."""
     import owlready2
 
     inferred = Graph()
-    for cls in world.classes():
-        subject = URIRef(cls.iri)
-        for parent in cls.is_a:
-            if isinstance(parent, owlready2.ThingClass) and parent is not owlready2.Thing and parent is not cls:
+    for cls in world.classes():  # every entailed named superclass, not only the direct ones: owlready2 keeps
+        subject = URIRef(cls.iri)  # the reasoner's direct parents in an order-dependent way, the closure is stable
+        for parent in cls.ancestors(include_self=False, include_constructs=False):
+            if isinstance(parent, owlready2.ThingClass) and parent is not owlready2.Thing:
                 if (subject, RDFS.subClassOf, URIRef(parent.iri)) not in graph:
                     inferred.add((subject, RDFS.subClassOf, URIRef(parent.iri)))
     for individual in world.individuals():

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from kg.build import BuildResult, build_graph, write
+from kg.build import OUTPUT_NAMES, BuildResult, build_graph, write
 from kg.errors import UserError
 from kg.load import load_tables
 from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME
@@ -56,7 +56,7 @@ def two_builds(tmp_path_factory) -> tuple[Path, dict[str, tuple[bytes, bytes]]]:
 
 def _published(out: Path) -> tuple[bytes, bytes]:
     real = Path(os.path.realpath(out))  # a reader resolves the link once, then reads both files
-    assert sorted(p.name for p in real.iterdir()) == sorted([BUILT_GRAPH_NAME, BUILD_REPORT_NAME])
+    assert sorted(p.name for p in real.iterdir()) == sorted(OUTPUT_NAMES)
     return (real / BUILT_GRAPH_NAME).read_bytes(), (real / BUILD_REPORT_NAME).read_bytes()
 
 

@@ -13,7 +13,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.build import BuildFailed, build, serialize
 from kg.errors import ValidationError
-from kg.paths import BUILT_GRAPH_NAME
+from kg.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, GOLDEN
 
 GOLDEN_FIXTURE_GRAPH = GOLDEN / "fixture-graph.ttl"
@@ -49,7 +49,7 @@ def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
 @pytest.mark.reasoner
 def test_fixture_build_writes_graph_and_report(tmp_path: Path, java: str):
     result = build(tmp_path / "out", tables_dir=FIXTURE_TABLES)
-    assert sorted(p.name for p in result.files) == ["build-report.json", BUILT_GRAPH_NAME]
+    assert sorted(p.name for p in result.files) == sorted(["build-report.json", BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME])
     written = Graph().parse(tmp_path / "out" / BUILT_GRAPH_NAME)
     assert isomorphic(written, result.graph)
     assert result.reasoner is not None and result.reasoner.ok
