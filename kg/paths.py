@@ -30,6 +30,5 @@ EXAMPLES_DIR = PACKAGE_DIR / "examples"
 EXAMPLE_PROFILE = EXAMPLES_DIR / "treatment-resistant-patient.yaml"
 BUILT_GRAPH_NAME = "rls-kg.ttl"
 INFERRED_GRAPH_NAME = "rls-kg-inferred.ttl"  # what the DL reasoner entailed, beside the build
-POPULATION_IR_NAME = "population-ir.json"  # the population rules as the compiler's IR
 PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build decisions read by default (kg build --out kg/built)
 BUILD_REPORT_NAME = "build-report.json"
