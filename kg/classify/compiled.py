@@ -85,10 +85,15 @@ class PatientFacts(Facts):
         self.types = set(graph.objects(patient, RDF.type))
         self.quantity = quantities()
         self.trial_types = trial_types
+        self._seen: dict[URIRef, frozenset[Node]] = {}
 
-    def _classes(self, prop: URIRef) -> set[Node]:
-        return {sup for node in self.graph.objects(self.patient, prop) for t in self.graph.objects(node, RDF.type)
-                for sup in self.kb.ancestors.get(t, frozenset((t,)))}
+    def _classes(self, prop: URIRef) -> frozenset[Node]:
+        """The condition classes (with superclasses) of the patient's nodes under ``prop``, read once."""
+        if prop not in self._seen:
+            self._seen[prop] = frozenset(sup for node in self.graph.objects(self.patient, prop)
+                                         for t in self.graph.objects(node, RDF.type)
+                                         for sup in self.kb.ancestors.get(t, frozenset((t,))))
+        return self._seen[prop]
 
     def value(self, quantity: str) -> Decimal | None:
         value = self.graph.value(self.patient, self.quantity[quantity])
