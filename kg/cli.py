@@ -203,6 +203,33 @@ def decide(
         typer.echo(f"wrote {out}")
 
 
+@app.command("export")
+def export_cmd(
+    format_name: Annotated[str | None, typer.Argument(metavar="FORMAT", help="Export format (see --list).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File or folder to write (default: the format's own name).")
+    ] = None,
+    graph: GraphOption = None,
+    build_dir: BuildOption = None,
+    list_formats: Annotated[bool, typer.Option("--list", help="List the formats, one line each.")] = False,
+) -> None:
+    """Export the checked build to another knowledge base's format; nothing partial is written on error."""
+    from kg.export import FORMATS, export, source_from_build, source_from_file
+
+    if list_formats:
+        typer.echo(formatting.export_formats(FORMATS.values()))
+        return
+    if format_name is None:
+        raise UserError("give a FORMAT (kg export --list shows them)")
+    if graph is not None and build_dir is not None:
+        raise UserError("give --graph FILE or --build DIR, not both")
+    if format_name not in FORMATS:
+        export(None, format_name, out)  # raises the unknown-format error with the list hint
+    source = source_from_file(graph) if graph is not None else source_from_build(build_dir)
+    written = export(source, format_name, out)
+    typer.echo(f"wrote {written}")
+
+
 def main() -> None:
     """Entry point: user errors become a message and exit code 2, never a traceback. SIGTERM unwinds
     like Ctrl-C, so that temporary files are removed."""

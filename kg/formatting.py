@@ -113,3 +113,10 @@ def _to_text(renderable: object) -> str:
     console, buffer = text_console()
     console.print(renderable)
     return buffer.getvalue().rstrip()
+
+
+def export_formats(formats) -> str:  # type: ignore[no-untyped-def]  # Iterable[kg.export.Format]
+    """One line per export format: name, what it is, what opens it."""
+    rows = sorted(formats, key=lambda f: f.name)
+    width = max(len(f.name) for f in rows)
+    return "\n".join(f"{f.name:<{width}}  {f.summary} (open with: {f.opens_with})" for f in rows)

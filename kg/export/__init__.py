@@ -1,0 +1,82 @@
+"""Exports to other knowledge bases (``kg export FORMAT``).
+
+One module per format under this package and one line in :data:`FORMATS`. A format's writer is a
+function ``write_x(source: ExportSource, path: Path) -> None`` in its module that writes the export
+to *path*: one file, or a folder when the format is several files (``Format.folder``). :func:`export` hands the writer a
+temporary path next to the target and moves the result into place only when the writer returned,
+so an error never leaves a partial file. Writers raise :class:`ExportError` (a user error: a clear
+message, exit 2) for graphs they cannot represent faithfully.
+
+Every writer is deterministic (the same graph gives byte-identical files) and states the export's
+provenance in its format's own way from :class:`kg.export.source.Provenance`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.export.errors import ExportError
+from kg.export.source import ExportSource, Provenance, source_from_build, source_from_file, source_from_graph
+from kg.export.write import write_atomically
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ExportSource",
+    "Format",
+    "Provenance",
+    "export",
+    "source_from_build",
+    "source_from_file",
+    "source_from_graph",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    summary: str
+    writer_name: str  # "module:function" under kg.export; the function is write(source, path)
+    default_name: str  # file (or folder) name written when --out is not given
+    opens_with: str  # the tool that reads it
+    folder: bool = False
+
+    def writer(self):  # type: ignore[no-untyped-def]
+        module, function = self.writer_name.split(":")
+        return getattr(importlib.import_module(f"kg.export.{module}"), function)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("turtle", "RDF 1.1 Turtle, prefixed and sorted", "rdf:write_turtle", "rls-kg.ttl", "any RDF tool"),
+        Format("ntriples", "RDF 1.1 N-Triples, one sorted triple per line", "rdf:write_ntriples", "rls-kg.nt",
+               "any RDF tool"),
+    )
+}
+
+
+def export(graph: Graph | ExportSource | None, format_name: str, path: Path | str | None = None) -> Path:
+    """Write *graph* (default: the packaged build) as *format_name* to *path*; return the path written.
+
+    >>> sorted(FORMATS)[:2]
+    ['ntriples', 'turtle']
+    """
+    fmt = FORMATS.get(format_name)
+    if fmt is None:
+        raise ExportError(f"format {format_name!r}: unknown; `kg export --list` shows the {len(FORMATS)} formats")
+    if isinstance(graph, ExportSource):
+        source = graph
+    elif graph is None:
+        source = source_from_build()
+    else:
+        source = source_from_graph(graph)
+    target = Path(path) if path is not None else Path(fmt.default_name)
+    write_atomically(target, fmt.folder, lambda tmp: fmt.writer()(source, tmp))
+    return target

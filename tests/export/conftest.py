@@ -1,0 +1,28 @@
+"""Shared by the export tests: the packaged build as an export source, read once."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from kg.export import ExportSource, source_from_build
+
+
+@pytest.fixture(scope="session")
+def build_source() -> ExportSource:
+    return source_from_build()
+
+
+def canonical_lines(graph: Graph) -> set[bytes]:
+    """The graph's triples with RDFC-1.0 blank-node labels: equal sets <=> isomorphic graphs.
+    (rdflib.compare.isomorphic takes minutes on the build's blank nodes; this takes under a second.)"""
+    from kg.oxigraph_bridge import canonical_graph
+
+    return {line for line in canonical_graph(graph).serialize(format="nt", encoding="utf-8").splitlines()
+            if line.strip()}
+
+
+def assert_isomorphic(actual: Graph, expected: Graph) -> None:
+    got, want = canonical_lines(actual), canonical_lines(expected)
+    missing, extra = sorted(want - got)[:5], sorted(got - want)[:5]
+    assert got == want, f"{len(want - got)} triples missing (e.g. {missing}), {len(got - want)} extra (e.g. {extra})"

@@ -1,0 +1,86 @@
+"""The export registry and its guarantees, for every format: deterministic, all or nothing, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg.export import FORMATS, ExportError, ExportSource, Format, export
+from kg.export import write as write_module
+from tests.export.conftest import assert_isomorphic
+
+
+def test_every_format_is_listed_with_one_line(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "kg", "export", "--list"], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == len(FORMATS)
+    assert sorted(line.split()[0] for line in lines) == sorted(FORMATS)
+
+
+def test_unknown_format_is_a_user_error_with_exit_2(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "kg", "export", "no-such-format", "--out", str(tmp_path / "x")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "no-such-format" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, f in FORMATS.items() if not f.folder))
+def test_file_exports_are_byte_identical_twice(name: str, build_source: ExportSource, tmp_path: Path) -> None:
+    first = export(build_source, name, tmp_path / "one" / FORMATS[name].default_name)
+    second = export(build_source, name, tmp_path / "two" / FORMATS[name].default_name)
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["turtle", "ntriples"])
+def test_rdf_exports_reparse_isomorphic(name: str, build_source: ExportSource, tmp_path: Path) -> None:
+    path = export(build_source, name, tmp_path / FORMATS[name].default_name)
+    again = Graph().parse(path, format="turtle" if name == "turtle" else "nt")
+    assert_isomorphic(again, build_source.graph)
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_debris(tmp_path: Path, build_source: ExportSource,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.ttl"
+    target.write_text("old", encoding="utf-8")
+
+    def half_then_fail(tmp: Path) -> None:
+        tmp.write_text("partial", encoding="utf-8")
+        raise ExportError("node rls:x: no label (rule: every exported node has a label)")
+
+    with pytest.raises(ExportError):
+        write_module.write_atomically(target, False, half_then_fail)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
+
+
+def test_a_failing_folder_writer_leaves_the_old_folder(tmp_path: Path) -> None:
+    target = tmp_path / "kgx"
+    target.mkdir()
+    (target / "nodes.tsv").write_text("old", encoding="utf-8")
+
+    def fail(tmp: Path) -> None:
+        (tmp / "nodes.tsv").write_text("partial", encoding="utf-8")
+        raise ExportError("broken")
+
+    with pytest.raises(ExportError):
+        write_module.write_atomically(target, True, fail)
+    assert (target / "nodes.tsv").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kgx"]
+
+
+def test_registry_entries_name_real_writers() -> None:
+    for fmt in FORMATS.values():
+        assert isinstance(fmt, Format)
+        assert callable(fmt.writer()), fmt.name
+
+
+def test_provenance_of_the_build(build_source: ExportSource) -> None:
+    prov = build_source.provenance
+    assert len(prov.graph_sha256) == 64
+    assert prov.version_iris and prov.sources
+    assert all(s.startswith("https://w3id.org/cgkg/") for s in prov.sources)
