@@ -28,6 +28,13 @@ MAPPING_PREFIXES: dict[str, str] = {
     "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
 }
 
+# CURIE prefixes of the HL7 code systems the ontology's own value sets are matched to (skos:closeMatch of
+# cg:Strength and cg:Certainty values, terminology.md §6); used where a mapping must be written as a CURIE (SSSOM).
+CODE_SYSTEM_PREFIXES: dict[str, str] = {
+    "HL7_RECOMMENDATION_STRENGTH": "http://terminology.hl7.org/CodeSystem/recommendation-strength#",
+    "HL7_EVIDENCE_QUALITY": "http://terminology.hl7.org/CodeSystem/evidence-quality#",
+}
+
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",
     "rls": str(RLS),
