@@ -20,7 +20,7 @@ from kg.namespaces import CG, RLS
 from tests.export.neo4j_header import header_errors, parse_cell, split_field
 
 GABAPENTIN = RLS["gabapentin"]
-HOSTILE = 'gaba, "pentin"\nsecond line; third|part'
+HOSTILE = 'gaba, "pentin"\nsecond\tline; third|part #4'
 
 
 @pytest.fixture(scope="module")
@@ -188,15 +188,30 @@ def _tiny(label: str) -> ExportSource:
         g.add((node, CG.sourceTable, Literal("interventions")))
     g.add((drug, CG.memberOfDrugClass, cls))
     g.add((drug, SKOS.altLabel, Literal(label)))
+    g.add((drug, SKOS.exactMatch, URIRef("http://purl.bioontology.org/ontology/RXNORM/25480")))
+    ontology = URIRef("https://example.org/tiny")
+    g.add((ontology, RDF.type, OWL.Ontology))
+    g.add((ontology, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
+    g.add((ontology, OWL.versionInfo, Literal("0.0.1")))
     return source_from_graph(g)
 
 
-def test_a_hostile_label_survives_csv_and_graphml(tmp_path: Path) -> None:
+def test_a_hostile_label_survives_csv_graphml_and_sssom(tmp_path: Path) -> None:
     source = _tiny(HOSTILE)
     g = _read_neo4j(export(source, "neo4j", tmp_path / "neo4j"))
     assert g.nodes["rls:tiny-drug"]["name"] == HOSTILE and g.number_of_edges() == 1
     again = nx.read_graphml(export(source, "graphml", tmp_path / "x.graphml"), force_multigraph=True)
     assert again.nodes["rls:tiny-drug"]["label"] == HOSTILE
+    msdf = _validated(export(source, "sssom", tmp_path / "m.sssom.tsv"))
+    assert list(msdf.df.subject_label) == [HOSTILE] and list(msdf.df.object_id) == ["RXNORM:25480"]
+
+
+def test_a_value_without_notation_or_label_is_an_error_naming_it(build_source: ExportSource,
+                                                                  tmp_path: Path) -> None:
+    broken = _copy(build_source, drop=[(CG.StrengthStrong, SKOS.notation, None), (CG.StrengthStrong, RDFS.label, None)])
+    with pytest.raises(ExportError, match="cg:StrengthStrong: no skos:notation or rdfs:label"):
+        export(broken, "graphml", tmp_path / "x.graphml")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_array_value_with_the_delimiter_is_refused(tmp_path: Path) -> None:
