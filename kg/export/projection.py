@@ -15,6 +15,7 @@ annotation into a node. The projection keeps what a reader of a property graph e
   ontology's ``cg:StrengthStrong``) becomes an attribute holding the value's ``skos:notation`` (else its label):
   so a statement node carries ``direction``, ``strength``, ``certainty``, ``evidenceBasis``. A link to any other
   IRI that is not a node (a terminology code, a licence) becomes an attribute holding its CURIE.
+* ``cg:sourceTable`` (which curated table the node came from) stays as an attribute: provenance for curators.
 * **Left out:** blank nodes (OWL restrictions and class expressions, ``rdf:first``/``rdf:rest`` list cells,
   ``owl:Axiom`` annotations), everything whose subject is not a node (the ontology's classes, properties and
   vocabulary), ``rdf:type owl:NamedIndividual``, and the materialised closures in :data:`DERIVED_LINKS`
@@ -122,6 +123,10 @@ def _python_value(literal: Literal) -> Value:
     return str(literal)
 
 
+def _typed(value: Value) -> tuple[str, Value]:
+    return type(value).__name__, value
+
+
 def _nodes_of(graph: Graph) -> set[URIRef]:
     return {s for s in graph.subjects(CG.sourceTable, None) if isinstance(s, URIRef)}
 
@@ -158,10 +163,10 @@ def _types(graph: Graph, iri: URIRef, nodes: set[URIRef], is_class: bool) -> tup
     return _most_specific(graph, kinds) or (curie(str(OWL.Class)),)
 
 
-def _label(graph: Graph, iri: URIRef, what: str) -> str:
+def _label(graph: Graph, iri: URIRef) -> str:
     labels = sorted(str(v) for v in graph.objects(iri, RDFS.label) if isinstance(v, Literal))
     if not labels or not labels[0].strip():
-        raise ExportError(f"{what} {curie(str(iri))}: no rdfs:label (rule: every exported node has a label)")
+        raise ExportError(f"node {curie(str(iri))}: no rdfs:label (rule: every exported node has a label)")
     return labels[0]
 
 
@@ -196,31 +201,32 @@ def project(source: ExportSource) -> PropertyGraph:
     graph = source.graph
     nodes = _nodes_of(graph)
     individuals = {s for s in graph.subjects(RDF.type, OWL.NamedIndividual) if isinstance(s, URIRef)}
-    raw: dict[URIRef, dict[URIRef, set[Value]]] = {n: defaultdict(set) for n in nodes}
+    # values kept as (type name, value): a set would merge True with 1 and 1.0
+    raw: dict[URIRef, dict[URIRef, set[tuple[str, Value]]]] = {n: defaultdict(set) for n in nodes}
     edges: set[tuple[URIRef, URIRef, URIRef]] = set()
     for node in nodes:
         for predicate, obj in graph.predicate_objects(node):
-            if predicate in (RDF.type, RDFS.label, CG.sourceTable) or predicate in DERIVED_LINKS:
+            if predicate in (RDF.type, RDFS.label) or predicate in DERIVED_LINKS:
                 continue
             if isinstance(obj, BNode):
                 continue
             if isinstance(obj, Literal):
-                raw[node][predicate].add(_python_value(obj))
+                raw[node][predicate].add(_typed(_python_value(obj)))
             elif obj in nodes:
                 if obj != node or predicate != RDFS.subClassOf:
                     edges.add((node, predicate, obj))
             elif obj in individuals:
-                raw[node][predicate].add(_value_of_individual(graph, obj))
+                raw[node][predicate].add(_typed(_value_of_individual(graph, obj)))
             elif predicate != RDFS.subClassOf:  # a superclass that is not a node is the node's type
-                raw[node][predicate].add(curie(str(obj)))
+                raw[node][predicate].add(_typed(curie(str(obj))))
     names = _attribute_names({p for attrs in raw.values() for p in attrs})
     built = []
     for node in nodes:
         is_class = (node, RDF.type, OWL.Class) in graph
         attributes = tuple(sorted(
-            (names[p], tuple(sorted(values, key=lambda v: (type(v).__name__, v)))) for p, values in raw[node].items()
+            (names[p], tuple(v for _, v in sorted(values))) for p, values in raw[node].items()
         ))
-        built.append(Node(str(node), curie(str(node)), _label(graph, node, "node"),
+        built.append(Node(str(node), curie(str(node)), _label(graph, node),
                           _types(graph, node, nodes, is_class), "class" if is_class else "individual", attributes))
     ids = [n.id for n in built]
     if len(set(ids)) != len(ids):
