@@ -200,6 +200,9 @@ def project(source: ExportSource) -> PropertyGraph:
     """The property-graph view of *source*'s asserted graph (rules in the module docstring)."""
     graph = source.graph
     nodes = _nodes_of(graph)
+    if not nodes:
+        raise ExportError("graph: no curated node (rule: the nodes are the subjects of cg:sourceTable, which every "
+                          "row of a cgkg build has; export the output of kg build)")
     individuals = {s for s in graph.subjects(RDF.type, OWL.NamedIndividual) if isinstance(s, URIRef)}
     # values kept as (type name, value): a set would merge True with 1 and 1.0
     raw: dict[URIRef, dict[URIRef, set[tuple[str, Value]]]] = {n: defaultdict(set) for n in nodes}

@@ -230,6 +230,14 @@ def test_a_node_without_label_is_an_error_naming_it(name: str, build_source: Exp
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_graph_without_curated_nodes_is_an_error(tmp_path: Path) -> None:
+    from kg.export import source_from_graph
+
+    with pytest.raises(ExportError, match="no curated node"):
+        export(source_from_graph(Graph()), "neo4j", tmp_path / "neo4j")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unmapped_drug_is_a_node_without_codes_and_no_sssom_row(build_source: ExportSource,
                                                                    tmp_path: Path) -> None:
     matches = [(GABAPENTIN, p, None) for p in (SKOS.exactMatch, SKOS.closeMatch)]
