@@ -1,4 +1,4 @@
-"""When and from which commit a build was made: recorded in its build report, never in the graph (ADR 0008).
+"""When and from which commit a build was made: recorded in its build report, never in the graph (ADR 0009).
 
 The graph must be byte-identical to a build of the same tables anywhere (a checkout, an sdist, an installed wheel
 without git), and a commit cannot name itself, so the packaged build committed with its inputs could never carry

@@ -1,4 +1,4 @@
-"""The data graph's own header: its ontology IRI, version IRI, licence and the ontology it conforms to (ADR 0008).
+"""The data graph's own header: its ontology IRI, version IRI, licence and the ontology it conforms to (ADR 0009).
 
 The built graph merges the schema (``ontology/cgkg.ttl``, the TBox with its own header) with the content built
 from the tables. The content gets a header of its own, made only from the inputs (the data namespace, the
@@ -15,7 +15,7 @@ from kg import __version__
 from kg.namespaces import ONTOLOGY_IRI, RLS
 
 DATA_IRI = URIRef(str(RLS).rstrip("/"))  # the content's ontology IRI: its namespace without the trailing slash
-DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence (ADR 0008); code: LICENSE
+DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence (ADR 0009); code: LICENSE
 DATA_LICENSE_SPDX = "CC-BY-4.0"
 CODE_LICENSE_SPDX = "Apache-2.0"  # the Python package, queries, shapes and tests: LICENSE
 DATA_TITLE = "Clinical-guideline knowledge graph: content"
@@ -37,7 +37,7 @@ def add_data_header(graph: Graph, version: str = __version__) -> Graph:
 
     It references the schema by its version IRI with ``dcterms:conformsTo`` rather than ``owl:imports``: the
     built file already holds the schema, and an import of an IRI no server resolves would make OWL tools fail
-    to open the file (the OWL export writes one self-contained ontology; ADR 0008)."""
+    to open the file (the OWL export writes one self-contained ontology; ADR 0009)."""
     schema_version = graph.value(ONTOLOGY_IRI, OWL.versionIRI)
     graph.add((DATA_IRI, RDF.type, OWL.Ontology))
     graph.add((DATA_IRI, OWL.versionIRI, data_version_iri(version)))

@@ -25,7 +25,7 @@ def test_the_content_has_its_own_ontology_iri_and_version_iri(real_graph: Graph)
     assert real_graph.value(DATA_IRI, OWL.versionInfo) == Literal(kg.__version__)
     schema = Graph().parse(ONTOLOGY_FILE)
     assert real_graph.value(DATA_IRI, DCTERMS.conformsTo) == schema.value(ONTOLOGY_IRI, OWL.versionIRI)
-    assert (DATA_IRI, OWL.imports, None) not in real_graph  # the schema is in the same file (ADR 0008)
+    assert (DATA_IRI, OWL.imports, None) not in real_graph  # the schema is in the same file (ADR 0009)
 
 
 def test_pyproject_license_and_graph_tell_one_licence_story(real_graph: Graph):
