@@ -17,7 +17,9 @@ from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph
 
+from kg.build_origin import build_origin
 from kg.checks import CheckResult, run_checks
+from kg.dataset import add_data_header
 from kg.errors import UserError
 from kg.load import Tables, load_tables
 from kg.materialise import materialise
@@ -75,6 +77,7 @@ def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FIL
     graph = new_graph()
     graph.parse(ontology_file)
     graph += transform(tables)
+    add_data_header(graph)
     return materialise(graph), tables
 
 
@@ -146,7 +149,7 @@ def write(result: BuildResult, out_dir: Path) -> list[Path]:
         # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007)
         hashes = {"graph_sha256": hashlib.sha256(graph).hexdigest(),
                   "inferred_sha256": hashlib.sha256(inferred).hexdigest()}
-        report = json.dumps(result.summary() | hashes, indent=2, sort_keys=True) + "\n"
+        report = json.dumps(result.summary() | hashes | {"origin": build_origin()}, indent=2, sort_keys=True) + "\n"
         _write_synced(version / BUILD_REPORT_NAME, report.encode("utf-8"))
         previous = _swap_in(version, out_dir, prefix)
     except BaseException:

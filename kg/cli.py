@@ -35,6 +35,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 class DecisionFormat(StrEnum):
     table = "table"
     html = "html"
@@ -228,6 +233,35 @@ def export_cmd(
     source = source_from_file(graph) if graph is not None else source_from_build(build_dir)
     written = export(source, format_name, out)
     typer.echo(f"wrote {written}")
+
+
+@app.command("release")
+def release_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The release folder (new, or a previous release's).")],
+    build_dir: BuildOption = None,
+) -> None:
+    """Write every export format of the checked build into one folder, with void.ttl, release.json and
+    SHA256SUMS; all or nothing."""
+    from kg.release import release
+
+    files = release(out, build_dir=build_dir)
+    typer.echo(formatting.release_listing(out, files))
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Annotated[Path, typer.Argument(help="The old build folder or graph file.")],
+    new: Annotated[Path, typer.Argument(help="The new build folder or graph file.")],
+    output: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+) -> None:
+    """The clinical difference between two builds: statements, populations, codes, dosing, cautions...
+    added, removed or changed (queries/diff/). Exit code 0: no difference, 1: different, 2: bad input."""
+    from kg.diff import diff_builds
+
+    differences = diff_builds(old, new)
+    typer.echo(formatting.diff_report(differences, str(old), str(new), output.value))
+    if differences:
+        raise typer.Exit(1)
 
 
 def main() -> None:

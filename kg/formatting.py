@@ -17,8 +17,12 @@ from kg.namespaces import PREFIXES
 from kg.oxigraph_bridge import is_valid_iri
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kg.build import BuildResult
+    from kg.diff import Difference
     from kg.queries import Query
+    from kg.release import ReleaseFile
 
 
 def compact(term: Node | None) -> str:
@@ -120,3 +124,39 @@ def export_formats(formats) -> str:  # type: ignore[no-untyped-def]  # Iterable[
     rows = sorted(formats, key=lambda f: f.name)
     width = max(len(f.name) for f in rows)
     return "\n".join(f"{f.name:<{width}}  {f.summary} (open with: {f.opens_with})" for f in rows)
+
+
+NO_DIFFERENCES = "no clinical differences"
+
+
+def _cell(values: tuple[str, ...]) -> str:
+    return " | ".join(values) if values else "-"
+
+
+def diff_report(differences: list[Difference], old: str, new: str, output: str) -> str:
+    """``kg diff``: a table (one line per changed attribute; an added or removed item on one line) or JSON."""
+    if output == "json":
+        return json.dumps({"old": old, "new": new, "equal": not differences,
+                           "differences": [d.as_dict() for d in differences]}, indent=2, ensure_ascii=False)
+    if not differences:
+        return f"{NO_DIFFERENCES}: {old} -> {new}"
+    table = Table(title=f"Clinical differences: {old} -> {new}", expand=True)
+    for column in ("kind", "item", "change", "attribute", "old", "new"):
+        table.add_column(column, overflow="fold")
+    for d in differences:
+        shown = d.label if d.label and d.label != d.item.partition(":")[2] else ""
+        item = f"{d.item} ({shown})" if shown else d.item
+        if d.change == "changed":
+            for name, (before, after) in d.attributes.items():
+                table.add_row(*map(escape, (d.kind, item, d.change, name, _cell(before), _cell(after))))
+        else:
+            table.add_row(*map(escape, (d.kind, item, d.change, "", "", "")))
+    counts = {change: sum(1 for d in differences if d.change == change) for change in ("added", "removed", "changed")}
+    return _to_text(table) + "\n" + ", ".join(f"{n} {change}" for change, n in counts.items()) + "."
+
+
+def release_listing(out: Path, files: list[ReleaseFile]) -> str:
+    """``kg release``: every file written with its size."""
+    width = max(len(f.path) for f in files)
+    lines = [f"  {f.path:<{width}}  {f.bytes:>12,} bytes" for f in files]
+    return f"wrote {out}: {len(files)} files, {sum(f.bytes for f in files):,} bytes\n" + "\n".join(lines)
