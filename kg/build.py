@@ -28,7 +28,7 @@ from kg.progress import steps
 from kg.reasoning import ReasonerResult, check_consistency
 from kg.shacl import ShaclResult, validate_graph
 from kg.tempdirs import fresh_dir
-from kg.transform import new_graph, transform
+from kg.transform import add_codings, new_graph, transform
 
 
 class BuildFailed(UserError):
@@ -75,7 +75,7 @@ def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FIL
     graph = new_graph()
     graph.parse(ontology_file)
     graph += transform(tables)
-    return materialise(graph), tables
+    return materialise(add_codings(graph)), tables
 
 
 def build(
