@@ -28,7 +28,9 @@ SELECT ?group (MIN(STR(?label)) AS ?name) WHERE {
 EVERY_AGENT = """
 PREFIX cg: <https://w3id.org/cgkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?agent (MIN(STR(?label)) AS ?name) WHERE { ?agent a/rdfs:subClassOf* cg:Agent ; rdfs:label ?label } GROUP BY ?agent
+SELECT ?agent (MIN(STR(?label)) AS ?name) WHERE {
+  ?agent a/rdfs:subClassOf* cg:Agent ; rdfs:label ?label .
+} GROUP BY ?agent
 """
 # Patients in the populations that cautions name (pregnancy by trimester, lactation, ESRD with and without
 # dialysis, sleep apnea, COPD, heart valve disease, children under 12, adolescents), one profile per combination
@@ -37,12 +39,13 @@ _CONDITIONS = {"sex": "female", "lactating": True, "esrd": True, "copd": True, "
                "central_sleep_apnea": True, "valvular_heart_disease": True}
 CONTEXTS = (
     {"patient_id": "every-fact-unknown", "sex": "unknown"},
-    {"patient_id": "adult-first-trimester-dialysis", "age_years": 30, "pregnancy": {"status": "pregnant", "trimester": 1},
-     "dialysis": True, **_CONDITIONS},
-    {"patient_id": "adult-second-trimester-esrd", "age_years": 30, "pregnancy": {"status": "pregnant", "trimester": 2},
-     "dialysis": False, **_CONDITIONS},
+    {"patient_id": "adult-first-trimester-dialysis", "age_years": 30, "dialysis": True,
+     "pregnancy": {"status": "pregnant", "trimester": 1}, **_CONDITIONS},
+    {"patient_id": "adult-second-trimester-esrd", "age_years": 30, "dialysis": False,
+     "pregnancy": {"status": "pregnant", "trimester": 2}, **_CONDITIONS},
     {"patient_id": "child-9", "age_years": 9, "sex": "male", "obstructive_sleep_apnea": "untreated", "copd": True},
-    {"patient_id": "adolescent-15", "age_years": 15, "sex": "male", "obstructive_sleep_apnea": "untreated", "copd": True},
+    {"patient_id": "adolescent-15", "age_years": 15, "sex": "male", "obstructive_sleep_apnea": "untreated",
+     "copd": True},
 )
 
 
