@@ -13,7 +13,7 @@ from kg.knowledge import default_knowledge
 from kg.namespaces import CG, CODE_SYSTEMS, DOI_IRI_BASE, MAPPING_PREFIXES, PROV, PUBMED_IRI_BASE, RLS, RLS_CRITERION
 from kg.population import parse
 from kg.population.criteria import describe
-from kg.population.grammar import And, Expr, Not, Or, Threshold
+from kg.population.grammar import And, Expr, Not, Or, Reference, Threshold, walk
 from kg.queries import load_query, run_query
 from kg.table_specs import TABLES
 from kg.vocabulary import ontology_graph, quantities
@@ -65,12 +65,23 @@ def test_every_population_has_its_rule_as_a_criterion_tree(real_graph, real_tabl
 
 
 def test_lab_thresholds_answers_every_threshold_on_a_lab(built_knowledge, real_tables):
-    rows = run_query(load_query("cq/lab-thresholds"), built_knowledge.store)
+    """Each population's own lab thresholds and those of every population its rule names, at any depth."""
+    rules = {row["population_id"]: parse(row["definition_expr"]) for row in real_tables["populations"]}
     labs = {notation for notation, prop in quantities().items()
             if any(str(m).startswith(MAPPING_PREFIXES["LOINC"]) for m in ontology_graph().objects(prop, None))}
-    expected = {(row["population_id"], t.op, t.value) for row in real_tables["populations"]
-                for t in _thresholds(parse(row["definition_expr"])) if t.quantity in labs}
-    assert {(str(r["population"])[len(RLS):], str(r["comparator"]), Decimal(str(r["value"]))) for r in rows} == expected
+
+    def named(pid: str) -> set[str]:
+        found = {pid}
+        for node in walk(rules[pid]):
+            if isinstance(node, Reference) and node.keyword == "population":
+                found |= named(node.target)
+        return found
+
+    expected = {(pid, owner, t.op, t.value) for pid in rules for owner in named(pid)
+                for t in _thresholds(rules[owner]) if t.quantity in labs}
+    rows = run_query(load_query("cq/lab-thresholds"), built_knowledge.store)
+    assert {(str(r["population"])[len(RLS):], str(r["definedIn"])[len(RLS):], str(r["comparator"]),
+             Decimal(str(r["value"]))) for r in rows} == expected
     assert all(r["unit"] is not None and r["loinc"] is not None for r in rows)
 
 
