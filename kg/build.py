@@ -30,7 +30,7 @@ from kg.progress import steps
 from kg.reasoning import ReasonerResult, check_consistency
 from kg.shacl import ShaclResult, validate_graph
 from kg.tempdirs import fresh_dir
-from kg.transform import new_graph, transform
+from kg.transform import add_codings, new_graph, transform
 
 
 class BuildFailed(UserError):
@@ -78,7 +78,7 @@ def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FIL
     graph.parse(ontology_file)
     graph += transform(tables)
     add_data_header(graph)
-    return materialise(graph), tables
+    return materialise(add_codings(graph)), tables
 
 
 def build(

@@ -13,6 +13,7 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
 RLS = Namespace("https://w3id.org/cgkg/rls/")
 RLS_POSSIBLE = Namespace("https://w3id.org/cgkg/rls/possible/")  # "possible" population classes
 RLS_ABSENT = Namespace("https://w3id.org/cgkg/rls/absent/")  # "condition stated absent" classes (ADR 0005)
+RLS_CRITERION = Namespace("https://w3id.org/cgkg/rls/criterion/")  # structured criteria of population rules (ADR 0010)
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 # CURIE prefixes of the terminology mappings (kg/tables/mappings.tsv) -> IRI bases
@@ -34,6 +35,21 @@ CODE_SYSTEM_PREFIXES: dict[str, str] = {
     "HL7_RECOMMENDATION_STRENGTH": "http://terminology.hl7.org/CodeSystem/recommendation-strength#",
     "HL7_EVIDENCE_QUALITY": "http://terminology.hl7.org/CodeSystem/evidence-quality#",
 }
+
+# The code systems' canonical URIs (FHIR Coding.system), from shared/reference/terminology.md §7.1: every mapping
+# target of these prefixes also carries cg:codeSystem <system> and cg:code "<code>" (ADR 0010). MeSH, Wikidata and
+# ChEBI have none there (Wikidata's entity IRIs are already its canonical form).
+CODE_SYSTEMS: dict[str, str] = {
+    "RXNORM": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "SNOMEDCT": "http://snomed.info/sct",
+    "ICD10CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "LOINC": "http://loinc.org",
+}
+
+# Resolvable IRIs of bibliographic identifiers (sources.tsv doi, pmid), beside the plain strings.
+DOI_IRI_BASE = "https://doi.org/"
+PUBMED_IRI_BASE = "https://pubmed.ncbi.nlm.nih.gov/"
 
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",
@@ -59,6 +75,8 @@ class CG(DefinedNamespace):
     Agent: URIRef
     AlgorithmStep: URIRef
     AlgorithmStepState: URIRef
+    AllOfCriterion: URIRef
+    AnyOfCriterion: URIRef
     BasisAISecondary: URIRef
     BasisPrimary: URIRef
     BasisSecondary: URIRef
@@ -144,6 +162,7 @@ class CG(DefinedNamespace):
     LinePrerequisite: URIRef
     LineSecond: URIRef
     MedicationUse: URIRef
+    NotCriterion: URIRef
     OptionAssessment: URIRef
     OralIronFormulation: URIRef
     OutcomeAugmentation: URIRef
@@ -151,6 +170,7 @@ class CG(DefinedNamespace):
     OutcomeNotTolerated: URIRef
     OutcomeResponse: URIRef
     Patient: URIRef
+    PopulationCriterion: URIRef
     PossiblyFailedTrial: URIRef
     PracticePoint: URIRef
     PrecedenceBoundaryConvention: URIRef
@@ -187,6 +207,7 @@ class CG(DefinedNamespace):
     ReasonSupports: URIRef
     ReasonUndeterminedRestriction: URIRef
     ReasonUndeterminedSupport: URIRef
+    ReferenceCriterion: URIRef
     ReportGroup: URIRef
     ReportGroupAskFirst: URIRef
     ReportGroupAvoid: URIRef
@@ -227,6 +248,7 @@ class CG(DefinedNamespace):
     SummarySafety: URIRef
     SummarySection: URIRef
     SummaryStopOrChange: URIRef
+    ThresholdCriterion: URIRef
     TreatmentAlgorithm: URIRef
     TreatmentOption: URIRef
     TreatmentTrial: URIRef
@@ -254,8 +276,15 @@ class CG(DefinedNamespace):
     broaderDrugClass: URIRef
     certainty: URIRef
     certaintyBasis: URIRef
+    citedIn: URIRef
     claimText: URIRef
     coMedication: URIRef
+    code: URIRef
+    codeSystem: URIRef
+    comparator: URIRef
+    criterion: URIRef
+    criterionKeyword: URIRef
+    criterionTarget: URIRef
     curationRef: URIRef
     currentDailyDose: URIRef
     currentDosesPerDay: URIRef
@@ -265,6 +294,7 @@ class CG(DefinedNamespace):
     defaultValue: URIRef
     direction: URIRef
     doi: URIRef
+    doiIri: URIRef
     doneAnswer: URIRef
     doseReachedDaily: URIRef
     doseUnit: URIRef
@@ -307,6 +337,9 @@ class CG(DefinedNamespace):
     memberOfDrugClass: URIRef
     nameAsGiven: URIRef
     nextStep: URIRef
+    onQuantity: URIRef
+    operand: URIRef
+    operandIndex: URIRef
     partOfAlgorithm: URIRef
     pmid: URIRef
     populationRule: URIRef
@@ -319,8 +352,10 @@ class CG(DefinedNamespace):
     prevailingStatement: URIRef
     publicationType: URIRef
     publicationYear: URIRef
+    pubmedIri: URIRef
     rank: URIRef
     rationale: URIRef
+    readInDocument: URIRef
     reasonApplies: URIRef
     reasonFor: URIRef
     reasonKind: URIRef
@@ -347,6 +382,8 @@ class CG(DefinedNamespace):
     takesUnrecognisedMedication: URIRef
     targetDailyMax: URIRef
     targetDailyMin: URIRef
+    thresholdCriterion: URIRef
+    thresholdValue: URIRef
     timing: URIRef
     titrationIntervalDaysMax: URIRef
     titrationIntervalDaysMin: URIRef
@@ -357,6 +394,7 @@ class CG(DefinedNamespace):
     trialOutcome: URIRef
     tsatDate: URIRef
     tsatPercent: URIRef
+    ucumUnit: URIRef
     unknownValueOf: URIRef
     unmappedReason: URIRef
     url: URIRef

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, URIRef
 
-from kg.namespaces import CG, PROV
+from kg.namespaces import CG, DOI_IRI_BASE, PROV, PUBMED_IRI_BASE
 
 # What an id column declares, and so what a reference may point to.
 SOURCE = "source"
@@ -46,6 +46,9 @@ class Column:
     # for ref/refs pointing at classes (conditions, populations): annotation property to use
     class_predicate: URIRef | None = None
     datatype: URIRef | None = None  # for text/texts: literal datatype (default xsd:string)
+    # for text: also emit the value as an IRI (iri_base + value) with this predicate (ADR 0010)
+    iri_predicate: URIRef | None = None
+    iri_base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,11 @@ TABLES: tuple[TableSpec, ...] = (
             Column("issuer", "text", False, CG.issuer),
             Column("year", "year", False, CG.publicationYear),
             Column("publication_type", "enum", True, CG.publicationType, vocabulary=CG.PublicationType),
-            Column("doi", "text", False, CG.doi),
-            Column("pmid", "text", False, CG.pmid),
+            Column("doi", "text", False, CG.doi, iri_predicate=CG.doiIri, iri_base=DOI_IRI_BASE),
+            Column("pmid", "text", False, CG.pmid, iri_predicate=CG.pubmedIri, iri_base=PUBMED_IRI_BASE),
             Column("url", "texts", False, CG.url, datatype=XSD.anyURI),
             Column("superseded_by", "ref", False, CG.supersededBy, (SOURCE,)),
+            Column("cited_in", "ref", False, CG.citedIn, (SOURCE,)),
             NOTE,
         ),
         rdf_type=CG.SourceDocument,

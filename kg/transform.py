@@ -7,16 +7,20 @@ from and the sources it was derived from.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 
 from kg import population as population_rules
 from kg.literals import decimal_literal
 from kg.load import Row, Tables
-from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
+from kg.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
+from kg.population.criteria import emit_criteria
 from kg.population.grammar import Resolver
 from kg.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
 from kg.vocabulary import vocabularies
 
+IRI_SAFE = "/:;()._-~!$&'*+,=@"  # characters kept as they are when an identifier becomes an IRI
 ROOT_CLASS_OF_KIND = {"condition": CG.Condition, "population": CG.GuidelinePopulation}
 
 
@@ -80,6 +84,7 @@ def add_row(
     if spec.id_kind == "population":
         expr = population_rules.parse(row["definition_expr"])
         possible = population_rules.define_population(graph, node, expr, resolve)
+        emit_criteria(graph, row["population_id"], expr)
         for kind, target in population_rules.references(expr):
             if kind == "condition":
                 graph.add((node, CG.ruleMentions, RLS[target]))
@@ -130,6 +135,8 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
             graph.add((node, column.predicate, Literal(text, datatype=column.datatype)))
     else:  # text, expr
         graph.add((node, column.predicate, Literal(value, datatype=column.datatype)))
+        if column.iri_predicate is not None and column.iri_base is not None:
+            graph.add((node, column.iri_predicate, URIRef(column.iri_base + quote(value, safe=IRI_SAFE))))
 
 
 def add_mapping(graph: Graph, row: Row) -> None:
@@ -147,6 +154,20 @@ def add_mapping(graph: Graph, row: Row) -> None:
         graph.add((axiom, URIRef("http://purl.org/dc/terms/source"), RLS[source]))
     if row["note"]:
         graph.add((axiom, URIRef("http://www.w3.org/2004/02/skos/core#note"), Literal(row["note"])))
+
+
+def add_codings(graph: Graph) -> Graph:
+    """Every terminology code the graph maps to (a skos:*Match object, from the tables or the ontology) in a
+    code system with a canonical URI also gets ``cg:codeSystem <system>`` and ``cg:code "<code>"``: the
+    FHIR Coding (system + code) that joins with FHIR resources and Wikidata's identifier properties (ADR 0010)."""
+    bases = [(MAPPING_PREFIXES[prefix], URIRef(system)) for prefix, system in CODE_SYSTEMS.items()]
+    for predicate in set(MAPPING_PREDICATES.values()):
+        for target in set(graph.objects(None, predicate)):
+            for base, system in bases:
+                if isinstance(target, URIRef) and target.startswith(base) and len(target) > len(base):
+                    graph.add((target, CG.codeSystem, system))
+                    graph.add((target, CG.code, Literal(target[len(base):])))
+    return graph
 
 
 def _link_algorithm_steps(graph: Graph, rows: list[Row]) -> None:

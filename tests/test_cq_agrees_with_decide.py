@@ -1,11 +1,17 @@
-"""A competency query and a decision read the same definitions (cg:fallsUnder, ADR 0007): for every
-treatment option, the cautions `cq/cautions` lists are exactly the cautions a decision cites for a
-patient in whom every caution may apply (every fact unknown, taking a drug under every co-medication
-and every drug class a population rule asks about)."""
+"""A competency query and a decision read the same definitions (cg:fallsUnder, ADR 0007):
+
+* for every treatment option, the cautions `cq/cautions` lists are exactly the cautions a decision cites for a
+  patient in whom every caution may apply (every fact unknown, taking a drug under every co-medication and
+  every drug class a population rule asks about);
+* for every agent of the graph, `cq/cautions` lists every caution a decision cites for it, as an option or as
+  a current drug, for patients in the populations the cautions name (CONTEXTS), each taking every agent."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+
+import pytest
+from rdflib import URIRef
 
 from kg.decision import decide
 from kg.knowledge import default_knowledge
@@ -19,6 +25,28 @@ SELECT ?group (MIN(STR(?label)) AS ?name) WHERE {
   ?agent cg:fallsUnder ?group ; a/rdfs:subClassOf* cg:Agent ; rdfs:label ?label .
 } GROUP BY ?group
 """
+EVERY_AGENT = """
+PREFIX cg: <https://w3id.org/cgkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?agent (MIN(STR(?label)) AS ?name) WHERE {
+  ?agent a/rdfs:subClassOf* cg:Agent ; rdfs:label ?label .
+} GROUP BY ?agent
+"""
+# Patients in the populations that cautions name (pregnancy by trimester, lactation, ESRD with and without
+# dialysis, sleep apnea, COPD, heart valve disease, children under 12, adolescents), one profile per combination
+# that can hold together; each also takes every agent. Every other fact stays unknown.
+_CONDITIONS = {"sex": "female", "lactating": True, "esrd": True, "copd": True, "obstructive_sleep_apnea": "untreated",
+               "central_sleep_apnea": True, "valvular_heart_disease": True}
+CONTEXTS = (
+    {"patient_id": "every-fact-unknown", "sex": "unknown"},
+    {"patient_id": "adult-first-trimester-dialysis", "age_years": 30, "dialysis": True,
+     "pregnancy": {"status": "pregnant", "trimester": 1}, **_CONDITIONS},
+    {"patient_id": "adult-second-trimester-esrd", "age_years": 30, "dialysis": False,
+     "pregnancy": {"status": "pregnant", "trimester": 2}, **_CONDITIONS},
+    {"patient_id": "child-9", "age_years": 9, "sex": "male", "obstructive_sleep_apnea": "untreated", "copd": True},
+    {"patient_id": "adolescent-15", "age_years": 15, "sex": "male", "obstructive_sleep_apnea": "untreated",
+     "copd": True},
+)
 
 
 def _taking_everything() -> list[dict[str, str]]:
@@ -50,3 +78,36 @@ def test_cq_cautions_lists_what_a_decision_cites_for_every_option():
                                         "only decision": cited[str(option)] - listed}
     assert len(decision.options) > 30 and any(cited.values())
     assert not differences, differences
+
+
+@pytest.fixture(scope="module")
+def cited_per_agent() -> dict[str, set[str]]:
+    """Every caution the decisions cite, per agent: as an option's reason or as a caution on a current drug."""
+    knowledge = default_knowledge()
+    agents = {row["name"].value: row["agent"].value for row in knowledge.store.query(EVERY_AGENT)}
+    cited: dict[str, set[str]] = defaultdict(set)
+    as_current_drug: set[str] = set()
+    for context in CONTEXTS:
+        profile = {**context, "current_medications": [{"drug": name} for name in sorted(agents)]}
+        decision = decide(profile, knowledge=knowledge)
+        for option, rows in decision.reasons.items():
+            cited[str(option)] |= {str(r["statement"]) for r in rows if str(r["kind"]) == "caution"}
+        for row in decision.dose_checks:
+            if str(row["kind"]) == "caution":
+                cited[str(row["drug"])].add(str(row["statement"]))
+                as_current_drug.add(str(row["drug"]))
+    assert len(as_current_drug) > 20, "the profiles cite cautions on too few current drugs to test anything"
+    return {agent: cited[agent] for agent in agents.values()}
+
+
+def test_cq_cautions_lists_every_caution_a_decision_cites_for_every_agent(cited_per_agent):
+    knowledge = default_knowledge()
+    query = load_query("cq/cautions")
+    missing = {}
+    for agent, cited in cited_per_agent.items():
+        listed = {str(r["caution"]) for r in run_query(query, knowledge.store, {"agent": URIRef(agent)})}
+        if cited - listed:
+            missing[agent] = cited - listed
+    every_cited = {c for cs in cited_per_agent.values() for c in cs}
+    assert len(cited_per_agent) > 50 and len(every_cited) > 50
+    assert not missing, missing

@@ -33,3 +33,20 @@ def test_dosing_value_must_be_a_decimal(fixture_graph: Graph):
     graph.set((regimen, CG.maxDaily, Literal("a lot")))
     graph.add((regimen, RDFS.comment, Literal("broken on purpose")))
     assert not validate_graph(graph).conforms
+
+
+def test_threshold_criterion_needs_one_comparator_and_a_decimal_value(fixture_graph: Graph):
+    graph = Graph() + fixture_graph
+    criterion = next(graph.subjects(RDF.type, CG.ThresholdCriterion))
+    graph.add((criterion, CG.comparator, Literal("=<")))
+    graph.set((criterion, CG.thresholdValue, Literal("seventy-five")))
+    result = validate_graph(graph)
+    assert not result.conforms
+    assert "comparator" in result.text and "xsd:decimal" in result.text
+
+
+def test_doi_iri_must_resolve_at_doi_org(fixture_graph: Graph):
+    graph = Graph() + fixture_graph
+    source = next(graph.subjects(CG.doiIri, None))
+    graph.set((source, CG.doiIri, URIRef("http://example.org/10.1000/x")))
+    assert not validate_graph(graph).conforms

@@ -1,5 +1,6 @@
-"""Population rules: one grammar and IR (grammar.py), two backends: OWL classes (owl.py) and the
-three-valued evaluator of the compiled decision path (evaluate.py)."""
+"""Population rules: one grammar and IR (grammar.py), three backends: OWL classes (owl.py), the
+three-valued evaluator of the compiled decision path (evaluate.py) and the structured criteria that SPARQL
+users read (criteria.py, ADR 0010)."""
 
 from kg.population.grammar import (
            And,
