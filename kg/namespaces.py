@@ -28,6 +28,17 @@ MAPPING_PREFIXES: dict[str, str] = {
     "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
 }
 
+# FHIR Coding.system URIs of those prefixes (terminology.md §7.1; fhir-cdshooks-omop.md §1.1); a prefix not
+# listed here has no FHIR code system (a FHIR export leaves its codes out).
+FHIR_CODE_SYSTEMS: dict[str, str] = {
+    "RXNORM": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "SNOMEDCT": "http://snomed.info/sct",
+    "ICD10CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "LOINC": "http://loinc.org",
+}
+FHIR_BASE = "https://w3id.org/cgkg/fhir/"  # canonical URLs and fullUrls of the FHIR export (kg export fhir-cpg)
+
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",
     "rls": str(RLS),

@@ -58,6 +58,9 @@ FORMATS: dict[str, Format] = {
         Format("turtle", "RDF 1.1 Turtle, prefixed and sorted", "rdf:write_turtle", "rls-kg.ttl", "any RDF tool"),
         Format("ntriples", "RDF 1.1 N-Triples, one sorted triple per line", "rdf:write_ntriples", "rls-kg.nt",
                "any RDF tool"),
+        Format("fhir-cpg", "FHIR R4 CPG-on-FHIR Bundle: PlanDefinitions, ActivityDefinitions, FHIRPath applicability",
+               "fhir_cpg:write_fhir_cpg", "rls-kg-fhir-cpg.json",
+               "a FHIR server ($validate) or the HL7 Java validator"),
     )
 }
 
@@ -65,8 +68,8 @@ FORMATS: dict[str, Format] = {
 def export(graph: Graph | ExportSource | None, format_name: str, path: Path | str | None = None) -> Path:
     """Write *graph* (default: the packaged build) as *format_name* to *path*; return the path written.
 
-    >>> sorted(FORMATS)[:2]
-    ['ntriples', 'turtle']
+    >>> {"turtle", "ntriples", "fhir-cpg"} <= set(FORMATS)
+    True
     """
     fmt = FORMATS.get(format_name)
     if fmt is None:

@@ -1,5 +1,6 @@
-"""Population rules: one grammar and IR (grammar.py), two backends: OWL classes (owl.py) and the
-three-valued evaluator of the compiled decision path (evaluate.py)."""
+"""Population rules: one grammar and IR (grammar.py), three backends: OWL classes (owl.py), the
+three-valued evaluator of the compiled decision path (evaluate.py) and FHIRPath expressions for the
+FHIR CPG export (fhirpath.py)."""
 
 from kg.population.grammar import (
            And,
