@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -171,17 +173,23 @@ def test_provenance_is_the_graph_hash_and_the_ontology_version(exported: dict[st
 
 # --- broken inputs: a documented omission or a clear error, never an invalid Bundle ---
 
-@pytest.fixture
-def graph_copy(build_source: ExportSource) -> Graph:
-    graph = Graph()
-    graph += build_source.graph
-    return graph
+@contextmanager
+def without(graph: Graph, pattern: tuple[Any, Any, Any]) -> Iterator[None]:
+    """The graph with the triples matching *pattern* removed, restored afterwards (copying the build takes seconds)."""
+    removed = list(graph.triples(pattern))
+    assert removed, f"nothing matches {pattern}"
+    for triple in removed:
+        graph.remove(triple)
+    try:
+        yield
+    finally:
+        for triple in removed:
+            graph.add(triple)
 
 
-def test_a_lab_without_loinc_makes_its_populations_not_computable(graph_copy: Graph,
-                                                                 build_source: ExportSource) -> None:
-    graph_copy.remove((CG.ferritinNgPerMl, SKOS.closeMatch, None))
-    bundle = fhir_cpg_bundle(ExportSource(graph_copy, build_source.provenance))
+def test_a_lab_without_loinc_makes_its_populations_not_computable(build_source: ExportSource) -> None:
+    with without(build_source.graph, (CG.ferritinNgPerMl, SKOS.closeMatch, None)):
+        bundle = fhir_cpg_bundle(build_source)
     validate_bundle(bundle)
     plans = resources(bundle, "PlanDefinition")
     expression = plans["aasm2024-gps-iron-oral-or-iv"]["action"][0]["condition"][0]["expression"]
@@ -189,27 +197,30 @@ def test_a_lab_without_loinc_makes_its_populations_not_computable(graph_copy: Gr
     assert "NOT COMPUTABLE" in expression["description"] and "'ferritin' has no LOINC code" in expression["description"]
 
 
-def test_an_intervention_without_label_is_an_export_error_and_nothing_is_written(
-        graph_copy: Graph, build_source: ExportSource, tmp_path: Path) -> None:
-    graph_copy.remove((RLS["gabapentin"], RDFS.label, None))
+def test_an_intervention_without_label_is_an_export_error_and_nothing_is_written(build_source: ExportSource,
+                                                                                tmp_path: Path) -> None:
     target = tmp_path / "out.json"
-    with pytest.raises(ExportError, match="intervention gabapentin: no rdfs:label"):
-        export(ExportSource(graph_copy, build_source.provenance), "fhir-cpg", target)
+    with without(build_source.graph, (RLS["gabapentin"], RDFS.label, None)), \
+            pytest.raises(ExportError, match="intervention gabapentin: no rdfs:label"):
+        export(build_source, "fhir-cpg", target)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_the_validator_rejects_a_hand_broken_bundle(exported: dict[str, Any]) -> None:
-    validate_bundle(exported)
-    wrong_type = copy.deepcopy(exported)
+    plan_entry = next(e for e in exported["entry"] if e["resource"]["resourceType"] == "PlanDefinition")
+    small = {**exported, "entry": [copy.deepcopy(plan_entry)]}  # one entry: fast, and a real Bundle of the export
+    small["entry"][0]["resource"]["action"][0].pop("definitionCanonical", None)
+    validate_bundle(small)
+    wrong_type = copy.deepcopy(small)
     wrong_type["entry"][0]["resource"]["action"] = "not a list of actions"
     with pytest.raises(ExportError, match="invalid under the R4B models"):
         validate_bundle(wrong_type)
-    unknown_field = copy.deepcopy(exported)
+    unknown_field = copy.deepcopy(small)
     unknown_field["entry"][0]["resource"]["strength"] = "strong"
     with pytest.raises(ExportError, match="invalid under the R4B models"):
         validate_bundle(unknown_field)
-    dangling = copy.deepcopy(exported)
-    plan = next(e["resource"] for e in dangling["entry"] if e["resource"]["resourceType"] == "PlanDefinition")
-    plan["action"][0]["definitionCanonical"] = "https://w3id.org/cgkg/fhir/ActivityDefinition/no-such-drug"
+    dangling = copy.deepcopy(small)
+    dangling["entry"][0]["resource"]["action"][0]["definitionCanonical"] = (
+        "https://w3id.org/cgkg/fhir/ActivityDefinition/no-such-drug")
     with pytest.raises(ExportError, match="resolve to no resource"):
         validate_bundle(dangling)
