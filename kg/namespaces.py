@@ -50,6 +50,7 @@ CODE_SYSTEMS: dict[str, str] = {
 # Resolvable IRIs of bibliographic identifiers (sources.tsv doi, pmid), beside the plain strings.
 DOI_IRI_BASE = "https://doi.org/"
 PUBMED_IRI_BASE = "https://pubmed.ncbi.nlm.nih.gov/"
+FHIR_BASE = "https://w3id.org/cgkg/fhir/"  # canonical URLs and fullUrls of the FHIR export (kg export fhir-cpg)
 
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",

@@ -32,3 +32,4 @@ BUILT_GRAPH_NAME = "rls-kg.ttl"
 INFERRED_GRAPH_NAME = "rls-kg-inferred.ttl"  # what the DL reasoner entailed, beside the build
 PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build decisions read by default (kg build --out kg/built)
 BUILD_REPORT_NAME = "build-report.json"
+FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions

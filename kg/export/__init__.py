@@ -64,6 +64,9 @@ FORMATS: dict[str, Format] = {
                "rls-kg-neo4j", "Neo4j 5 (neo4j-admin database import full, or LOAD CSV)", folder=True),
         Format("sssom", "SSSOM TSV of every terminology mapping (SKOS matches)", "sssom:write_sssom",
                "rls-kg.sssom.tsv", "sssom-py, OxO, any SSSOM tool"),
+        Format("fhir-cpg", "FHIR R4 CPG-on-FHIR Bundle: PlanDefinitions, ActivityDefinitions, FHIRPath applicability",
+               "fhir_cpg:write_fhir_cpg", "rls-kg-fhir-cpg.json",
+               "a FHIR server ($validate) or the HL7 Java validator"),
     )
 }
 
@@ -71,7 +74,7 @@ FORMATS: dict[str, Format] = {
 def export(graph: Graph | ExportSource | None, format_name: str, path: Path | str | None = None) -> Path:
     """Write *graph* (default: the packaged build) as *format_name* to *path*; return the path written.
 
-    >>> {"ntriples", "turtle"} <= set(FORMATS)
+    >>> {"turtle", "ntriples", "fhir-cpg"} <= set(FORMATS)
     True
     """
     fmt = FORMATS.get(format_name)

@@ -1,6 +1,6 @@
 """Population rules: one grammar and IR (grammar.py), three backends: OWL classes (owl.py), the
-three-valued evaluator of the compiled decision path (evaluate.py) and the structured criteria that SPARQL
-users read (criteria.py, ADR 0010)."""
+three-valued evaluator of the compiled decision path (evaluate.py), the structured criteria that SPARQL
+users read (criteria.py, ADR 0010) and FHIRPath expressions for the FHIR CPG export (fhirpath.py)."""
 
 from kg.population.grammar import (
            And,
