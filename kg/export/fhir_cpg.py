@@ -35,7 +35,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from kg.export.errors import ExportError
 from kg.export.fhir_terminology import PRODUCT, codes, local_id, terminology_from_graph
 from kg.export.source import ExportSource
-from kg.namespaces import CG, FHIR_BASE, CODE_SYSTEMS, ONTOLOGY_IRI
+from kg.namespaces import CG, CODE_SYSTEMS, FHIR_BASE, ONTOLOGY_IRI
 from kg.population.fhirpath import LANGUAGE, NotComputable, Terminology, compile_rule
 from kg.population.grammar import RuleError, parse
 
