@@ -64,6 +64,10 @@ FORMATS: dict[str, Format] = {
                "rls-kg-neo4j", "Neo4j 5 (neo4j-admin database import full, or LOAD CSV)", folder=True),
         Format("sssom", "SSSOM TSV of every terminology mapping (SKOS matches)", "sssom:write_sssom",
                "rls-kg.sssom.tsv", "sssom-py, OxO, any SSSOM tool"),
+        Format("kgx-tsv", "KGX (Biolink Model) nodes.tsv/edges.tsv, validated by KGX offline", "kgx:write_tsv",
+               "kgx-tsv", "KGX, Translator/Monarch loaders, pandas", folder=True),
+        Format("kgx-jsonl", "KGX (Biolink Model) nodes.jsonl/edges.jsonl, validated by KGX offline", "kgx:write_jsonl",
+               "kgx-jsonl", "KGX, Translator/Monarch loaders, jq", folder=True),
     )
 }
 
