@@ -1,4 +1,4 @@
-"""The graph as KGX node and edge records, projected through the SSSOM table (ADR 0008)."""
+"""The graph as KGX node and edge records, projected through the SSSOM table (ADR 0010)."""
 
 from __future__ import annotations
 
@@ -177,8 +177,8 @@ class Projector:
     def statement_edges(self, statement: URIRef, kind: URIRef) -> Iterator[dict[str, Any]]:
         g = self.graph
         subject_prop, object_prop = STATEMENT_ENDS[kind]
-        subjects = sorted(o for o in g.objects(statement, subject_prop) if o in self.ids)
-        objects = sorted(o for o in g.objects(statement, object_prop) if o in self.ids)
+        subjects = sorted((o for o in g.objects(statement, subject_prop) if o in self.ids), key=self.ids.__getitem__)
+        objects = sorted((o for o in g.objects(statement, object_prop) if o in self.ids), key=self.ids.__getitem__)
         if subject_prop == object_prop:  # a symmetric statement: the first end to the last (or itself)
             subjects, objects = subjects[:1], objects[-1:]
         if not subjects or not objects:

@@ -1,4 +1,4 @@
-"""KGX (Biolink Model) export: KGX's own validator and loader, offline, on the real build (ADR 0008)."""
+"""KGX (Biolink Model) export: KGX's own validator and loader, offline, on the real build (ADR 0010)."""
 
 from __future__ import annotations
 
@@ -105,10 +105,47 @@ def test_a_deliberate_projection_read_from_the_sssom_table(exported: dict[str, P
     assert all(not n["id"].startswith("_:") for n in nodes)  # no blank nodes (list cells, restrictions)
 
 
-def test_sssom_table_is_valid_and_drives_the_categories(build_source: ExportSource, tmp_path: Path) -> None:
+def _misfits(nodes: dict[str, list[str]], edges: list[dict]) -> set[tuple]:
+    """Edges whose subject (object) has no category, ancestor or mixin that is the predicate's domain (range)."""
+    tk = offline.toolkit()
+    found = set()
+    for edge in edges:
+        slot = tk.get_element(edge["predicate"])
+        for end, wanted in (("subject", slot.domain), ("object", slot.range)):
+            ancestors = {a for c in nodes[edge[end]] for a in tk.get_ancestors(c, mixin=True, formatted=False)}
+            if wanted is not None and wanted not in ancestors:
+                found.add((edge["predicate"], end, wanted, tuple(nodes[edge[end]])))
+    return found
+
+
+def test_every_edge_fits_its_predicates_domain_and_range(exported: dict[str, Path]) -> None:
+    """KGX does not check domain and range; the Biolink Model states them."""
+    nodes = {n["id"]: n["category"] for n in _jsonl(exported["kgx-jsonl"] / "nodes.jsonl")}
+    edges = _jsonl(exported["kgx-jsonl"] / "edges.jsonl")
+    assert _misfits(nodes, edges) == set()
+    population = next(i for i, c in nodes.items() if c == ["biolink:PopulationOfIndividualOrganisms"])
+    wrong = {"subject": population, "predicate": "biolink:pharmacologically_interacts_with", "object": population}
+    assert _misfits(nodes, [wrong])  # the check can fail
+
+
+def test_sssom_table_passes_sssom_py_and_the_check_can_fail(tmp_path: Path) -> None:
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+
+    def errors(path: Path) -> int:
+        reports = validate(parse_sssom_table(path), fail_on_error=False).values()
+        return sum(1 for report in reports for result in report.results if result.severity.name == "ERROR")
+
+    broken = tmp_path / "broken.sssom.tsv"
+    broken.write_text(SSSOM_FILE.read_text(encoding="utf-8").replace("semapv:ManualMappingCuration", "semapv:Guess", 1),
+                      encoding="utf-8")
+    assert errors(SSSOM_FILE) == 0
+    assert errors(broken) > 0
+
+
+def test_sssom_table_drives_the_categories(build_source: ExportSource, tmp_path: Path) -> None:
     curie_map, rows = read_sssom(SSSOM_FILE)
-    assert {"biolink", "cg", "semapv", "skos", "sssom"} <= set(curie_map)
-    assert all(r["mapping_justification"] == "semapv:ManualMappingCuration" for r in rows)
+    assert {"biolink", "cg", "semapv", "skos", "sssom"} <= set(curie_map) and len(rows) > 20
     changed = tmp_path / "changed.sssom.tsv"
     changed.write_text(SSSOM_FILE.read_text(encoding="utf-8").replace(
         "cg:Device\tdevice\tskos:exactMatch\tbiolink:Device", "cg:Device\tdevice\tskos:broadMatch\tbiolink:NamedThing"),
