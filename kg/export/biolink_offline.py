@@ -49,7 +49,15 @@ def _prefixcommons_context(name: str) -> dict[str, Any]:
 @cache
 def configure() -> None:
     """Make bmt and KGX read local files only. Call before importing ``kgx.validator`` or ``kgx.transformer``."""
-    import bmt.toolkit
+    try:
+        import biolink_model  # noqa: F401
+        import bmt.toolkit
+        import kgx  # noqa: F401
+    except ImportError as missing:
+        from kg.export.errors import ExportError
+
+        raise ExportError(f"KGX export: {missing.name} is not installed (install the export extra: "
+                          "pip install 'cgkg[export]')") from None
 
     if "kgx.utils.kgx_utils" in sys.modules and not _offline_defaults(bmt.toolkit.Toolkit):
         raise RuntimeError("kgx was imported before kg.export.biolink_offline.configure() (it reads the network)")

@@ -18,7 +18,8 @@ from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES
 
 INFORES = "infores:cgkg"  # this project as a knowledge source (local; not in the Translator registry yet)
 KNOWLEDGE_LEVEL = "knowledge_assertion"  # each edge states what a cited source asserts
-AGENT_TYPE = "manual_agent"  # curators wrote every row by hand from the cited sources
+AGENT_TYPE = "manual_agent"  # curators wrote every row by hand from the cited sources ...
+AGENT_TYPE_BY_BASIS = {CG.BasisAISecondary: "automated_agent"}  # ... except what an AI summary generated
 CODE_MATCHES = (SKOS.exactMatch, SKOS.closeMatch)  # codes that are xrefs (equivalent or near-equivalent)
 CODED_TYPES = (CG.Drug, CG.DrugClass, CG.Condition)  # need a code or a stated reason why there is none
 # which of a statement's properties give the edge's subject and object, by statement class
@@ -193,6 +194,7 @@ class Projector:
             value = g.value(statement, prop)
             if value is not None:
                 extra[column] = str(g.value(value, SKOS.notation) or value)
+        extra["agent_type"] = AGENT_TYPE_BY_BASIS.get(g.value(statement, CG.evidenceBasis), AGENT_TYPE)
         in_force = g.value(statement, CG.inForce)
         if in_force is not None:
             extra["in_force"] = str(in_force).lower()
@@ -223,7 +225,7 @@ class Projector:
                                 "primary_knowledge_source": INFORES}
         if publications:
             edge["publications"] = publications
-        edge.update(extra or {})
+        edge.update(extra or {})  # a statement's own agent type replaces the default
         return edge
 
 

@@ -19,7 +19,7 @@ from kg.export.kgx import records
 from kg.export.kgx_records import INFORES, LOCAL_PREFIXES, Projector, code_curie
 from kg.namespaces import CG, RLS
 
-NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -178,6 +178,9 @@ def test_edges_carry_the_required_provenance(build_source: ExportSource, exporte
     enums = offline.toolkit().view.all_enums()
     assert {e["knowledge_level"] for e in edges} <= set(enums["KnowledgeLevelEnum"].permissible_values)
     assert {e["agent_type"] for e in edges} <= set(enums["AgentTypeEnum"].permissible_values)
+    for edge in edges:  # a statement an AI summary generated (evidence basis AI) is not a curator's assertion
+        assert edge["agent_type"] == ("automated_agent" if edge.get("evidence_basis") == "AI" else "manual_agent")
+    assert {e["agent_type"] for e in edges} == {"automated_agent", "manual_agent"}
     assert {e["primary_knowledge_source"] for e in edges} == {INFORES}
     graph = build_source.graph
     recommendation = next(e for e in edges if e["id"] == "RLS:aasm2024-gabapentin")
