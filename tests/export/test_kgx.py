@@ -141,6 +141,9 @@ def test_sssom_table_passes_sssom_py_and_the_check_can_fail(tmp_path: Path) -> N
                       encoding="utf-8")
     assert errors(SSSOM_FILE) == 0
     assert errors(broken) > 0
+    # the table was reviewed against the installed Biolink Model: a new model version asks for a new review
+    version_line = next(x for x in SSSOM_FILE.read_text(encoding="utf-8").splitlines() if "object_source_version" in x)
+    assert version_line.endswith("/" + offline.model_version())
 
 
 def test_sssom_table_drives_the_categories(build_source: ExportSource, tmp_path: Path) -> None:
