@@ -1,4 +1,4 @@
-"""The projection of the graph onto the Biolink Model, read from its SSSOM table (ADR 0010).
+"""The projection of the graph onto the Biolink Model, read from its SSSOM table (ADR 0011).
 
 ``ontology/mappings/cgkg-to-biolink.sssom.tsv`` is the single source of truth: a class row gives a node
 category, a property row an edge predicate, a statement-class row the predicate of the edge a statement

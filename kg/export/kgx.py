@@ -1,4 +1,4 @@
-"""KGX (Biolink Model) export: ``nodes.tsv``/``edges.tsv`` or ``nodes.jsonl``/``edges.jsonl`` (ADR 0010).
+"""KGX (Biolink Model) export: ``nodes.tsv``/``edges.tsv`` or ``nodes.jsonl``/``edges.jsonl`` (ADR 0011).
 
 A deliberate projection through ``ontology/mappings/cgkg-to-biolink.sssom.tsv``, not a triple dump. The
 writer validates what it wrote with KGX's own validator on the installed Biolink Model (offline,

@@ -1,4 +1,4 @@
-"""The graph as KGX node and edge records, projected through the SSSOM table (ADR 0010)."""
+"""The graph as KGX node and edge records, projected through the SSSOM table (ADR 0011)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""KGX (Biolink Model) export: KGX's own validator and loader, offline, on the real build (ADR 0010)."""
+"""KGX (Biolink Model) export: KGX's own validator and loader, offline, on the real build (ADR 0011)."""
 
 from __future__ import annotations
 
