@@ -67,6 +67,10 @@ FORMATS: dict[str, Format] = {
         Format("fhir-cpg", "FHIR R4 CPG-on-FHIR Bundle: PlanDefinitions, ActivityDefinitions, FHIRPath applicability",
                "fhir_cpg:write_fhir_cpg", "rls-kg-fhir-cpg.json",
                "a FHIR server ($validate) or the HL7 Java validator"),
+        Format("kgx-tsv", "KGX (Biolink Model) nodes.tsv/edges.tsv, validated by KGX offline", "kgx:write_tsv",
+               "kgx-tsv", "KGX, Translator/Monarch loaders, pandas", folder=True),
+        Format("kgx-jsonl", "KGX (Biolink Model) nodes.jsonl/edges.jsonl, validated by KGX offline", "kgx:write_jsonl",
+               "kgx-jsonl", "KGX, Translator/Monarch loaders, jq", folder=True),
     )
 }
 
