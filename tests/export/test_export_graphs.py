@@ -12,6 +12,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.dataset import DATA_IRI
 from kg.export import FORMATS, ExportError, ExportSource, export
 from kg.export.neo4j import ARRAY_DELIMITER
 from kg.export.projection import PropertyGraph, project
@@ -289,7 +290,7 @@ def test_sssom_validator_rejects_a_broken_file(written: dict[str, Path], tmp_pat
 
 def test_sssom_mapping_date_is_the_build_date_not_the_clock(build_source: ExportSource, tmp_path: Path) -> None:
     assert "#mapping_date" not in export(build_source, "sssom", tmp_path / "a.tsv").read_text()
-    ontology = URIRef(build_source.provenance.ontology_iris[0])
+    ontology = DATA_IRI  # the data graph's own header (ADR 0009), which the mapping set describes
     dated = _copy(build_source, add=[(ontology, DCTERMS.issued, Literal("2026-03-01"))])
     text = export(dated, "sssom", tmp_path / "b.tsv").read_text()
     assert "#mapping_date: '2026-03-01'" in text or "#mapping_date: 2026-03-01" in text
