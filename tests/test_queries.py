@@ -10,9 +10,11 @@ import pytest
 from rdflib import Literal
 
 from kg.errors import UserError
-from kg.formatting import parse_bindings
+from kg.knowledge import Knowledge
 from kg.namespaces import PREFIXES, RLS
-from kg.queries import all_queries, load_query, run_query
+from kg.params import parse_pairs, resolve
+from kg.queries import all_queries, load_query, query_from_text, run_query
+from kg.querying import Target
 from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
@@ -23,6 +25,12 @@ GOLDEN_PARAMS = {
     "cq/cautions": ["agent=rls:pramipexole"],  # its own cautions and its drug class's (dopamine agonists)
     "cq/statement": ["rec=rls:aasm2024-ferric-carboxymaltose"],  # a graded recommendation, several sources
 }
+
+
+def bound(query, pairs: list[str], store) -> dict:
+    """``--param NAME=VALUE`` pairs resolved as ``kg query`` resolves them."""
+    names = Target(Knowledge(store, "memory")).names(query)
+    return {name: resolve(name, value, names) for name, value in parse_pairs(pairs).items()}
 
 
 def test_there_are_queries_and_competency_questions():
@@ -56,7 +64,7 @@ def test_competency_question_answers_on_the_real_graph(query, real_store):
 @pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
 def test_competency_question_matches_its_golden_answer(query, real_store, update_golden: bool):
     """Compared as a multiset of rows: their order does not matter, duplicate rows do."""
-    rows = run_query(query, real_store, parse_bindings(GOLDEN_PARAMS.get(query.name, [])))
+    rows = run_query(query, real_store, bound(query, GOLDEN_PARAMS.get(query.name, []), real_store))
     got = ["\t".join(rows[0] if rows else []), *rendered_rows(query, rows)]
     path = GOLDEN / f"{query.name}.tsv"
     if update_golden:
@@ -104,3 +112,13 @@ def test_direction_conflicts_find_the_curated_dopamine_agonist_disagreement(real
     rows = run_query(load_query("cq/direction-conflicts"), real_store)
     pramipexole = [r for r in rows if str(r["option"]) == "pramipexole"]
     assert any(r["curated"] == Literal(True) for r in pramipexole)
+
+
+def test_headers_declare_required_and_optional_parameters_and_prefixes():
+    query = query_from_text("#+ params: ?a, ?b\n#+ optional: ?b ?c\nPREFIX ex: <http://example.org/>\n"
+                            "prefix : <http://example.org/base#>\nSELECT ?a ?b ?c ?d WHERE { ?a ex:p ?b }")
+    assert query.params == ("a", "b", "c") and query.optional == ("b", "c") and query.required == ("a",)
+    assert query.bindable == ("a", "b", "c")
+    assert query.prefixes == {"ex": "http://example.org/", "": "http://example.org/base#"}
+    adhoc = query_from_text("SELECT ?x WHERE { ?x ?p $y }")
+    assert not adhoc.declares_params and adhoc.bindable == ("x", "p", "y") and adhoc.required == ()
