@@ -5,9 +5,6 @@ embedded), must give the same result as the embedded engine; SELECT, ASK, CONSTR
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pyoxigraph as ox
 import pytest
 
@@ -18,6 +15,7 @@ from kg.queries import Query, all_queries, query_from_text, run_query
 from kg.querying import Target, execute
 from kg.sparql_results import Boolean, QueryResult, Solutions
 from tests.conftest import rendered_rows
+from tests.fuzz.cli_probe import run_kg
 
 pytestmark = pytest.mark.server
 
@@ -83,9 +81,8 @@ def test_a_name_that_is_not_on_the_endpoint_is_an_error_with_suggestions(endpoin
 
 
 def test_cli_query_with_a_parameter_on_the_endpoint(endpoint):
-    result = subprocess.run([sys.executable, "-m", "kg", "query", "cq/cautions", "--endpoint", endpoint,
-                             "--param", "agent=Mirapex", "--format", "tsv"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    result = run_kg("query", "cq/cautions", "--endpoint", endpoint, "--param", "agent=Mirapex", "--format", "tsv")
+    assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("?agent\t") and len(lines) > 2
     assert all(line.startswith("<https://w3id.org/cgkg/rls/pramipexole>\t") for line in lines[1:])

@@ -4,6 +4,7 @@ graph, the reasoner's entailments in the named graph ``kg.knowledge.INFERRED_GRA
 test session, stopped at its end.
 
 ``oxigraph_server`` is the base URL; the SPARQL endpoint is ``<base>/query``, the Graph Store ``<base>/store``.
+``start_oxigraph``/``stop`` are plain functions (benchmarks/bench_query_endpoints.py uses them too).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def oxigraph_binary() -> str:
     beside = Path(sys.executable).parent / "oxigraph"
     found = str(beside) if beside.is_file() else shutil.which("oxigraph")
     if found is None:
-        pytest.fail("the oxigraph server binary is missing: pip install -e '.[test]' installs it")
+        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[test]' installs it")
     return found
 
 
@@ -43,13 +44,13 @@ def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = STA
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the server exited with code {process.returncode} before answering")
+            raise RuntimeError(f"the server exited with code {process.returncode} before answering")
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
                 return
         except OSError:
             time.sleep(0.05)
-    pytest.fail(f"no answer from {url} within {seconds} s")
+    raise RuntimeError(f"no answer from {url} within {seconds} s")
 
 
 def start_oxigraph(folder: Path, build_dir: Path = PACKAGED_BUILD_DIR) -> tuple[str, subprocess.Popen]:
