@@ -140,6 +140,9 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
 
 
 def _query(text_or_name: str) -> Query:
+    """A library name (``cq/cautions``) or an .rq file by its path; anything else is SPARQL text."""
+    if text_or_name.endswith(".rq") and Path(text_or_name).is_file():
+        return load_query(text_or_name)
     if any(c.isspace() for c in text_or_name.strip()) or "{" in text_or_name:
         return query_from_text(text_or_name)
     return load_query(text_or_name)

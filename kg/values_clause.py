@@ -36,6 +36,8 @@ from kg.queries import Query
 
 IRIREF_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')  # SPARQL 1.1 grammar, rule [139] IRIREF
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+NOT_CODE = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|#[^\n]*""")
 
 
 def values_clause(bindings: Mapping[str, Node]) -> str:
@@ -81,11 +83,15 @@ def _check_reads_back(block: str, names: list[str], terms: list[ox.NamedNode | o
 
 
 def _check_bindable(query: Query, bindings: Mapping[str, Node]) -> None:
+    """Checked by pyoxigraph on an empty store. Its results are never read (the checks are made when the query is
+    prepared); but an ASK is evaluated at once and pyoxigraph calls SERVICE endpoints, so a query with SERVICE is
+    refused rather than checked: the check must not send anything anywhere."""
+    if SERVICE.search(_code_only(query.text)):
+        raise UserError(f"query '{query.name}': parameters of a query with SERVICE cannot be bound on an endpoint "
+                        "(kg checks the query locally first, and that check must not call other services)")
     substitutions = {ox.Variable(name): to_ox(term) for name, term in bindings.items()}
     try:
-        result = ox.Store().query(query.text, substitutions=substitutions)
-        if isinstance(result, ox.QuerySolutions | ox.QueryTriples):
-            list(result)
+        ox.Store().query(query.text, substitutions=substitutions)
         ox.Store().query(f"{query.text.rstrip()}\n{_placeholder(bindings)}\n")
     except SyntaxError as error:
         raise UserError(f"query '{query.name}': cannot bind parameters on an endpoint, the query does not parse "
@@ -93,6 +99,11 @@ def _check_bindable(query: Query, bindings: Mapping[str, Node]) -> None:
     except RuntimeError as error:  # pyoxigraph: "does not contains variable ?x in its SELECT projection"
         raise UserError(f"query '{query.name}': cannot bind {', '.join('?' + n for n in bindings)}: "
                         f"{str(error).splitlines()[0][:200]}") from None
+
+
+def _code_only(text: str) -> str:
+    """The query text without IRIs, strings and comments (where the word SERVICE is no keyword)."""
+    return NOT_CODE.sub(" ", text)
 
 
 def _placeholder(bindings: Mapping[str, Node]) -> str:

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.checks import violation_queries
+from kg.endpoint import fetch_result
 from kg.errors import UserError
 from kg.knowledge import default_knowledge
 from kg.queries import Query, all_queries, query_from_text, run_query
@@ -86,3 +87,11 @@ def test_cli_query_with_a_parameter_on_the_endpoint(endpoint):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("?agent\t") and len(lines) > 2
     assert all(line.startswith("<https://w3id.org/cgkg/rls/pramipexole>\t") for line in lines[1:])
+
+
+def test_the_comparison_sees_a_binding_that_was_not_applied(endpoint):
+    """The parity check above is able to fail: the query sent without its VALUES block answers differently."""
+    query = next(q for q in all_queries() if q.name == "cq/cautions")
+    bound = execute(query, Target(default_knowledge(), endpoint), {"agent": "Mirapex"})
+    unbound = fetch_result(query.text, endpoint)
+    assert comparable(query, unbound) != comparable(query, bound)

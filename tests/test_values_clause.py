@@ -82,3 +82,12 @@ def test_a_binding_a_trailing_values_block_would_not_apply_is_refused(text, mess
     with pytest.raises(UserError, match="cannot bind") as caught:
         with_values(query_from_text(text), {"x": Literal(1)})
     assert message in str(caught.value)
+
+
+def test_a_query_with_service_is_refused_before_anything_is_sent():
+    """The local check evaluates an ASK at once, and pyoxigraph would call the SERVICE: refused instead."""
+    query = query_from_text("ASK { SERVICE <http://127.0.0.1:9/sparql> { ?x ?p ?o } }")
+    with pytest.raises(UserError, match="query with SERVICE"):
+        with_values(query, {"x": URIRef("http://example.org/a")})
+    words = query_from_text('SELECT ?x WHERE { ?x ?p "SERVICE" } # no SERVICE here, nor in <http://e.org/SERVICE>')
+    assert with_values(words, {"x": URIRef("http://example.org/a")}).endswith("(<http://example.org/a>) }\n")
