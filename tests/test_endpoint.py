@@ -29,7 +29,8 @@ def endpoint(oxigraph_server: str) -> str:
 def sample_values(query: Query) -> dict[str, object]:
     """A value for each parameter that the query answers for: the first (by text) it gives unbound."""
     rows = run_query(query, default_knowledge().store)
-    return {p: min((row[p] for row in rows if row[p] is not None), key=str) for p in query.params}
+    found = {p: min((row[p] for row in rows if row[p] is not None), key=str, default=None) for p in query.params}
+    return {p: value for p, value in found.items() if value is not None}  # a required one missing fails loudly
 
 
 def comparable(query: Query, result: QueryResult) -> object:
