@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import UserError
@@ -57,11 +57,13 @@ def fetch_result(text: str, endpoint: str, timeout: float = DEFAULT_TIMEOUT_SECO
     return from_reply(body, media_type, f"endpoint {endpoint}")
 
 
-def contains(endpoint: str, iri: URIRef, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+def contains(endpoint: str, term: URIRef | Literal, timeout: float = DEFAULT_TIMEOUT_SECONDS,
              max_bytes: int = MAX_REPLY_BYTES) -> bool:
-    """Whether ``iri`` occurs in the endpoint's data (as a subject or an object)."""
-    query = query_from_text("ASK { { ?node ?p ?o } UNION { ?s ?p ?node } }", "node-exists")
-    result = fetch_result(with_values(query, {"node": iri}), endpoint, timeout, max_bytes)
+    """Whether ``term`` occurs in the endpoint's default graph (an IRI as a subject or an object, a literal as
+    an object)."""
+    text = ("ASK { { ?node ?p ?o } UNION { ?s ?p ?node } }" if isinstance(term, URIRef) else "ASK { ?s ?p ?node }")
+    result = fetch_result(with_values(query_from_text(text, "node-exists"), {"node": term}), endpoint, timeout,
+                          max_bytes)
     if not isinstance(result, Boolean):
         raise UserError(f"endpoint {endpoint} failed: an ASK query did not get a boolean reply")
     return result.value

@@ -8,10 +8,11 @@ A value is read, in this order, as:
   or a Turtle number or boolean (``42``, ``2.5``, ``true``);
 * a CURIE whose prefix the query or the project declares (``rls:methadone``; prefix case-sensitive);
 * a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
-  ``RXNORM:6813``), or the label of exactly one node of the graph.
+  ``RXNORM:6813``), or the label of exactly one node of the graph;
+* else, plain text that occurs in the graph as a plain literal (a notation such as ``AI``): that literal.
 
 An IRI or a name must name something in the graph: otherwise it is a UserError with the closest
-labels and CURIEs, never an empty answer. A literal is taken as given (it is a value, not a name).
+labels and CURIEs, never an empty answer. A quoted literal is taken as given (a value, not a name).
 
 >>> parse_literal('"a \\\\"quoted\\\\" word"@en')
 rdflib.term.Literal('a "quoted" word', lang='en')
@@ -113,13 +114,13 @@ def _checked_iri(iri: str, given: object) -> str:
 class Names:
     """What values may name: the graph's nodes (is this IRI in it?), agents' names (``kg decide``'s) and labels.
 
-    ``contains`` answers whether an IRI occurs in the graph queried (the embedded store, or the endpoint);
+    ``contains`` answers whether a term occurs in the graph queried (the embedded store, or the endpoint);
     ``store`` is the local build whose names, labels and CURIEs resolve names and give suggestions."""
 
     store: ox.Store
     agents: Mapping[str, URIRef]
     ambiguous: Mapping[str, list[URIRef]]
-    contains: Callable[[URIRef], bool]
+    contains: Callable[[URIRef | Literal], bool]
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
 
     @cached_property
@@ -202,7 +203,7 @@ def _from_text(text: str, where: str, names: Names) -> Node:
     return _named(text, where, names)
 
 
-def _named(text: str, where: str, names: Names) -> URIRef:
+def _named(text: str, where: str, names: Names) -> URIRef | Literal:
     key = normalise_name(text)
     if key in names.agents:
         return _existing(names.agents[key], where, text, names)
@@ -212,19 +213,19 @@ def _named(text: str, where: str, names: Names) -> URIRef:
     if candidates:
         listed = ", ".join(compact(c, names.prefixes) for c in candidates)
         raise UserError(f"{where}: '{text}' names several nodes ({listed}); give one as a CURIE")
-    _nothing(where, text, names)
-    raise AssertionError  # unreachable: _nothing raises
+    return _existing(Literal(text), where, text, names)
 
 
-def _existing(iri: URIRef, where: str, text: str, names: Names) -> URIRef:
-    if not names.contains(iri):
+def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> URIRef | Literal:
+    if not names.contains(term):
         _nothing(where, text, names)
-    return iri
+    return term
 
 
 def _nothing(where: str, text: str, names: Names) -> None:
     hint = names.suggestions(text)
-    raise UserError(f"{where}: names nothing in the graph (not an IRI or CURIE of it, nor a name or label)"
+    raise UserError(f"{where}: names nothing in the graph (not an IRI or CURIE of it, a name, a label or a value "
+                    "in it)"
                     + (f". Did you mean: {'; '.join(hint)}?" if hint else ""))
 
 

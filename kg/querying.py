@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import UserError
@@ -53,15 +53,14 @@ class Target:
         knowledge = self.knowledge
         return Names(knowledge.store, knowledge.agents, knowledge.ambiguous, self._contains, self.prefixes(query))
 
-    def _contains(self, iri: URIRef) -> bool:
+    def _contains(self, term: URIRef | Literal) -> bool:
         if self.endpoint is not None:
             from kg.endpoint import contains
 
-            return contains(self.endpoint, iri, self.timeout, self.max_bytes)
-        node = ox.NamedNode(str(iri))
-        store = self.knowledge.store
-        return any(True for _ in store.quads_for_pattern(node, None, None)) or \
-            any(True for _ in store.quads_for_pattern(None, None, node))
+            return contains(self.endpoint, term, self.timeout, self.max_bytes)
+        node, store = to_ox(term), self.knowledge.store
+        return (isinstance(node, ox.NamedNode) and any(True for _ in store.quads_for_pattern(node, None, None))) \
+            or any(True for _ in store.quads_for_pattern(None, None, node))
 
 
 def execute(query: Query, target: Target, values: Mapping[str, object] | None = None) -> QueryResult:

@@ -55,16 +55,16 @@ def test_endpoint_gives_the_same_result_as_the_embedded_engine(query, endpoint):
     assert comparable(query, execute(query, remote, values)) == embedded
 
 
-@pytest.mark.parametrize("text", [
-    "PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:methadone ?p ?o }",
-    "PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:no-such-thing ?p ?o }",
-    "#+ params: ?agent\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "CONSTRUCT { ?agent rdfs:label ?label } WHERE { ?agent rdfs:label ?label }",
-    "#+ params: ?agent\nDESCRIBE ?agent",
+@pytest.mark.parametrize(("text", "values"), [
+    ("PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:methadone ?p ?o }", {}),
+    ("PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:no-such-thing ?p ?o }", {}),
+    ("#+ params: ?basis\nASK { ?s <http://www.w3.org/2004/02/skos/core#notation> ?basis }", {"basis": "AI"}),
+    ("#+ params: ?agent\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+     "CONSTRUCT { ?agent rdfs:label ?label } WHERE { ?agent rdfs:label ?label }", {"agent": "methadone"}),
+    ("#+ params: ?agent\nDESCRIBE ?agent", {"agent": "methadone"}),
 ])
-def test_ask_construct_and_describe_agree(text, endpoint):
+def test_ask_construct_and_describe_agree(text, values, endpoint):
     query = query_from_text(text)
-    values = {"agent": "methadone"} if query.params else {}
     embedded = execute(query, Target(default_knowledge()), values)
     assert comparable(query, execute(query, Target(default_knowledge(), endpoint), values)) == \
         comparable(query, embedded)

@@ -62,6 +62,7 @@ def test_a_literal_with_an_unknown_datatype_prefix_is_an_error():
     ("opioids", RLS["opioids"]),  # the label of a drug class
     (URIRef(RLS["methadone"]), RLS["methadone"]),
     (ox.NamedNode(str(RLS["methadone"])), RLS["methadone"]),
+    ("AI", Literal("AI")),  # no name or label, but a value in the graph (an evidence-basis notation)
 ])
 def test_values_resolve_to_the_node_they_name(value, node, names):
     assert resolve("agent", value, names) == node
