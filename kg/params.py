@@ -6,7 +6,8 @@ A value is read, in this order, as:
 * ``<IRI>``, or a bare ``http(s)://`` / ``urn:`` IRI (checked to be a valid IRI);
 * a quoted literal in Turtle syntax (``"text"``, ``"text"@en``, ``"5"^^xsd:integer``, escapes ``\\n \\" \\\\``),
   or a Turtle number or boolean (``42``, ``2.5``, ``true``);
-* a CURIE whose prefix the query or the project declares (``rls:methadone``; prefix case-sensitive);
+* a CURIE whose prefix the query, the graph or the project declares (``rls:methadone``), except a drug
+  code (``RXNORM:``, ``ATC:``, any case), which names its agent as in ``kg decide``;
 * a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
   ``RXNORM:6813``), or the label of exactly one node of the graph;
 * else, plain text that occurs in the graph as a plain literal (a notation such as ``AI``): that literal.
@@ -29,6 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import XSD, BNode, Literal, URIRef
@@ -182,25 +184,25 @@ def resolve(name: str, value: object, names: Names) -> Node:
 
 
 def _from_text(text: str, where: str, names: Names) -> Node:
-    try:
-        if text.startswith("<"):
-            inner = text[1:-1] if text.endswith(">") else text
-            return _existing(URIRef(_checked_iri(inner, text)), where, text, names)
-        if text.startswith(IRI_SCHEMES):
-            return _existing(URIRef(_checked_iri(text, text)), where, text, names)
-        literal = parse_literal(text, names.prefixes)
-    except UserError as error:
-        raise UserError(f"{where}: {error}") from None
+    if text.startswith(("<", *IRI_SCHEMES)):
+        inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+        return _existing(URIRef(_in_context(_checked_iri, where, inner, text)), where, text, names)
+    literal = _in_context(parse_literal, where, text, names.prefixes)
     if literal is not None:
         return literal
     prefix, colon, local = text.partition(":")
-    if colon and prefix in names.prefixes and not is_code(text):
-        iri = URIRef(names.prefixes[prefix] + local)
-        if not is_valid_iri(iri):
-            raise UserError(f"{where}: '{text}' is not a valid IRI (no spaces, <, >, quotes, braces, | ^ ` or "
-                            "backslashes)")
-        return _existing(iri, where, text, names)
+    if colon and prefix in names.prefixes and not is_code(text):  # a drug code names its agent, as in kg decide
+        iri = _in_context(_checked_iri, where, names.prefixes[prefix] + local, text)
+        return _existing(URIRef(iri), where, text, names)
     return _named(text, where, names)
+
+
+def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
+    """``function(*args)``, its UserError prefixed with which parameter and value it is about."""
+    try:
+        return function(*args)
+    except UserError as error:
+        raise UserError(f"{where}: {error}") from None
 
 
 def _named(text: str, where: str, names: Names) -> URIRef | Literal:

@@ -58,7 +58,8 @@ def test_a_literal_with_an_unknown_datatype_prefix_is_an_error():
     ("methadone", RLS["methadone"]),
     ("  Methadone ", RLS["methadone"]),
     ("Mirapex", RLS["pramipexole"]),  # a brand name kg decide accepts
-    ("RXNORM:704", RLS["amitriptyline"]),  # a code kg decide accepts (prefix not a declared one: a name)
+    ("RXNORM:704", RLS["amitriptyline"]),  # a code kg decide accepts: it names the drug
+    ("rxnorm:704", RLS["amitriptyline"]),  # in any case, although rxnorm: is also a declared prefix
     ("opioids", RLS["opioids"]),  # the label of a drug class
     (URIRef(RLS["methadone"]), RLS["methadone"]),
     (ox.NamedNode(str(RLS["methadone"])), RLS["methadone"]),
@@ -89,6 +90,7 @@ def test_a_value_that_names_nothing_is_an_error_with_suggestions(value, hint, na
     with pytest.raises(UserError, match="names nothing in the graph") as caught:
         resolve("agent", value, names)
     assert hint is None or f"Did you mean: {hint}" in str(caught.value)
+    assert str(caught.value).count("--param agent=") == 1
 
 
 def test_a_drug_code_gets_no_suggestion(names):
