@@ -75,7 +75,7 @@ def _graph(path: Path | None, build_dir: Path | None = None) -> Graph:
     text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
     try:
-        graph = Graph().parse(data=text, format=guess_format(path.name) or "turtle")
+        graph = Graph(bind_namespaces="none").parse(data=text, format=guess_format(path.name) or "turtle")
     except Exception as error:  # noqa: BLE001 - any parser error means the file is not RDF
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(f"--graph {path}: not an RDF graph ({first[:200]})") from None
