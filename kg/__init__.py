@@ -6,6 +6,8 @@ Public API::
     >>> tables = kg.load_tables()          # validated curated tables
     >>> len(tables["recommendations"]) > 0
     True
+    >>> kg.sparql("cq/treatment-algorithm").df().shape[0]   # a competency question as a DataFrame
+    6
 """
 
 from importlib import import_module
@@ -16,7 +18,7 @@ from kg.errors import UserError
 # imported on first use, so that `kg decide` does not load the build's SHACL and reasoner stack
 _LAZY = {"BuildResult": "kg.build", "build": "kg.build", "build_graph": "kg.build", "Decision": "kg.decision",
          "decide": "kg.decision", "load_tables": "kg.load", "Query": "kg.queries", "load_query": "kg.queries",
-         "run_query": "kg.queries"}
+         "run_query": "kg.queries", "sparql": "kg.querying", "Rows": "kg.querying"}
 
 
 def __getattr__(name: str) -> Any:
@@ -36,5 +38,7 @@ __all__ = [
     "load_query",
     "load_tables",
     "run_query",
+    "Rows",
+    "sparql",
 ]
 __version__ = "0.1.0"

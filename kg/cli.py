@@ -20,7 +20,7 @@ from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_
 from kg.load import load_tables
 from kg.oxigraph_bridge import invalid_iris
 from kg.paths import TABLES_DIR
-from kg.queries import all_queries, load_query, run_query
+from kg.queries import all_queries, load_query
 
 app = typer.Typer(
     add_completion=False,
@@ -31,8 +31,10 @@ app = typer.Typer(
 
 class OutputFormat(StrEnum):
     table = "table"
+    csv = "csv"
     tsv = "tsv"
     json = "json"
+    ttl = "ttl"
 
 
 class DiffFormat(StrEnum):
@@ -78,7 +80,7 @@ def _graph(path: Path | None, build_dir: Path | None = None) -> Graph:
     text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
     try:
-        graph = Graph().parse(data=text, format=guess_format(path.name) or "turtle")
+        graph = Graph(bind_namespaces="none").parse(data=text, format=guess_format(path.name) or "turtle")
     except Exception as error:  # noqa: BLE001 - any parser error means the file is not RDF
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(f"--graph {path}: not an RDF graph ({first[:200]})") from None
@@ -135,9 +137,13 @@ def query(
         bool, typer.Option("--inferred", help="Also query what the DL reasoner entailed (rls-kg-inferred.ttl).")
     ] = False,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE (IRI, CURIE or text).")
+        list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE, where VALUE is a CURIE "
+                                       "(rls:methadone), an IRI, a name (methadone, Mirapex, RXNORM:6813) or a "
+                                       "literal (\"text\"@en, 42).")
     ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    output: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="table; json, csv, tsv: the W3C SPARQL 1.1 results formats (SELECT, ASK); "
+                               "ttl: Turtle (CONSTRUCT, DESCRIBE).")] = OutputFormat.table,
     endpoint: Annotated[
         str | None, typer.Option(help="Run on a SPARQL 1.1 endpoint (URL) instead of the embedded engine.")
     ] = None,
@@ -145,25 +151,51 @@ def query(
         float, typer.Option(help="Seconds to wait for the endpoint's whole reply.")
     ] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
-    """Run a query on the graph (embedded) or on a SPARQL endpoint, and print its rows."""
-    selected = load_query(name)
-    bindings = formatting.parse_bindings(param or [])
-    if endpoint:
-        from kg.endpoint import run_remote
+    """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
+    from kg.params import parse_pairs
+    from kg.querying import Target, execute
 
-        if bindings:
-            raise UserError("--param cannot be used with --endpoint: values are bound only by the embedded engine")
-        rows = run_remote(selected, endpoint, timeout=timeout)
-    elif graph is not None:
-        if inferred:
-            raise UserError("--inferred reads a build folder's entailments; it cannot be used with --graph")
-        rows = run_query(selected, _graph(graph), bindings)
+    selected = load_query(name)
+    values = parse_pairs(param or [])
+    if endpoint is not None and (graph is not None or inferred):
+        raise UserError("--endpoint runs on the endpoint's data: it cannot be used with --graph or --inferred "
+                        "(name a graph in the query with FROM instead)")
+    if graph is not None and (inferred or build_dir is not None):
+        raise UserError("--graph: give a graph file or a build folder (--build, --inferred), not both")
+    if graph is not None:
+        from kg.knowledge import knowledge_from_graph
+
+        rdf = _graph(graph)
+        target = Target(knowledge_from_graph(rdf), extra_prefixes=tuple((p, str(n)) for p, n in rdf.namespaces()))
     else:
         from kg.knowledge import INFERRED_GRAPH
 
-        graphs = [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None
-        rows = run_query(selected, _knowledge(build_dir).store, bindings, graphs)
-    typer.echo(formatting.render_rows(selected, rows, output.value))
+        target = Target(_knowledge(build_dir), endpoint, [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None,
+                        timeout)
+    result = execute(selected, target, values)
+    data = formatting.render_result(selected, result, output.value, target.prefixes(selected), _width())
+    _write_stdout(data if data.endswith(b"\n") else data + b"\n")
+
+
+def _write_stdout(data: bytes) -> None:
+    """Bytes exactly as rendered (W3C CSV rows end in CRLF), to stdout's binary stream when it has one."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        sys.stdout.flush()
+        binary.write(data)
+        binary.flush()
+
+
+def _width() -> int:
+    """The terminal's width when printing to one, else 160 (the same bytes whatever the pipe)."""
+    import os
+    import shutil
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((160, 24)).columns
+    return int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 160
 
 
 @app.command()

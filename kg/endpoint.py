@@ -1,32 +1,35 @@
-"""Running the query library on a remote SPARQL 1.1 endpoint (a triple store), over the SPARQL 1.1
-protocol (HTTP POST, JSON results), bounded: a total time limit (``--timeout``), a maximum reply size
-read in chunks and cut, and a one-line UserError for every way an endpoint can fail (refused, hanging,
-an HTTP error, HTML or anything that is not SPARQL JSON results).
+"""Running a query on a remote SPARQL 1.1 endpoint (a triple store), over the SPARQL 1.1 protocol
+(HTTP POST), bounded: a total time limit (``--timeout``), a maximum reply size read in chunks and cut,
+no redirects followed, and a one-line UserError for every way an endpoint can fail (refused, hanging,
+an HTTP error, HTML or anything that is not SPARQL results or RDF).
 
-The SPARQL protocol has no way to bind a value to a variable, and values are never formatted into
-query text here: a query with parameters runs only embedded (``kg.run_query``), where values are
-bound with substitutions. Parameter-free queries (the competency questions, the QC checks) run
-unchanged on any endpoint.
+SELECT and ASK replies are SPARQL results (JSON preferred), CONSTRUCT and DESCRIBE replies RDF; both are
+read by pyoxigraph into the result type the embedded engine gives (``kg/sparql_results.py``). Parameters
+are bound by a trailing VALUES block built from RDF terms (``kg/values_clause.py``), never by formatting
+a value into the query text.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
-from kg.queries import Query
+from kg.queries import Query, query_from_text
+from kg.sparql_results import Boolean, QueryResult, from_reply
+from kg.values_clause import with_values
 
 CHUNK_BYTES = 65_536
-ACCEPT = "application/sparql-results+json"
+ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+          "application/sparql-results+xml;q=0.5")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -37,40 +40,44 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def run_remote(query: Query, endpoint: str, timeout: float = DEFAULT_TIMEOUT_SECONDS,
-               max_bytes: int = MAX_REPLY_BYTES) -> list[dict[str, Node | None]]:
-    """Run a parameter-free SELECT query on ``endpoint``; rows as rdflib terms, like run_query."""
-    if query.params:
-        raise UserError(
-            f"query '{query.name}' takes parameters ({', '.join(query.params)}); SPARQL endpoints cannot bind "
-            "them and kg never formats values into query text: run it embedded (without --endpoint)"
-        )
+def run_remote(query: Query, endpoint: str, bindings: Mapping[str, Node] | None = None,
+               timeout: float = DEFAULT_TIMEOUT_SECONDS, max_bytes: int = MAX_REPLY_BYTES) -> QueryResult:
+    """Run ``query`` on ``endpoint`` with ``bindings`` (RDF terms, already resolved) as a VALUES block."""
+    return fetch_result(with_values(query, bindings or {}), endpoint, timeout, max_bytes)
+
+
+def fetch_result(text: str, endpoint: str, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                 max_bytes: int = MAX_REPLY_BYTES) -> QueryResult:
+    """Send SPARQL ``text`` as it is and read the reply."""
     if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
         raise UserError(f"endpoint {endpoint}: only http:// and https:// endpoints are supported")
     if not timeout > 0:
         raise UserError(f"--timeout {timeout}: must be a positive number of seconds")
-    body = _fetch(query, endpoint, timeout, max_bytes)
-    try:
-        result = json.loads(body)
-        names = result["head"]["vars"]
-        bindings = result["results"]["bindings"]
-        return [{name: _term(binding.get(name)) for name in names} for binding in bindings]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UserError(f"endpoint {endpoint} failed: the reply is not SPARQL JSON results "
-                        f"(starts with {body[:60]!r})") from None
+    media_type, body = _fetch(text, endpoint, timeout, max_bytes)
+    return from_reply(body, media_type, f"endpoint {endpoint}")
 
 
-def _fetch(query: Query, endpoint: str, timeout: float, max_bytes: int) -> bytes:
+def contains(endpoint: str, term: URIRef | Literal, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+             max_bytes: int = MAX_REPLY_BYTES) -> bool:
+    """Whether ``term`` occurs in the endpoint's default graph (an IRI as a subject or an object, a literal as
+    an object)."""
+    text = ("ASK { { ?node ?p ?o } UNION { ?s ?p ?node } }" if isinstance(term, URIRef) else "ASK { ?s ?p ?node }")
+    result = fetch_result(with_values(query_from_text(text, "node-exists"), {"node": term}), endpoint, timeout,
+                          max_bytes)
+    if not isinstance(result, Boolean):
+        raise UserError(f"endpoint {endpoint} failed: an ASK query did not get a boolean reply")
+    return result.value
+
+
+def _fetch(text: str, endpoint: str, timeout: float, max_bytes: int) -> tuple[str, bytes]:
     request = urllib.request.Request(
-        endpoint, data=urllib.parse.urlencode({"query": query.text}).encode("utf-8"), method="POST",
+        endpoint, data=urllib.parse.urlencode({"query": text}).encode("utf-8"), method="POST",
         headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
     )
     deadline = time.monotonic() + timeout
     try:
         with _OPENER.open(request, timeout=timeout) as reply:
             kind = reply.headers.get_content_type()
-            if "json" not in kind:
-                raise UserError(f"endpoint {endpoint} failed: the reply is {kind}, not SPARQL JSON results")
             chunks, size = [], 0
             while chunk := reply.read(CHUNK_BYTES):
                 size += len(chunk)
@@ -79,9 +86,11 @@ def _fetch(query: Query, endpoint: str, timeout: float, max_bytes: int) -> bytes
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 chunks.append(chunk)
-            return b"".join(chunks)
+            return kind, b"".join(chunks)
     except urllib.error.HTTPError as error:
-        raise UserError(f"endpoint {endpoint} failed: HTTP {error.code} {error.reason}") from None
+        detail = _first_line(error.read(300) if error.fp else b"")
+        raise UserError(f"endpoint {endpoint} failed: HTTP {error.code} {error.reason}"
+                        + (f" ({detail})" if detail else "")) from None
     except TimeoutError:
         raise UserError(f"endpoint {endpoint} failed: no complete reply within {timeout:g} s "
                         "(raise it with --timeout)") from None
@@ -91,13 +100,7 @@ def _fetch(query: Query, endpoint: str, timeout: float, max_bytes: int) -> bytes
             from None
 
 
-def _term(value: dict[str, str] | None) -> Node | None:
-    if value is None:
-        return None
-    if value["type"] == "uri":
-        return URIRef(value["value"])
-    if value["type"] == "bnode":
-        return BNode(value["value"])
-    if "xml:lang" in value:
-        return Literal(value["value"], lang=value["xml:lang"])
-    return Literal(value["value"], datatype=URIRef(value["datatype"]) if "datatype" in value else None)
+def _first_line(body: bytes) -> str:
+    """The first line of an error reply, as printable text (the store's own message, e.g. a syntax error)."""
+    text = body.decode("utf-8", "replace").strip().splitlines()
+    return "".join(c for c in text[0] if c.isprintable())[:200] if text else ""

@@ -1,12 +1,13 @@
-"""Rendering of results for people (terminal tables) and programs (TSV, JSON)."""
+"""Rendering of results for people (terminal tables) and programs (the W3C SPARQL results formats, Turtle)."""
 
 from __future__ import annotations
 
 import io
-import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from rdflib import Literal, URIRef
+import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.term import Node
 from rich.console import Console
 from rich.markup import escape
@@ -14,7 +15,8 @@ from rich.table import Table
 
 from kg.errors import UserError
 from kg.namespaces import PREFIXES
-from kg.oxigraph_bridge import is_valid_iri
+from kg.oxigraph_bridge import from_ox
+from kg.sparql_results import Boolean, QueryResult, Solutions, Triples
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,57 +27,105 @@ if TYPE_CHECKING:
     from kg.release import ReleaseFile
 
 
-def compact(term: Node | None) -> str:
-    """IRI -> CURIE where a project prefix fits; literals -> their text; None -> ''."""
+def compact(term: Node | None, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """IRI -> CURIE where a prefix fits (the longest namespace wins); literals -> their text; None -> ''.
+
+    >>> compact(URIRef("https://w3id.org/cgkg/rls/methadone")), compact(URIRef("http://example.org/x"))
+    ('rls:methadone', 'http://example.org/x')
+    """
     if term is None:
         return ""
     if isinstance(term, URIRef):
         text = str(term)
         best = max(
-            ((p, iri) for p, iri in PREFIXES.items() if text.startswith(iri)),
-            key=lambda pair: len(pair[1]),
+            ((p, iri) for p, iri in prefixes.items() if iri and text.startswith(iri)),
+            key=lambda pair: (len(pair[1]), pair[0]),
             default=None,
         )
         return f"{best[0]}:{text[len(best[1]):]}" if best else text
     return str(term)
 
 
-def expand(text: str) -> URIRef | None:
-    """CURIE or IRI -> URIRef; None when the text is neither."""
-    if text.startswith(("http://", "https://", "urn:")):
-        return URIRef(text)
-    prefix, sep, local = text.partition(":")
-    if sep and prefix in PREFIXES:
-        return URIRef(PREFIXES[prefix] + local)
-    return None
+TABLE_FORMATS = ("table",)
+MAX_CURIE_COLUMN = 40  # a column of IRIs is kept this wide (as CURIEs) before longer ones are cut with an ellipsis
+RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                   "tsv": ox.QueryResultsFormat.TSV}
+GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE}
 
 
-def parse_bindings(pairs: list[str]) -> dict[str, Node]:
-    bindings: dict[str, Node] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UserError(f"--param '{pair}': expected NAME=VALUE")
-        iri = expand(value)
-        if iri is not None and not is_valid_iri(iri):
-            raise UserError(f"--param '{pair}': '{value}' is not a valid IRI (no spaces, <, >, quotes or braces)")
-        bindings[name.strip().lstrip("?")] = iri or Literal(value)
-    return bindings
+def render_result(query: Query, result: QueryResult, output: str, prefixes: Mapping[str, str] = PREFIXES,
+                  width: int = 160) -> bytes:
+    """A query result in an output format: ``json``, ``csv``, ``tsv`` (the W3C SPARQL 1.1 results formats,
+    for SELECT and ASK), ``ttl`` (CONSTRUCT and DESCRIBE) or ``table`` (any, for people)."""
+    form = {Solutions: "a SELECT", Boolean: "an ASK", Triples: "a CONSTRUCT or DESCRIBE"}[type(result)]
+    if output in RESULTS_FORMATS:
+        if isinstance(result, Triples):
+            raise UserError(f"--format {output}: query '{query.name}' is {form} query (its result is a graph); "
+                            "use --format ttl or table")
+        return result.serialize(RESULTS_FORMATS[output])
+    if output in GRAPH_FORMATS:
+        if not isinstance(result, Triples):
+            raise UserError(f"--format {output}: query '{query.name}' is {form} query (its result is not a graph); "
+                            "use --format table, csv, tsv or json")
+        return _turtle(result, prefixes)
+    if output not in TABLE_FORMATS:
+        raise UserError(f"--format {output}: not one of table, csv, tsv, json, ttl")
+    if isinstance(result, Boolean):
+        return b"true\n" if result.value else b"false\n"
+    if isinstance(result, Triples):
+        columns = ["subject", "predicate", "object"]
+        rows = [dict(zip(columns, (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)), strict=True))
+                for t in _sorted(result.triples)]
+    else:
+        columns, rows = list(result.vars), result.rows()
+    return (table_text(query.summary or query.name, columns, rows, prefixes, width) + "\n").encode("utf-8")
 
 
-def render_rows(query: Query, rows: list[dict[str, Node | None]], output: str) -> str:
-    columns = list(rows[0]) if rows else []
-    if output == "json":
-        return json.dumps([{k: compact(v) for k, v in row.items()} for row in rows], indent=2)
-    if output == "tsv":
-        lines = ["\t".join(columns)] + ["\t".join(compact(r[c]) for c in columns) for r in rows]
-        return "\n".join(lines)
-    table = Table(title=query.summary or query.name, show_lines=False, expand=True)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(escape(compact(row[c])) for c in columns))
-    return _to_text(table) + f"\n{len(rows)} row(s)."
+def table_text(title: str, columns: list[str], rows: list[dict[str, Node | None]],
+               prefixes: Mapping[str, str] = PREFIXES, width: int = 160) -> str:
+    """Rows as a terminal table: IRIs as CURIEs, text wrapped at spaces only; a word longer than its column
+    (a CURIE too) is cut with an ellipsis, never broken across lines."""
+    cells = [[compact(row[c], prefixes) for c in columns] for row in rows]
+    min_widths = _curie_widths(columns, rows, cells)
+    while True:  # the widest CURIE columns that let the whole table fit (rich crops a table that does not)
+        table = Table(title=title, show_lines=False, expand=True)
+        for column, min_width in zip(columns, min_widths, strict=True):
+            table.add_column(column, overflow="ellipsis", min_width=min_width)
+        for row_cells in cells:
+            table.add_row(*map(escape, row_cells))
+        text = _to_text(table, width)
+        if not any(min_widths) or text.rstrip().endswith("┘"):
+            break
+        min_widths = [w * 3 // 4 or None if w else None for w in min_widths]
+    return text + f"\n{len(rows)} row(s)."
+
+
+def render_rows(query: Query, rows: list[dict[str, Node | None]], output: str = "table") -> str:
+    """Rows of ``kg.run_query`` as a terminal table (for notebooks)."""
+    if output != "table":
+        raise UserError(f"render_rows: only the table format (use render_result for {output})")
+    return table_text(query.summary or query.name, list(rows[0]) if rows else [], rows)
+
+
+def _curie_widths(columns: list[str], rows: list[dict[str, Node | None]], cells: list[list[str]]) -> list[int | None]:
+    """Columns of IRIs: their widest CURIE (up to MAX_CURIE_COLUMN); text columns: None (they wrap at spaces)."""
+    widths: list[int | None] = []
+    for index, column in enumerate(columns):
+        bound = [r[index] for r, row in zip(cells, rows, strict=True) if row[column] is not None]
+        iris = bool(bound) and all(isinstance(row[column], URIRef) for row in rows if row[column] is not None)
+        widths.append(min(max(map(len, bound)), MAX_CURIE_COLUMN) if iris else None)
+    return widths
+
+
+def _sorted(triples: tuple[ox.Triple, ...]) -> list[ox.Triple]:
+    """The triples with RDFC-1.0 canonical blank nodes, sorted: the same graph prints the same bytes."""
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted((quad.triple for quad in dataset), key=str)
+
+
+def _turtle(result: Triples, prefixes: Mapping[str, str]) -> bytes:
+    return ox.serialize(_sorted(result.triples), format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
 
 
 def query_list(queries: list[Query]) -> str:
@@ -84,7 +134,8 @@ def query_list(queries: list[Query]) -> str:
     table.add_column("summary", overflow="fold")
     table.add_column("params")
     for query in queries:
-        table.add_row(*map(escape, (query.name, query.summary, ", ".join(query.params))))
+        params = [f"?{p}" + (" (optional)" if p in query.optional else "") for p in query.params]
+        table.add_row(*map(escape, (query.name, query.summary, ", ".join(params))))
     return _to_text(table)
 
 
@@ -113,8 +164,8 @@ def text_console(width: int = 160) -> tuple[Console, io.StringIO]:
     return Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None), buffer
 
 
-def _to_text(renderable: object) -> str:
-    console, buffer = text_console()
+def _to_text(renderable: object, width: int = 160) -> str:
+    console, buffer = text_console(width)
     console.print(renderable)
     return buffer.getvalue().rstrip()
 

@@ -3,10 +3,12 @@
 A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). Its header::
 
     #+ summary: the question in plain words
-    #+ params: ?patient            (variables the caller may bind)
+    #+ params: ?patient            (variables the caller may bind; required unless optional)
+    #+ optional: ?patient          (parameters the query is written to answer correctly unbound)
     #+ tags: cq, treatment
 
-Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text.
+Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
+(on an endpoint, ``kg/values_clause.py`` appends a checked VALUES block instead).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from kg.paths import QUERIES_DIR
 
 Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,31 @@ class Query:
     path: Path
     text: str
     summary: str
-    params: tuple[str, ...]
+    params: tuple[str, ...]  # every parameter, required and optional
     tags: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    declares_params: bool = True  # False: no #+ params header (an ad-hoc query): any variable may be bound
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p not in self.optional)
+
+    @property
+    def bindable(self) -> tuple[str, ...]:
+        """The variables a caller may bind: the declared parameters, or (ad-hoc query) every variable."""
+        if self.declares_params:
+            return self.params
+        return tuple(dict.fromkeys(VARIABLE.findall(self.text)))
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """The PREFIX declarations of the query text."""
+        return dict(PREFIX_LINE.findall(self.text))
+
+
+def query_from_text(text: str, name: str = "query") -> Query:
+    """A query given as SPARQL text (its #+ headers are read as in a file)."""
+    return _parse(text, name, Path(f"{name}.rq"))
 
 
 def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
@@ -42,19 +69,27 @@ def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise UserError(f"query file {path}: not UTF-8 text (byte {error.start})") from None
+    return _parse(text, path.relative_to(root).with_suffix("").as_posix(), path)
+
+
+def _parse(text: str, name: str, path: Path) -> Query:
     header: dict[str, str] = {}
     for line in text.splitlines():
         match = HEADER.match(line)
         if match:
             header[match.group(1)] = match.group(2).strip()
     split = lambda key: tuple(v.strip() for v in header.get(key, "").split(",") if v.strip())  # noqa: E731
+    variables = lambda key: tuple(v.lstrip("?$") for v in re.split(r"[,\s]+", header.get(key, "")) if v)  # noqa: E731
+    optional = variables("optional")
     return Query(
-        name=path.relative_to(root).with_suffix("").as_posix(),
+        name=name,
         path=path,
         text=text,
         summary=header.get("summary", ""),
-        params=tuple(p.lstrip("?") for p in split("params")),
+        params=tuple(dict.fromkeys(variables("params") + optional)),
         tags=split("tags"),
+        optional=optional,
+        declares_params="params" in header or "optional" in header,
     )
 
 

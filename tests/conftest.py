@@ -17,6 +17,7 @@ from kg.formatting import compact
 from kg.load import Tables, load_tables
 from kg.oxigraph_bridge import to_store
 from kg.queries import Query
+from tests.servers.oxigraph import oxigraph_server  # noqa: F401 - a session fixture, shared by every test file
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"

@@ -59,8 +59,8 @@ def test_build_then_query_the_written_graph(tmp_path: Path, fixture_tables, fixt
     query = run("query", "cq/treatment-options", "--graph", str(out / BUILT_GRAPH_NAME),
                 "--param", "issuer=rls:aasm-2024", "--format", "json")
     assert query.returncode == 0, query.stderr
-    rows = json.loads(query.stdout)
-    assert rows and {row["issuer"] for row in rows} == {"rls:aasm-2024"}
+    bindings = json.loads(query.stdout)["results"]["bindings"]  # W3C SPARQL 1.1 results JSON
+    assert bindings and {b["issuer"]["value"] for b in bindings} == {"https://w3id.org/cgkg/rls/aasm-2024"}
 
 
 def test_query_user_errors_exit_2(tmp_path: Path):
@@ -70,7 +70,11 @@ def test_query_user_errors_exit_2(tmp_path: Path):
     assert bad_param.returncode == 2 and "expected NAME=VALUE" in bad_param.stderr
     no_graph = run("query", "cq/treatment-options", "--graph", str(tmp_path / "none.ttl"))
     assert no_graph.returncode == 2 and "no such file" in no_graph.stderr
-    assert "Traceback" not in missing.stderr + bad_param.stderr + no_graph.stderr
+    typo = run("query", "cq/cautions", "--param", "agent=rls:methadon")
+    assert typo.returncode == 2 and "names nothing in the graph" in typo.stderr and "rls:methadone" in typo.stderr
+    undeclared = run("query", "cq/cautions", "--param", "drug=methadone")
+    assert undeclared.returncode == 2 and "has no parameter ?drug; it takes: ?agent" in undeclared.stderr
+    assert "Traceback" not in missing.stderr + bad_param.stderr + no_graph.stderr + typo.stderr + undeclared.stderr
 
 
 def test_queries_lists_the_library():

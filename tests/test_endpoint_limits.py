@@ -78,7 +78,7 @@ def server():
 
 def test_a_good_reply_is_read(server):
     _Handler.behaviour = "good"
-    assert [str(r["x"]) for r in run_remote(QUERY, server)] == ["1"]
+    assert [str(r["x"]) for r in run_remote(QUERY, server).rows()] == ["1"]
 
 
 @pytest.mark.parametrize(("behaviour", "message"), [

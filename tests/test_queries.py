@@ -10,10 +10,11 @@ import pytest
 from rdflib import Literal
 
 from kg.errors import UserError
-from kg.formatting import parse_bindings
-from kg.knowledge import default_knowledge
+from kg.knowledge import Knowledge, default_knowledge
 from kg.namespaces import PREFIXES, RLS
-from kg.queries import all_queries, load_query, run_query
+from kg.params import parse_pairs, resolve
+from kg.queries import all_queries, load_query, query_from_text, run_query
+from kg.querying import Target
 from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
@@ -27,17 +28,17 @@ GOLDEN_PARAMS = {
 }
 
 
-def optional_params(query) -> set[str]:  # type: ignore[no-untyped-def]
-    """Parameters a caller may leave unbound (``#+ optional: ?a, ?b``)."""
-    match = re.search(r"^#\+\s*optional\s*:\s*(.*)$", query.text, flags=re.M)
-    return {p.strip().lstrip("?") for p in match.group(1).split(",") if p.strip()} if match else set()
-
-
 @pytest.fixture(scope="module")
 def built_store():  # type: ignore[no-untyped-def]
     """The packaged build (kg/built/): the graph plus the reasoner's entailments in their named graph, which
     some competency questions read (tests/test_packaged_build.py fails while it is stale)."""
     return default_knowledge().store
+
+
+def bound(query, pairs: list[str], store) -> dict:
+    """``--param NAME=VALUE`` pairs resolved as ``kg query`` resolves them."""
+    names = Target(Knowledge(store, "memory")).names(query)
+    return {name: resolve(name, value, names) for name, value in parse_pairs(pairs).items()}
 
 
 def test_there_are_queries_and_competency_questions():
@@ -71,7 +72,7 @@ def test_competency_question_answers_on_the_real_graph(query, built_store):
 @pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
 def test_competency_question_matches_its_golden_answer(query, built_store, update_golden: bool):
     """Compared as a multiset of rows: their order does not matter, duplicate rows do."""
-    rows = run_query(query, built_store, parse_bindings(GOLDEN_PARAMS.get(query.name, [])))
+    rows = run_query(query, built_store, bound(query, GOLDEN_PARAMS.get(query.name, []), built_store))
     got = ["\t".join(rows[0] if rows else []), *rendered_rows(query, rows)]
     path = GOLDEN / f"{query.name}.tsv"
     if update_golden:
@@ -89,10 +90,10 @@ def test_competency_question_matches_its_golden_answer(query, built_store, updat
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
 def test_optional_parameters_are_parameters(query):
-    assert optional_params(query) <= set(query.params)
+    assert set(query.optional) <= set(query.params)
 
 
-OPTIONAL_CASES = [(q, p) for q in CQ for p in q.params if p in optional_params(q)]
+OPTIONAL_CASES = [(q, p) for q in CQ for p in q.params if p in set(q.optional)]
 
 
 @pytest.mark.parametrize(("query", "param"), OPTIONAL_CASES, ids=[f"{q.name}?{p}" for q, p in OPTIONAL_CASES])
@@ -140,3 +141,13 @@ def test_direction_conflicts_find_the_curated_dopamine_agonist_disagreement(real
     rows = run_query(load_query("cq/direction-conflicts"), real_store)
     pramipexole = [r for r in rows if str(r["option"]) == "pramipexole"]
     assert any(r["curated"] == Literal(True) for r in pramipexole)
+
+
+def test_headers_declare_required_and_optional_parameters_and_prefixes():
+    query = query_from_text("#+ params: ?a, ?b\n#+ optional: ?b ?c\nPREFIX ex: <http://example.org/>\n"
+                            "prefix : <http://example.org/base#>\nSELECT ?a ?b ?c ?d WHERE { ?a ex:p ?b }")
+    assert query.params == ("a", "b", "c") and query.optional == ("b", "c") and query.required == ("a",)
+    assert query.bindable == ("a", "b", "c")
+    assert query.prefixes == {"ex": "http://example.org/", "": "http://example.org/base#"}
+    adhoc = query_from_text("SELECT ?x WHERE { ?x ?p $y }")
+    assert not adhoc.declares_params and adhoc.bindable == ("x", "p", "y") and adhoc.required == ()

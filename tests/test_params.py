@@ -1,0 +1,141 @@
+"""Query parameters (kg/params.py): what a value may be, how it resolves against the packaged build, and
+that a value naming nothing is an error with suggestions, never an empty answer."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import XSD, BNode, Literal, URIRef
+
+from kg.errors import UserError
+from kg.knowledge import Knowledge, default_knowledge
+from kg.namespaces import RLS
+from kg.params import bindings_for, parse_literal, parse_pairs, resolve
+from kg.queries import load_query, query_from_text
+from kg.querying import Target
+
+CAUTIONS = load_query("cq/cautions")
+
+
+@pytest.fixture(scope="module")
+def names():
+    return Target(default_knowledge()).names(CAUTIONS)
+
+
+@pytest.mark.parametrize(("text", "literal"), [
+    ('"plain"', Literal("plain")),
+    ("'single'", Literal("single")),
+    ('"x\\" } ; DROP ALL"', Literal('x" } ; DROP ALL')),
+    ('"line\\nbreak \\\\ \\u00e9\\U0001F600"', Literal("line\nbreak \\ \u00e9\U0001F600")),
+    ('"hi"@en-GB', Literal("hi", lang="en-GB")),
+    ('"5"^^xsd:integer', Literal("5", datatype=XSD.integer)),
+    ('"5"^^<http://www.w3.org/2001/XMLSchema#decimal>', Literal("5", datatype=XSD.decimal)),
+    ("-42", Literal("-42", datatype=XSD.integer)),
+    ("2.5", Literal("2.5", datatype=XSD.decimal)),
+    ("1e3", Literal("1e3", datatype=XSD.double)),
+    ("true", Literal("true", datatype=XSD.boolean)),
+])
+def test_literals_in_turtle_syntax(text, literal):
+    parsed = parse_literal(text)
+    assert parsed == literal and parsed.language == literal.language and parsed.datatype == literal.datatype
+
+
+@pytest.mark.parametrize("text", ["methadone", "rls:methadone", '"unterminated', '"a" "b"', '"a"@', '"a"^^',
+                                  '"raw\nnewline"', '"a"^^xsd:integer junk', "<http://example.org/x>"])
+def test_text_that_is_not_one_literal_is_not_read_as_one(text):
+    assert parse_literal(text) is None
+
+
+def test_a_literal_with_an_unknown_datatype_prefix_is_an_error():
+    with pytest.raises(UserError, match="unknown prefix 'nope:'"):
+        parse_literal('"5"^^nope:integer')
+
+
+@pytest.mark.parametrize(("value", "node"), [
+    ("rls:methadone", RLS["methadone"]),
+    ("<https://w3id.org/cgkg/rls/methadone>", RLS["methadone"]),
+    ("https://w3id.org/cgkg/rls/methadone", RLS["methadone"]),
+    ("methadone", RLS["methadone"]),
+    ("  Methadone ", RLS["methadone"]),
+    ("Mirapex", RLS["pramipexole"]),  # a brand name kg decide accepts
+    ("RXNORM:704", RLS["amitriptyline"]),  # a code kg decide accepts: it names the drug
+    ("rxnorm:704", RLS["amitriptyline"]),  # in any case, although rxnorm: is also a declared prefix
+    ("opioids", RLS["opioids"]),  # the label of a drug class
+    (URIRef(RLS["methadone"]), RLS["methadone"]),
+    (ox.NamedNode(str(RLS["methadone"])), RLS["methadone"]),
+    ("AI", Literal("AI")),  # no name or label, but a value in the graph (an evidence-basis notation)
+])
+def test_values_resolve_to_the_node_they_name(value, node, names):
+    assert resolve("agent", value, names) == node
+
+
+@pytest.mark.parametrize(("value", "term"), [
+    (Literal("any text"), Literal("any text")),
+    ('"any text"@en', Literal("any text", lang="en")),
+    (3, Literal(3)),
+    (True, Literal(True)),
+    (ox.Literal("x", language="de"), Literal("x", lang="de")),
+])
+def test_literals_are_taken_as_given(value, term, names):
+    assert resolve("agent", value, names) == term
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("rls:methadon", "rls:methadone"),  # a typo in a CURIE
+    ("methadon", "methadone (rls:methadone)"),  # a typo in a name
+    ("https://w3id.org/cgkg/rls/pramipexol", None),
+    (URIRef("https://w3id.org/cgkg/rls/nothing-here"), None),
+])
+def test_a_value_that_names_nothing_is_an_error_with_suggestions(value, hint, names):
+    with pytest.raises(UserError, match="names nothing in the graph") as caught:
+        resolve("agent", value, names)
+    assert hint is None or f"Did you mean: {hint}" in str(caught.value)
+    assert str(caught.value).count("--param agent=") == 1
+
+
+def test_a_drug_code_gets_no_suggestion(names):
+    """Codes one character apart are different drugs (ATC N06AX12 bupropion, N03AX12 gabapentin)."""
+    with pytest.raises(UserError, match="names nothing") as caught:
+        resolve("agent", "ATC:N06AX13", names)
+    assert "Did you mean" not in str(caught.value)
+
+
+def test_a_label_shared_by_several_nodes_is_refused_not_guessed():
+    store = ox.Store()
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for local in ("a", "b"):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/{local}"), label, ox.Literal("same name")))
+    names = Target(Knowledge(store, "memory")).names(query_from_text("SELECT ?x WHERE { ?x ?p ?o }"))
+    with pytest.raises(UserError, match=r"names several nodes \(http://example.org/a, http://example.org/b\)"):
+        resolve("x", "Same Name", names)
+
+
+@pytest.mark.parametrize("value", ["rls:a b", "<https://example.org/a b>", "https://example.org/<x>", "rls:{x}",
+                                   URIRef("https://example.org/a\"b")])
+def test_an_iri_that_cannot_be_an_iri_is_an_error(value, names):
+    with pytest.raises(UserError, match="is not a valid IRI"):
+        resolve("agent", value, names)
+
+
+def test_a_blank_node_cannot_be_bound(names):
+    with pytest.raises(UserError, match="blank node"):
+        resolve("agent", BNode("b0"), names)
+
+
+def test_parameters_must_be_declared_and_required_ones_given(names):
+    query = query_from_text("#+ params: ?agent ?issuer\n#+ optional: ?issuer\nSELECT ?agent ?issuer WHERE {}")
+    with pytest.raises(UserError, match=r"has no parameter \?drug; it takes: \?agent, \?issuer"):
+        bindings_for(query, {"drug": "methadone"}, names)
+    with pytest.raises(UserError, match=r"parameter \?agent is required"):
+        bindings_for(query, {"issuer": "rls:seed"}, names)
+    assert bindings_for(query, {"agent": "methadone"}, names) == {"agent": RLS["methadone"]}
+    with pytest.raises(UserError, match="declares no parameter"):
+        bindings_for(query_from_text("#+ params:\nSELECT ?x WHERE {}"), {"x": "1"}, names)
+
+
+def test_param_pairs():
+    assert parse_pairs(["agent=rls:x", "?note=a=b", "empty="]) == {"agent": "rls:x", "note": "a=b", "empty": ""}
+    for bad, message in (["agent"], "expected NAME=VALUE"), (["=x"], "expected NAME=VALUE"), \
+                        (["a=1", "a=2"], "given twice"):
+        with pytest.raises(UserError, match=message):
+            parse_pairs(bad)
