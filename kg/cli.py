@@ -19,7 +19,7 @@ from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
 from kg.oxigraph_bridge import invalid_iris
-from kg.paths import TABLES_DIR
+from kg.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, TABLES_DIR
 from kg.queries import all_queries, load_query
 
 app = typer.Typer(
@@ -47,6 +47,12 @@ class DecisionFormat(StrEnum):
     html = "html"
     json = "json"
     ttl = "ttl"
+
+
+class AuthScheme(StrEnum):
+    auto = "auto"
+    basic = "basic"
+    digest = "digest"
 
 
 class Reasoner(StrEnum):
@@ -294,6 +300,68 @@ def diff_cmd(
     typer.echo(formatting.diff_report(differences, str(old), str(new), output.value))
     if differences:
         raise typer.Exit(1)
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option(help="The store's Graph Store endpoint (SPARQL 1.1 Graph Store HTTP "
+                                               "Protocol), e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                                               "http://host:3030/ds/data (Fuseki), "
+                                               "http://host:8890/sparql-graph-crud-auth (Virtuoso).")],
+    graph: Annotated[str, typer.Option(help="Named graph the build replaces.")] = BUILD_GRAPH_IRI,
+    inferred_graph: Annotated[
+        str, typer.Option(help="Named graph the DL reasoner's entailments (rls-kg-inferred.ttl) replace.")
+    ] = INFERRED_GRAPH_IRI,
+    no_inferred: Annotated[bool, typer.Option("--no-inferred", help="Push the build only.")] = False,
+    user: Annotated[str | None, typer.Option(help="User name, if the store asks for one.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="KG_PUSH_PASSWORD", show_envvar=True, help="Password (never printed).")
+    ] = None,
+    auth: Annotated[
+        AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names.")
+    ] = AuthScheme.auto,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the connection and for each reply of the store.")
+    ] = DEFAULT_TIMEOUT_SECONDS,
+    build_dir: BuildOption = None,
+) -> None:
+    """Put the checked build on a triple store: each named graph replaced by one HTTP PUT, so a failed push
+    leaves it as it was."""
+    from kg.push import push as push_build
+
+    pushed = push_build(endpoint, build_dir, graph, None if no_inferred else inferred_graph, user, password,
+                        auth.value, timeout)
+    for done in pushed:
+        typer.echo(f"replaced <{done.iri}>: {done.triples} triples ({done.size / 1e6:.1f} MB N-Triples) "
+                   f"in {done.seconds:.2f} s (HTTP {done.status})")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    host: Annotated[str, typer.Option(help="Address to listen on (the server has no authentication).")] = "127.0.0.1",
+    build_dir: BuildOption = None,
+) -> None:
+    """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint) until
+    Ctrl-C."""
+    from kg.serve import serving
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
+    try:
+        with serving(build_dir, host, port) as served:
+            typer.echo(f"serving {served.folder.name} read-only (the build in the default graph, the DL reasoner's "
+                       f"entailments in <{INFERRED_GRAPH_IRI}>)\n"
+                       f"  query UI:        {served.ui_url}\n"
+                       f"  SPARQL endpoint: {served.query_url}\n"
+                       "press Ctrl-C to stop")
+            code = served.process.wait()
+            raise UserError(f"the Oxigraph server stopped by itself (exit code {code})")
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:

@@ -25,11 +25,11 @@ from rdflib import Graph, URIRef
 from kg.drug_names import normalise_name
 from kg.errors import UserError
 from kg.oxigraph_bridge import to_store
-from kg.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
 from kg.patient_isolation import KnowledgeNodes
 from kg.queries import load_query, run_query
 
-INFERRED_GRAPH = ox.NamedNode("https://w3id.org/cgkg/graph/inferred")
+INFERRED_GRAPH = ox.NamedNode(INFERRED_GRAPH_IRI)
 
 
 @dataclass

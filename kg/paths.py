@@ -33,3 +33,6 @@ INFERRED_GRAPH_NAME = "rls-kg-inferred.ttl"  # what the DL reasoner entailed, be
 PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build decisions read by default (kg build --out kg/built)
 BUILD_REPORT_NAME = "build-report.json"
 FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions
+# The named graphs that hold a build in a triple store (kg push, kg serve) and in the embedded store
+BUILD_GRAPH_IRI = "https://w3id.org/cgkg/graph/build"  # rls-kg.ttl; the default of kg push --graph
+INFERRED_GRAPH_IRI = "https://w3id.org/cgkg/graph/inferred"  # rls-kg-inferred.ttl, what the DL reasoner entailed

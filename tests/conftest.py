@@ -17,7 +17,10 @@ from kg.formatting import compact
 from kg.load import Tables, load_tables
 from kg.oxigraph_bridge import to_store
 from kg.queries import Query
-from tests.servers.oxigraph import oxigraph_server  # noqa: F401 - a session fixture, shared by every test file
+from tests.servers.misbehaving import misbehaving  # noqa: F401 - session fixtures, shared by every test file
+from tests.servers.oxigraph import oxigraph_server  # noqa: F401
+from tests.servers.oxigraph_store import oxigraph_store  # noqa: F401 - an empty, writable one (kg push)
+from tests.servers.virtuoso import virtuoso  # noqa: F401
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
