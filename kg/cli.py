@@ -19,7 +19,7 @@ from kg.errors import UserError
 from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
 from kg.load import load_tables
 from kg.oxigraph_bridge import invalid_iris
-from kg.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, TABLES_DIR
+from kg.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
 from kg.queries import all_queries, load_query
 
 app = typer.Typer(
@@ -349,8 +349,8 @@ def serve(
     signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
     try:
         with serving(build_dir, host, port) as served:
-            typer.echo(f"serving {served.folder.name} read-only (the build in the default graph, the DL reasoner's "
-                       f"entailments in <{INFERRED_GRAPH_IRI}>)\n"
+            typer.echo(f"serving the build {build_dir or PACKAGED_BUILD_DIR} read-only: the graph is the default "
+                       f"graph, the DL reasoner's entailments are <{INFERRED_GRAPH_IRI}>\n"
                        f"  query UI:        {served.ui_url}\n"
                        f"  SPARQL endpoint: {served.query_url}\n"
                        "press Ctrl-C to stop")

@@ -126,6 +126,19 @@ def test_a_second_put_that_fails_says_which_graph_is_new(stores, small_build, up
     assert count_in(query_url, GRAPH) == uploads[GRAPH].triples
 
 
+def test_digest_uploads_each_graph_once(virtuoso):
+    """The HEAD before the upload gets Digest's challenge, so each graph is sent once, already authenticated
+    (urllib sends the body, gets the challenge, sends it again: Virtuoso resets big uploads, pitfall 17)."""
+    target = urllib.parse.urlsplit(virtuoso.store_url)
+    proxy = CuttingProxy((target.hostname, target.port), cut=0)  # counts, never cuts
+    try:
+        push(proxy.url + target.path, graph=GRAPH, inferred_graph=INFERRED, user=virtuoso.user,
+             password=virtuoso.password, timeout=30)
+    finally:
+        proxy.close()
+    assert proxy.puts == 2
+
+
 def test_virtuoso_without_credentials_says_authentication_is_required(virtuoso):
     with pytest.raises(UserError, match=r"authentication required \(HTTP 401, Digest\): give --user and --password"):
         push(virtuoso.store_url, graph=GRAPH, timeout=10)
