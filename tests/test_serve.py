@@ -39,7 +39,7 @@ def printed_urls(process: subprocess.Popen) -> dict[str, str]:
         line = process.stdout.readline()
         if not line:
             pytest.fail(f"kg serve ended: {process.stderr.read()}")
-        if ": " in line and "http" in line:
+        if line.startswith("  ") and ": " in line:
             name, url = line.strip().split(": ", 1)
             urls[name] = url.strip()
     return urls
@@ -54,7 +54,7 @@ def test_serve_answers_and_stops_cleanly(stop_signal, tmp_path):
         assert urls == {"query UI": f"http://127.0.0.1:{port}/", "SPARQL endpoint": f"http://127.0.0.1:{port}/query"}
         assert list(tmp_path.glob(f"{TEMP_PREFIX}*")), "the store folder is in the temporary directory"
         query = load_query("cq/treatment-algorithm")
-        remote = run_remote(query, urls["SPARQL endpoint"], timeout=30)
+        remote = run_remote(query, urls["SPARQL endpoint"], timeout=30).rows()
         assert rendered_rows(query, remote) == rendered_rows(query, run_query(query, default_knowledge().store))
         assert requests.get(urls["query UI"], timeout=10).ok
         count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH_IRI}> {{ ?s ?p ?o }} }}"

@@ -42,11 +42,12 @@ def class_path(fix_dir: Path) -> str:
     return ":".join([str(fix_dir), *map(str, jars)])
 
 
-def run_with_arq(data: Path, queries: list[Path], work: Path) -> list[dict]:
-    """Each query's SPARQL JSON results from Jena ARQ on ``data``, in the order given."""
+def run_with_arq(data: Path, named: tuple[Path, str], queries: list[Path], work: Path) -> list[dict]:
+    """Each query's SPARQL JSON results from Jena ARQ on ``data`` (default graph) and ``named`` (a file and the
+    named graph it becomes), in the order given."""
     (work / "fix").mkdir(exist_ok=True)
     out = work / "results"
     out.mkdir(exist_ok=True)
-    subprocess.run(["java", "-cp", class_path(work / "fix"), str(RUNNER), str(data), str(out), *map(str, queries)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(["java", "-cp", class_path(work / "fix"), str(RUNNER), str(data), str(named[0]), named[1],
+                    str(out), *map(str, queries)], check=True, capture_output=True, timeout=600)
     return [json.loads((out / f"{i}.json").read_text(encoding="utf-8")) for i in range(len(queries))]

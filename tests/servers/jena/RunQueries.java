@@ -1,6 +1,7 @@
-// Runs SPARQL query files with Jena ARQ on one data file loaded once, writing each result as SPARQL JSON
-// results to OUT/<n>.json (n = the query's position). Run with the single-file source launcher:
-//   java -cp JENA_CLASSPATH RunQueries.java DATA.ttl OUT query1.rq query2.rq ...
+// Runs SPARQL query files with Jena ARQ on a dataset loaded once (DATA.ttl as the default graph, NAMED.ttl as
+// the named graph NAME), writing each result as SPARQL JSON results to OUT/<n>.json (n = the query's position).
+// Run with the single-file source launcher:
+//   java -cp JENA_CLASSPATH RunQueries.java DATA.ttl NAMED.ttl NAME OUT query1.rq query2.rq ...
 // (tests/servers/jena.py builds the class path from Debian's libapache-jena-java.)
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -17,10 +18,11 @@ import org.apache.jena.riot.RDFDataMgr;
 public class RunQueries {
     public static void main(String[] args) throws Exception {
         Dataset data = RDFDataMgr.loadDataset(args[0]);
-        for (int i = 2; i < args.length; i++) {
+        data.addNamedModel(args[2], RDFDataMgr.loadModel(args[1]));
+        for (int i = 4; i < args.length; i++) {
             Query query = QueryFactory.create(Files.readString(Path.of(args[i])));
             try (QueryExecution execution = QueryExecutionFactory.create(query, data);
-                 OutputStream out = new FileOutputStream(Path.of(args[1], (i - 2) + ".json").toFile())) {
+                 OutputStream out = new FileOutputStream(Path.of(args[3], (i - 4) + ".json").toFile())) {
                 ResultSetFormatter.outputAsJSON(out, execution.execSelect());
             }
         }
