@@ -11,6 +11,7 @@ a value into the query text.
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -94,6 +95,8 @@ def _fetch(text: str, endpoint: str, timeout: float, max_bytes: int) -> tuple[st
     except TimeoutError:
         raise UserError(f"endpoint {endpoint} failed: no complete reply within {timeout:g} s "
                         "(raise it with --timeout)") from None
+    except http.client.HTTPException as error:  # a reply that is not HTTP (BadStatusLine, IncompleteRead, ...)
+        raise UserError(f"endpoint {endpoint} failed: the reply is not valid HTTP ({type(error).__name__})") from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason: Any = getattr(error, "reason", error)
         raise UserError(f"endpoint {endpoint} failed: {str(reason).splitlines()[0] if str(reason) else error}") \
