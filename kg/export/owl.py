@@ -1,0 +1,125 @@
+"""OWL exports for Protege and the OWL tools: one RDF/XML file holding ontology + knowledge, and the same
+ontology in OWL functional syntax and OWL/XML (py-horned-owl: no JVM).
+
+The OWL graph is the RDF export's graph (asserted graph + provenance triples, kg.export.provenance) made one
+self-contained OWL 2 DL ontology: ontologies contained in the graph are merged into the one no other imports
+(their ``owl:imports`` removed; an import of an ontology the graph does not hold is refused, never fetched),
+and it is refused unless its declarations are complete and every entity a user browses has a label
+(:func:`owl_problems`). ``tests/export/test_owl.py`` checks the files with the OWL API (0 OWL 2 DL profile
+violations, the same axioms in the three syntaxes) and HermiT (consistent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
+
+from kg.export.errors import ExportError
+from kg.export.rdf import checked_graph, rdfxml_bytes
+from kg.export.source import ExportSource
+from kg.namespaces import PREFIXES
+
+RESERVED = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))  # the OWL 2 reserved vocabulary
+PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+LABELLED_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
+MAX_SHOWN = 10
+
+
+def owl_graph(source: ExportSource) -> Graph:
+    """The graph as one self-contained OWL 2 DL ontology, or an ExportError naming what is missing."""
+    graph = _merge_ontologies(checked_graph(source))
+    problems = owl_problems(graph)
+    if problems:
+        shown = "; ".join(problems[:MAX_SHOWN])
+        more = f"; and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+        raise ExportError(f"the graph is not a complete OWL 2 DL ontology: {shown}{more}")
+    return graph
+
+
+def _merge_ontologies(graph: Graph) -> Graph:
+    headers = sorted(o for o in graph.subjects(RDF.type, OWL.Ontology) if isinstance(o, URIRef))
+    imported = set(graph.objects(None, OWL.imports))
+    missing = sorted(str(o) for o in imported if o not in headers)
+    if missing:
+        raise ExportError(f"owl:imports {', '.join(missing)}: not in the graph, and an export never fetches one "
+                          "(rule: every imported ontology is part of the exported graph)")
+    roots = [o for o in headers if o not in imported]
+    if len(roots) != 1:
+        raise ExportError(f"ontology headers {', '.join(map(str, roots)) or '(none)'}: an OWL export needs exactly "
+                          "one owl:Ontology that no other imports (the one the others are merged into)")
+    for triple in list(graph.triples((None, OWL.imports, None))):
+        graph.remove(triple)
+    for header in headers:
+        if header != roots[0]:  # merged: its annotations stay as annotations of its IRI
+            graph.remove((header, RDF.type, OWL.Ontology))
+            graph.remove((header, OWL.versionIRI, None))
+    return graph
+
+
+def owl_problems(graph: Graph) -> list[str]:
+    """What keeps the graph from loading as a complete OWL 2 DL ontology in Protege: undeclared properties,
+    classes and individuals, a property of two kinds, a class, property or individual without rdfs:label.
+    (The OWL API's profile check in the tests is the full check; this one needs no JVM.)"""
+    declared = {kind: {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
+                for kind in (*PROPERTY_KINDS, OWL.Class, RDFS.Datatype, OWL.NamedIndividual)}
+    problems: list[str] = []
+    for predicate in sorted({p for p in graph.predicates() if not _reserved(p)}):
+        kinds = [k for k in PROPERTY_KINDS if predicate in declared[k]]
+        if len(kinds) != 1:
+            problems.append(f"property <{predicate}>: declared as {_names(kinds) or 'nothing'} "
+                            "(rule: every property used is declared as exactly one kind)")
+    for cls in sorted({o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef) and not _reserved(o)}):
+        if cls not in declared[OWL.Class]:
+            problems.append(f"class <{cls}>: used as a type, not declared owl:Class "
+                            "(rule: every class used is declared)")
+    individuals = _individuals(graph, declared)
+    for individual in sorted(individuals - declared[OWL.NamedIndividual]):
+        problems.append(f"individual <{individual}>: used, not declared owl:NamedIndividual "
+                        "(rule: every individual used is declared; a class is not an individual)")
+    for kind in LABELLED_KINDS:
+        for entity in sorted(declared[kind]):
+            if not _reserved(entity) and (entity, RDFS.label, None) not in graph:
+                problems.append(f"{_names([kind])} <{entity}>: no rdfs:label (rule: Protege shows every class, "
+                                "property and individual by its label)")
+    return problems
+
+
+def _individuals(graph: Graph, declared: dict[URIRef, set[URIRef]]) -> set[URIRef]:
+    """IRIs in individual position: typed with a class of the graph, or linked by an object or data property."""
+    found = {s for s, o in graph.subject_objects(RDF.type) if isinstance(s, URIRef) and o in declared[OWL.Class]}
+    for prop in declared[OWL.ObjectProperty] | declared[OWL.DatatypeProperty]:
+        for s, o in graph.subject_objects(prop):
+            found |= {n for n in (s, o) if isinstance(n, URIRef)}
+    return found
+
+
+def _reserved(iri: URIRef) -> bool:
+    return str(iri).startswith(RESERVED)
+
+
+def _names(kinds: list[URIRef]) -> str:
+    return " and ".join(f"owl:{str(k).rsplit('#', 1)[1]}" for k in kinds)
+
+
+def write_owl_rdfxml(source: ExportSource, path: Path) -> None:
+    path.write_bytes(rdfxml_bytes(owl_graph(source)))
+
+
+def _horned(source: ExportSource, serialization: str) -> bytes:
+    import pyhornedowl
+
+    ontology = pyhornedowl.open_ontology_from_string(rdfxml_bytes(owl_graph(source)).decode("utf-8"), "rdf")
+    if serialization == "ofn":  # horned-owl 2.0 writes prefixed names into OWL/XML IRI="..." attributes: no prefixes
+        for prefix, iri in sorted(PREFIXES.items()):
+            if iri not in RESERVED:
+                ontology.add_prefix_mapping(prefix, iri)
+    return ontology.save_to_string(serialization).encode("utf-8")
+
+
+def write_owl_functional(source: ExportSource, path: Path) -> None:
+    path.write_bytes(_horned(source, "ofn"))
+
+
+def write_owl_xml(source: ExportSource, path: Path) -> None:
+    path.write_bytes(_horned(source, "owx"))
