@@ -56,6 +56,8 @@ def vocabulary(graph: Graph, cls: URIRef) -> dict[str, str]:
         notation = graph.value(individual, SKOS.notation)
         if not isinstance(individual, URIRef) or not isinstance(notation, Literal):
             return {}
+        if ":" in notation or "/" in notation:  # a JSON-LD term shaped like an IRI must expand to itself
+            continue
         if str(notation) in terms:
             raise UserError(f"class {cls}: notation {notation!r} names two individuals (rule: notations are unique)")
         terms[str(notation)] = str(individual)
