@@ -14,6 +14,7 @@ The RDF is the graph plus the provenance triples (kg.export.provenance), as in e
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -30,6 +31,7 @@ CONTEXT_NAME = "context.jsonld"
 EMBEDDED = (str(PROV.wasDerivedFrom),)  # a statement's evidence: embedded as full node objects
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NATIVE = {f"{XSD}integer", f"{XSD}boolean"}  # written as JSON numbers and booleans when canonical
+CANONICAL_NATIVE = re.compile(r"true|false|-?(0|[1-9][0-9]{0,14})")
 
 
 def write_jsonld(source: ExportSource, path: Path) -> None:
@@ -104,10 +106,8 @@ def _literal(literal: ox.Literal, coerced: str | None) -> object:
     if literal.language:
         return {"@language": literal.language, "@value": literal.value}
     datatype = literal.datatype.value
-    if datatype in NATIVE and coerced in (None, compact(datatype)):
-        native = json.loads(literal.value) if literal.value in ("true", "false") or literal.value.isdigit() else None
-        if native is not None and str(native).lower() == literal.value:
-            return native
+    if datatype in NATIVE and coerced in (None, compact(datatype)) and CANONICAL_NATIVE.fullmatch(literal.value):
+        return json.loads(literal.value)  # the canonical form JSON-LD turns back into the same literal
     if datatype == XSD_STRING:
         return literal.value if coerced is None else {"@value": literal.value}
     if coerced == compact(datatype):

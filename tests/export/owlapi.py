@@ -44,14 +44,14 @@ def classpath() -> str:
     return os.pathsep.join(sorted(kept))
 
 
-def check(files: list[Path], work: Path) -> dict[Path, OwlApiReport]:
+def check(java: str, files: list[Path], work: Path) -> dict[Path, OwlApiReport]:
     """Compile the checker against the OWL API and run it once on every file."""
     jars = classpath()
     classes = work / "classes"
     classes.mkdir(parents=True, exist_ok=True)
     subprocess.run(["javac", "-nowarn", "-d", str(classes), "-cp", jars, str(CHECKER)], check=True,
                    capture_output=True, text=True)
-    done = subprocess.run(["java", "-cp", os.pathsep.join([str(classes), jars]), "OwlProfileCheck",
+    done = subprocess.run([java, "-cp", os.pathsep.join([str(classes), jars]), "OwlProfileCheck",
                            *map(str, files)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     reports: dict[Path, OwlApiReport] = {}
