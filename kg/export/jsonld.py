@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import RDF
 
 from kg.export.context import build_context, compact, context_bytes
-from kg.export.rdf import XSD_STRING, canonical_triples, checked_graph
+from kg.export.rdf import XSD_STRING, export_triples
 from kg.export.source import ExportSource
 from kg.namespaces import PROV
 
@@ -36,7 +36,7 @@ CANONICAL_NATIVE = re.compile(r"true|false|-?(0|[1-9][0-9]{0,14})")
 
 def write_jsonld(source: ExportSource, path: Path) -> None:
     context = build_context(source.graph)
-    document = {"@context": CONTEXT_NAME, "@graph": nodes(canonical_triples(checked_graph(source)), context)}
+    document = {"@context": CONTEXT_NAME, "@graph": nodes(export_triples(source), context)}
     (path / DOCUMENT_NAME).write_bytes(_json(document))
     (path / CONTEXT_NAME).write_bytes(context_bytes(source.graph))
 

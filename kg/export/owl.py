@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 
 from kg.export.errors import ExportError
-from kg.export.rdf import checked_graph, rdfxml_bytes
+from kg.export.provenance import provenance_graph, with_provenance
+from kg.export.rdf import canonical_triples, rdfxml_bytes
 from kg.export.source import ExportSource
 from kg.namespaces import PREFIXES
 
@@ -26,18 +29,22 @@ LABELLED_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Named
 MAX_SHOWN = 10
 
 
-def owl_graph(source: ExportSource) -> Graph:
-    """The graph as one self-contained OWL 2 DL ontology, or an ExportError naming what is missing."""
-    graph = _merge_ontologies(checked_graph(source))
-    problems = owl_problems(graph)
+def owl_triples(source: ExportSource) -> list[ox.Triple]:
+    """The graph and its provenance as one self-contained OWL 2 DL ontology (canonical triples), or an
+    ExportError naming every problem."""
+    parts = [source.graph, provenance_graph(source.provenance)]
+    if (None, OWL.imports, None) in source.graph or len(set(source.graph.subjects(RDF.type, OWL.Ontology))) > 1:
+        parts = [_merge_ontologies(with_provenance(source))]
+    problems = owl_problems(ReadOnlyGraphAggregate(parts) if len(parts) > 1 else parts[0])
     if problems:
         shown = "; ".join(problems[:MAX_SHOWN])
         more = f"; and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
         raise ExportError(f"the graph is not a complete OWL 2 DL ontology: {shown}{more}")
-    return graph
+    return canonical_triples(*parts)
 
 
 def _merge_ontologies(graph: Graph) -> Graph:
+    """One ontology: the headers the root imports become plain IRIs with their annotations, imports removed."""
     headers = sorted(o for o in graph.subjects(RDF.type, OWL.Ontology) if isinstance(o, URIRef))
     imported = set(graph.objects(None, OWL.imports))
     missing = sorted(str(o) for o in imported if o not in headers)
@@ -103,13 +110,13 @@ def _names(kinds: list[URIRef]) -> str:
 
 
 def write_owl_rdfxml(source: ExportSource, path: Path) -> None:
-    path.write_bytes(rdfxml_bytes(owl_graph(source)))
+    path.write_bytes(rdfxml_bytes(owl_triples(source)))
 
 
 def _horned(source: ExportSource, serialization: str) -> bytes:
     import pyhornedowl
 
-    ontology = pyhornedowl.open_ontology_from_string(rdfxml_bytes(owl_graph(source)).decode("utf-8"), "rdf")
+    ontology = pyhornedowl.open_ontology_from_string(rdfxml_bytes(owl_triples(source)).decode("utf-8"), "rdf")
     if serialization == "ofn":  # horned-owl 2.0 writes prefixed names into OWL/XML IRI="..." attributes: no prefixes
         for prefix, iri in sorted(PREFIXES.items()):
             if iri not in RESERVED:

@@ -14,9 +14,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.export.errors import ExportError
-from kg.export.provenance import with_provenance
+from kg.export.provenance import provenance_graph
 from kg.export.source import ExportSource
 from kg.namespaces import PREFIXES
+from kg.oxigraph_bridge import invalid_iris, to_graph
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -26,39 +27,43 @@ RULE_QNAME = ("rule: RDF/XML writes a predicate as an XML name, so its IRI must 
               "digits, - . _")
 
 
-def checked_graph(source: ExportSource) -> Graph:
-    """The graph an RDF export writes, refused with the offending IRIs when a syntax could not carry them."""
-    from kg.oxigraph_bridge import invalid_iris
+def export_triples(source: ExportSource) -> list[ox.Triple]:
+    """What an RDF export writes: the graph and the triples about the export (kg.export.provenance), in the
+    canonical order, refused with the offending IRIs when a syntax could not carry them."""
+    return canonical_triples(source.graph, provenance_graph(source.provenance))
 
-    graph = with_provenance(source)
-    bad = invalid_iris(graph)
-    if bad:
+
+def canonical_triples(*graphs: Graph) -> list[ox.Triple]:
+    """The union of the graphs (without copying them; blank-node labels must not clash: the provenance graph
+    has none) with RDFC-1.0 blank-node labels, sorted: the one order the writers here walk."""
+    try:
+        data = b"".join(graph.serialize(format="nt", encoding="utf-8") for graph in graphs)
+        dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    except Exception as error:  # rdflib refuses some IRIs with a bare Exception, Oxigraph with a SyntaxError
+        bad = sorted({iri for graph in graphs for iri in invalid_iris(graph)})
+        if not bad:
+            raise
         shown = ", ".join(repr(iri) for iri in bad[:10])
-        raise ExportError(f"{len(bad)} IRI(s) cannot be written: {shown}{' ...' if len(bad) > 10 else ''} ({RULE_IRI})")
-    return graph
-
-
-def canonical_triples(graph: Graph) -> list[ox.Triple]:
-    """The graph's triples with RDFC-1.0 blank-node labels, sorted: the one order the writers here walk."""
-    dataset = ox.Dataset(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        raise ExportError(f"{len(bad)} IRI(s) cannot be written: {shown}{' ...' if len(bad) > 10 else ''} "
+                          f"({RULE_IRI})") from error
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted((ox.Triple(q.subject, q.predicate, q.object) for q in dataset), key=str)
 
 
 def write_turtle(source: ExportSource, path: Path) -> None:
-    from kg.build import serialize
-
-    path.write_bytes(serialize(checked_graph(source)))
+    graph = to_graph(export_triples(source))
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True)
+    path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
 
 
 def write_ntriples(source: ExportSource, path: Path) -> None:
-    path.write_bytes("".join(f"{triple} .\n" for triple in canonical_triples(checked_graph(source))).encode("utf-8"))
+    path.write_bytes("".join(f"{triple} .\n" for triple in export_triples(source)).encode("utf-8"))
 
 
-def rdfxml_bytes(graph: Graph) -> bytes:
+def rdfxml_bytes(triples: list[ox.Triple]) -> bytes:
     """Deterministic RDF/XML: one rdf:Description per subject in sorted order, canonical rdf:nodeID labels.
     A predicate that does not end in an XML name (e.g. <http://example.org/1>) cannot be written: refused."""
-    triples = canonical_triples(graph)
     names = {p: _qname(p.value) for p in {t.predicate for t in triples}}
     unsplittable = sorted(p.value for p, name in names.items() if name is None)
     if unsplittable:
@@ -111,4 +116,4 @@ def _qname(iri: str) -> tuple[str, str] | None:
 
 
 def write_rdfxml(source: ExportSource, path: Path) -> None:
-    path.write_bytes(rdfxml_bytes(checked_graph(source)))
+    path.write_bytes(rdfxml_bytes(export_triples(source)))
