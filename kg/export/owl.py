@@ -2,11 +2,13 @@
 ontology in OWL functional syntax and OWL/XML (py-horned-owl: no JVM).
 
 The OWL graph is the RDF export's graph (asserted graph + provenance triples, kg.export.provenance) made one
-self-contained OWL 2 DL ontology: ontologies contained in the graph are merged into the one no other imports
-(their ``owl:imports`` removed; an import of an ontology the graph does not hold is refused, never fetched),
-and it is refused unless its declarations are complete and every entity a user browses has a label
-(:func:`owl_problems`). ``tests/export/test_owl.py`` checks the files with the OWL API (0 OWL 2 DL profile
-violations, the same axioms in the three syntaxes) and HermiT (consistent).
+self-contained OWL 2 DL ontology: ontologies contained in the graph are merged into the one no other imports or
+refers to (their ``owl:imports`` removed; an import of an ontology the graph does not hold is refused, never
+fetched); IRIs used only as individuals get their ``owl:NamedIndividual`` declaration
+(:func:`individual_declarations`); and it is refused unless every property and class is declared, nothing is
+punned and every entity a user browses has a label (:func:`owl_problems`). ``tests/export/test_owl.py`` checks
+the files with the OWL API (0 OWL 2 DL profile violations, the same axioms in the three syntaxes) and HermiT
+(consistent).
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ def owl_triples(source: ExportSource) -> list[ox.Triple]:
     """The graph and its provenance as one self-contained OWL 2 DL ontology (canonical triples), or an
     ExportError naming every problem."""
     parts = [source.graph, provenance_graph(source.provenance)]
-    if (None, OWL.imports, None) in source.graph or len(set(source.graph.subjects(RDF.type, OWL.Ontology))) > 1:
-        parts = [_merge_ontologies(with_provenance(source))]
-    problems = owl_problems(ReadOnlyGraphAggregate(parts) if len(parts) > 1 else parts[0])
+    if (None, OWL.imports, None) in source.graph or len(set(source.graph.subjects(RDF.type, OWL.Ontology))) != 1:
+        parts = [merge_ontologies(with_provenance(source))]
+    parts.append(individual_declarations(ReadOnlyGraphAggregate(parts) if len(parts) > 1 else parts[0]))
+    problems = owl_problems(ReadOnlyGraphAggregate(parts))
     if problems:
         shown = "; ".join(problems[:MAX_SHOWN])
         more = f"; and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
@@ -43,18 +46,19 @@ def owl_triples(source: ExportSource) -> list[ox.Triple]:
     return canonical_triples(*parts)
 
 
-def _merge_ontologies(graph: Graph) -> Graph:
-    """One ontology: the headers the root imports become plain IRIs with their annotations, imports removed."""
+def merge_ontologies(graph: Graph) -> Graph:
+    """One ontology: the root keeps its header; the other headers (imported by it or referred to) become plain
+    IRIs with their annotations; owl:imports removed."""
     headers = sorted(o for o in graph.subjects(RDF.type, OWL.Ontology) if isinstance(o, URIRef))
     imported = set(graph.objects(None, OWL.imports))
     missing = sorted(str(o) for o in imported if o not in headers)
     if missing:
         raise ExportError(f"owl:imports {', '.join(missing)}: not in the graph, and an export never fetches one "
                           "(rule: every imported ontology is part of the exported graph)")
-    roots = [o for o in headers if o not in imported]
+    roots = [o for o in headers if not _referenced(graph, o, headers)]
     if len(roots) != 1:
         raise ExportError(f"ontology headers {', '.join(map(str, roots)) or '(none)'}: an OWL export needs exactly "
-                          "one owl:Ontology that no other imports (the one the others are merged into)")
+                          "one owl:Ontology that no other imports or refers to (the one the others are merged into)")
     for triple in list(graph.triples((None, OWL.imports, None))):
         graph.remove(triple)
     for header in headers:
@@ -64,12 +68,37 @@ def _merge_ontologies(graph: Graph) -> Graph:
     return graph
 
 
+def individual_declarations(graph: Graph) -> Graph:
+    """``owl:NamedIndividual`` declarations of the IRIs the graph uses as individuals (typed with one of its
+    classes, or linked by an object or data property) and declares as nothing: completing them is safe, an
+    IRI in individual position can be nothing else. An IRI declared a class or a property stays undeclared
+    as an individual and is refused by :func:`owl_problems` (nothing is punned)."""
+    declared = _declared(graph)
+    others = set().union(*(declared[k] for k in (*PROPERTY_KINDS, OWL.Class, RDFS.Datatype, OWL.NamedIndividual)))
+    completed = Graph()
+    for individual in _individuals(graph, declared) - others:
+        completed.add((individual, RDF.type, OWL.NamedIndividual))
+    return completed
+
+
+def _declared(graph: Graph) -> dict[URIRef, set[URIRef]]:
+    return {kind: {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
+            for kind in (*PROPERTY_KINDS, OWL.Class, RDFS.Datatype, OWL.NamedIndividual)}
+
+
+def _referenced(graph: Graph, header: URIRef, headers: list[URIRef]) -> bool:
+    """Whether another header imports this one or refers to it or its version IRI (e.g. the data graph's
+    ``dcterms:conformsTo`` the ontology version it was built on)."""
+    names = {header, *graph.objects(header, OWL.versionIRI)}
+    return any(o in names for other in headers if other != header for o in graph.objects(other, None))
+
+
 def owl_problems(graph: Graph) -> list[str]:
-    """What keeps the graph from loading as a complete OWL 2 DL ontology in Protege: undeclared properties,
-    classes and individuals, a property of two kinds, a class, property or individual without rdfs:label.
+    """What keeps the graph from loading as a complete OWL 2 DL ontology in Protege: undeclared properties and
+    classes, a property of two kinds, a class or property used as an individual, a class, property or
+    individual without rdfs:label.
     (The OWL API's profile check in the tests is the full check; this one needs no JVM.)"""
-    declared = {kind: {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
-                for kind in (*PROPERTY_KINDS, OWL.Class, RDFS.Datatype, OWL.NamedIndividual)}
+    declared = _declared(graph)
     problems: list[str] = []
     for predicate in sorted({p for p in graph.predicates() if not _reserved(p)}):
         kinds = [k for k in PROPERTY_KINDS if predicate in declared[k]]
@@ -82,8 +111,8 @@ def owl_problems(graph: Graph) -> list[str]:
                             "(rule: every class used is declared)")
     individuals = _individuals(graph, declared)
     for individual in sorted(individuals - declared[OWL.NamedIndividual]):
-        problems.append(f"individual <{individual}>: used, not declared owl:NamedIndividual "
-                        "(rule: every individual used is declared; a class is not an individual)")
+        problems.append(f"individual <{individual}>: used as an individual, declared as a class or property "
+                        "(rule: nothing is punned; a class is not an individual)")
     for kind in LABELLED_KINDS:
         for entity in sorted(declared[kind]):
             if not _reserved(entity) and (entity, RDFS.label, None) not in graph:

@@ -9,9 +9,11 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
 from kg.export import ExportError, ExportSource, export, source_from_graph
-from kg.export.owl import owl_problems
+from kg.export.owl import individual_declarations, merge_ontologies, owl_problems
 from kg.export.provenance import with_provenance
+from kg.namespaces import ONTOLOGY_IRI
 from kg.oxigraph_bridge import to_graph
+from kg.paths import ONTOLOGY_FILE
 from tests.export import owlapi
 from tests.export.conftest import assert_isomorphic
 
@@ -86,13 +88,17 @@ def test_hermit_finds_the_owl_export_consistent(owl_files: dict[str, Path]) -> N
     assert not is_consistent(nothing)
 
 
-def test_the_owl_rdfxml_export_is_the_graph_and_its_provenance(build_source: ExportSource,
-                                                                owl_files: dict[str, Path]) -> None:
-    assert_isomorphic(rdfxml_file(owl_files["owl-rdfxml"]), with_provenance(build_source))
-
-
-def test_the_build_is_a_complete_owl_ontology(build_source: ExportSource) -> None:
-    assert owl_problems(with_provenance(build_source)) == []
+def test_the_owl_rdfxml_export_is_the_graph_its_provenance_and_declarations_in_one_ontology(
+        build_source: ExportSource, owl_files: dict[str, Path]) -> None:
+    """Round trip: the graph and its provenance, the ontology headers merged into one (the content's, which
+    refers to the ontology's version), and the owl:NamedIndividual declarations it lacked."""
+    written = rdfxml_file(owl_files["owl-rdfxml"])
+    headers = set(build_source.graph.subjects(RDF.type, OWL.Ontology))
+    assert len(headers) > 1 and len(set(written.subjects(RDF.type, OWL.Ontology))) == 1
+    expected = merge_ontologies(with_provenance(build_source))
+    expected += individual_declarations(expected)
+    assert_isomorphic(written, expected)
+    assert owl_problems(expected) == []
 
 
 def test_an_incomplete_ontology_is_refused_with_every_problem_named(tmp_path: Path) -> None:
@@ -119,3 +125,15 @@ def test_an_unlabelled_class_and_an_unresolvable_import_are_refused(tmp_path: Pa
     with pytest.raises(ExportError, match="owl:imports http://example.org/elsewhere: not in the graph"):
         export(source_from_graph(graph), "owl-rdfxml", tmp_path / "x.owl")
     assert not (tmp_path / "x.owl").exists()
+
+
+def test_an_iri_used_only_as_an_individual_is_declared_one(tmp_path: Path) -> None:
+    graph = Graph().parse(data=BROKEN_TTL, format="turtle")
+    graph.remove((URIRef(EX + "statement"), URIRef(EX + "undeclared"), None))
+    graph.remove((URIRef(EX + "statement"), URIRef(EX + "about"), None))
+    graph.add((URIRef(EX + "statement"), URIRef(EX + "about"), URIRef(EX + "other")))  # used, declared as nothing
+    graph.add((URIRef(EX + "other"), RDFS.label, Literal("other")))
+    graph.parse(ONTOLOGY_FILE)  # declares the PROV-O terms of the provenance triples
+    graph.remove((ONTOLOGY_IRI, RDF.type, OWL.Ontology))  # one ontology header
+    written = rdfxml_file(export(source_from_graph(graph), "owl-rdfxml", tmp_path / "x.owl"))
+    assert (URIRef(EX + "other"), RDF.type, OWL.NamedIndividual) in written
