@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check differential fuzz setup java build built clean
+.PHONY: demo test check differential fuzz setup java test-tools build built clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,14 @@ setup: $(STAMP)
 java:
 	./scripts/ensure-java.sh
 
+# chromium, Virtuoso, Jena, the OWL API and javac for the full suite (apt-get; see the script)
+test-tools:
+	./scripts/ensure-test-tools.sh
+
 demo: setup
 	$(BIN)/kg decide --example
 
-test: setup java
+test: setup java test-tools
 	$(BIN)/pytest
 
 check: setup

@@ -15,6 +15,7 @@ RLS_POSSIBLE = Namespace("https://w3id.org/cgkg/rls/possible/")  # "possible" po
 RLS_ABSENT = Namespace("https://w3id.org/cgkg/rls/absent/")  # "condition stated absent" classes (ADR 0005)
 RLS_CRITERION = Namespace("https://w3id.org/cgkg/rls/criterion/")  # structured criteria of population rules (ADR 0010)
 PROV = Namespace("http://www.w3.org/ns/prov#")
+EXPORT = Namespace("https://w3id.org/cgkg/export/")  # exports and their provenance nodes (kg.export.provenance)
 
 # CURIE prefixes of the terminology mappings (kg/tables/mappings.tsv) -> IRI bases
 # (conventions from shared/reference/terminology.md §7.1).

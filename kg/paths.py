@@ -22,6 +22,7 @@ def _resource_root() -> Path:
 ROOT = _resource_root()
 ONTOLOGY_DIR = ROOT / "ontology"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "cgkg.ttl"
+JSONLD_CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"  # generated: python -m kg.export.context
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
 QUERIES_DIR = ROOT / "queries"
 CHECKS_DIR = QUERIES_DIR / "checks"

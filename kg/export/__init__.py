@@ -71,6 +71,17 @@ FORMATS: dict[str, Format] = {
                "kgx-tsv", "KGX, Translator/Monarch loaders, pandas", folder=True),
         Format("kgx-jsonl", "KGX (Biolink Model) nodes.jsonl/edges.jsonl, validated by KGX offline", "kgx:write_jsonl",
                "kgx-jsonl", "KGX, Translator/Monarch loaders, jq", folder=True),
+        Format("rdfxml", "RDF/XML, one rdf:Description per subject, sorted", "rdf:write_rdfxml", "rls-kg.rdf",
+               "any RDF tool"),
+        Format("jsonld", "JSON-LD 1.1, one object per node, statements with their evidence inside, "
+               "with its context (ontology/context.jsonld)", "jsonld:write_jsonld", "rls-kg-jsonld",
+               "any JSON-LD processor (pyld, rdflib, jsonld.js)", folder=True),
+        Format("owl-rdfxml", "OWL 2 DL ontology + knowledge in one RDF/XML file, no imports", "owl:write_owl_rdfxml",
+               "rls-kg.owl", "Protege (reasoner: HermiT), the OWL API"),
+        Format("owl-functional", "the same OWL 2 DL ontology in OWL functional syntax", "owl:write_owl_functional",
+               "rls-kg.ofn", "Protege, the OWL API, horned-owl"),
+        Format("owl-xml", "the same OWL 2 DL ontology in OWL/XML", "owl:write_owl_xml", "rls-kg.owx",
+               "Protege, the OWL API, horned-owl"),
     )
 }
 

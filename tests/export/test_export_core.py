@@ -7,11 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
 
 from kg.export import FORMATS, ExportError, ExportSource, Format, export
 from kg.export import write as write_module
-from tests.export.conftest import assert_isomorphic
 
 
 def test_every_format_is_listed_with_one_line(tmp_path: Path) -> None:
@@ -34,13 +32,6 @@ def test_file_exports_are_byte_identical_twice(name: str, build_source: ExportSo
     first = export(build_source, name, tmp_path / "one" / FORMATS[name].default_name)
     second = export(build_source, name, tmp_path / "two" / FORMATS[name].default_name)
     assert first.read_bytes() == second.read_bytes()
-
-
-@pytest.mark.parametrize("name", ["turtle", "ntriples"])
-def test_rdf_exports_reparse_isomorphic(name: str, build_source: ExportSource, tmp_path: Path) -> None:
-    path = export(build_source, name, tmp_path / FORMATS[name].default_name)
-    again = Graph().parse(path, format="turtle" if name == "turtle" else "nt")
-    assert_isomorphic(again, build_source.graph)
 
 
 def test_a_failing_writer_leaves_the_old_file_and_no_debris(tmp_path: Path, build_source: ExportSource,
