@@ -75,3 +75,9 @@ def test_provenance_of_the_build(build_source: ExportSource) -> None:
     assert len(prov.graph_sha256) == 64
     assert prov.version_iris and prov.sources
     assert all(s.startswith("https://w3id.org/cgkg/") for s in prov.sources)
+
+
+def test_the_readme_export_table_has_one_command_per_format() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Export", 1)[1].split("\n## ", 1)[0]
+    assert sorted(n for n in FORMATS if f"`kg export {n}`" not in section) == []
