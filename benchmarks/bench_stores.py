@@ -2,7 +2,9 @@
 Virtuoso 7 (both on 127.0.0.1, loaded with ``kg push``, queried over the SPARQL protocol with the build graph
 as default graph); and ``kg push`` itself on both stores. Median wall time over several runs, engines
 interleaved per run. Parameterised questions run with their parameters unbound (the same text on every
-engine). The servers are the test suite's (tests/servers/), so Virtuoso must be installed.
+engine) and bound (to the first row of the unbound embedded answer, as tests/test_stores_agree.py binds them:
+substitution embedded, a VALUES block first in WHERE remotely, the local checks of kg/values_clause.py
+included). The servers are the test suite's (tests/servers/), so Virtuoso must be installed.
 
 Run: ``python benchmarks/bench_stores.py [--runs N]``; writes benchmarks/results/bench_stores.json
 (git-ignored) and prints a Markdown table.
@@ -29,6 +31,7 @@ from kg.push import push  # noqa: E402
 from kg.queries import Query, all_queries, run_query  # noqa: E402
 from tests.servers.oxigraph_store import running_oxigraph  # noqa: E402
 from tests.servers.virtuoso import running_virtuoso  # noqa: E402
+from tests.test_stores_agree import bindings_for  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 TIMEOUT = 600.0
@@ -38,8 +41,8 @@ def median_ms(timings: list[float]) -> float:
     return round(statistics.median(timings) * 1000, 1)
 
 
-def remote_rows(query: Query, endpoint: str) -> int:
-    return len(run_remote(query, endpoint, timeout=TIMEOUT).rows())  # type: ignore[union-attr]
+def remote_rows(query: Query, endpoint: str, bindings: dict) -> int:
+    return len(run_remote(query, endpoint, bindings, timeout=TIMEOUT).rows())  # type: ignore[union-attr]
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -54,6 +57,8 @@ def main() -> None:
     runs = parser.parse_args().runs
     store = default_knowledge().store
     queries = [q for q in all_queries() if q.name.startswith("cq/")]
+    cases = [(q.name, q, {}) for q in queries] + [(f"{q.name} (bound)", q, bindings_for(q, "bound"))
+                                                  for q in queries if q.params]
     default_graph = urllib.parse.urlencode({"default-graph-uri": BUILD_GRAPH_IRI,
                                             "named-graph-uri": INFERRED_GRAPH_IRI})
     with tempfile.TemporaryDirectory() as work:
@@ -66,20 +71,20 @@ def main() -> None:
                 pushes["virtuoso"].append(timed(lambda: push(virtuoso.store_url, user=virtuoso.user,
                                                              password=virtuoso.password, timeout=TIMEOUT)))
             engines: dict[str, Callable] = {
-                "embedded": lambda q: len(run_query(q, store)),
-                "oxigraph": lambda q: remote_rows(q, f"{oxigraph.query_url}?{default_graph}"),
-                "virtuoso": lambda q: remote_rows(q, f"{virtuoso.query_url}?{default_graph}"),
+                "embedded": lambda q, b: len(run_query(q, store, b)),
+                "oxigraph": lambda q, b: remote_rows(q, f"{oxigraph.query_url}?{default_graph}", b),
+                "virtuoso": lambda q, b: remote_rows(q, f"{virtuoso.query_url}?{default_graph}", b),
             }
-            timings = {q.name: {name: [] for name in engines} for q in queries}
+            timings: dict[str, dict[str, list[float]]] = {case: {name: [] for name in engines} for case, _, _ in cases}
             rows, first = {}, {}
-            for query in queries:
+            for case, query, bindings in cases:
                 for name, engine in engines.items():  # the first run, apart: Virtuoso's can take much longer
                     started = time.perf_counter()
-                    rows[query.name] = engine(query)
-                    first[f"{query.name} {name}"] = round((time.perf_counter() - started) * 1000, 1)
+                    rows[case] = engine(query, bindings)
+                    first[f"{case} {name}"] = round((time.perf_counter() - started) * 1000, 1)
                 for _ in range(runs):
                     for name, engine in engines.items():
-                        timings[query.name][name].append(timed(lambda e=engine, q=query: e(q)))
+                        timings[case][name].append(timed(lambda e=engine, q=query, b=bindings: e(q, b)))
     report = {"runs": runs, "push_ms": {k: median_ms(v) for k, v in pushes.items()},
               "query_ms": {q: {e: median_ms(t) for e, t in per.items()} for q, per in timings.items()},
               "rows": rows, "first_run_ms": first}

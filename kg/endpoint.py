@@ -5,8 +5,8 @@ an HTTP error, HTML or anything that is not SPARQL results or RDF).
 
 SELECT and ASK replies are SPARQL results (JSON preferred), CONSTRUCT and DESCRIBE replies RDF; both are
 read by pyoxigraph into the result type the embedded engine gives (``kg/sparql_results.py``). Parameters
-are bound by a trailing VALUES block built from RDF terms (``kg/values_clause.py``), never by formatting
-a value into the query text.
+are bound by a VALUES block built from RDF terms and placed first in the query's WHERE group
+(``kg/values_clause.py``), never by formatting a value into the query text.
 """
 
 from __future__ import annotations

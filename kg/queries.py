@@ -8,7 +8,7 @@ A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). I
     #+ tags: cq, treatment
 
 Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
-(on an endpoint, ``kg/values_clause.py`` appends a checked VALUES block instead).
+(on an endpoint, ``kg/values_clause.py`` puts a checked VALUES block first in WHERE instead).
 """
 
 from __future__ import annotations

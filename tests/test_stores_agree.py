@@ -2,7 +2,7 @@
 server and to Virtuoso, both started by the test session on 127.0.0.1, and queried over the SPARQL protocol
 with the build graph as the default graph; and Jena ARQ (Debian's jars, offline) on the build file. The
 reference is the embedded engine (kg query). Every competency question runs with its parameters unbound
-and with every parameter bound, on endpoints by the VALUES block kg.endpoint appends.
+and with every parameter bound, on endpoints by the VALUES block kg.endpoint puts first in WHERE.
 
 Answers are compared as multisets of rows of N-Triples terms. What engines may legitimately write
 differently is normalised, each for a reason:
