@@ -23,11 +23,11 @@ from tests.differential.runner import run, shrink
 
 pytestmark = pytest.mark.reasoner
 
-CI_PROFILES = 300
+CI_PROFILES = 200
 
 
 def test_compiled_path_equals_hermit_on_generated_profiles(java):
-    """300 generated profiles (each lab and dose drawn from the boundary values of the data), in batches of 30
+    """CI_PROFILES generated profiles (each lab and dose drawn from the boundary values of the data), in batches of 30
     in two processes; a failing profile is shrunk and printed. The campaign adds the full boundary grids."""
     drawn = generated(CI_PROFILES)
     assert len(drawn) >= CI_PROFILES
