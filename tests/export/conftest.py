@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from rdflib import Graph
 
@@ -26,3 +28,16 @@ def assert_isomorphic(actual: Graph, expected: Graph) -> None:
     got, want = canonical_lines(actual), canonical_lines(expected)
     missing, extra = sorted(want - got)[:5], sorted(got - want)[:5]
     assert got == want, f"{len(want - got)} triples missing (e.g. {missing}), {len(got - want)} extra (e.g. {extra})"
+
+
+def edited(source: ExportSource, add: Iterable[tuple] = (), remove: Iterable[tuple] = ()) -> ExportSource:
+    """A copy of the build with triples removed (patterns) and added; the provenance stays the build's, since the
+    broken-graph tests check that an export fails (or omits) before it states any provenance."""
+    graph = Graph()
+    for triple in source.graph:
+        graph.add(triple)
+    for pattern in remove:
+        graph.remove(pattern)
+    for triple in add:
+        graph.add(triple)
+    return ExportSource(graph, source.provenance)

@@ -18,6 +18,7 @@ from kg.export.neo4j import ARRAY_DELIMITER
 from kg.export.projection import PropertyGraph, project
 from kg.export.sssom import JUSTIFICATION
 from kg.namespaces import CG, RLS
+from tests.export.conftest import edited
 from tests.export.neo4j_header import header_errors, parse_cell, split_field
 
 GABAPENTIN = RLS["gabapentin"]
@@ -37,14 +38,7 @@ def written(build_source: ExportSource, tmp_path_factory: pytest.TempPathFactory
 
 
 def _copy(source: ExportSource, drop: list[tuple] = (), add: list[tuple] = ()) -> ExportSource:  # type: ignore[assignment]
-    graph = Graph()
-    for triple in source.graph:
-        graph.add(triple)
-    for pattern in drop:
-        graph.remove(pattern)
-    for triple in add:
-        graph.add(triple)
-    return ExportSource(graph, source.provenance)
+    return edited(source, add=add, remove=drop)
 
 
 # --- the projection -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg.export import ExportError, ExportSource, export
@@ -18,6 +18,7 @@ from kg.export.biolink_projection import SSSOM_FILE, projection, read_sssom
 from kg.export.kgx import records
 from kg.export.kgx_records import INFORES, LOCAL_PREFIXES, Projector, code_curie
 from kg.namespaces import CG, RLS
+from tests.export.conftest import edited
 
 NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
 
@@ -194,15 +195,7 @@ def test_edges_carry_the_required_provenance(build_source: ExportSource, exporte
 
 
 def _broken(build_source: ExportSource, add: list[tuple], remove: list[tuple]) -> ExportSource:
-    """The build with triples added and removed (the provenance stays the build's: the export fails before using it)."""
-    graph = Graph()
-    for triple in build_source.graph:
-        graph.add(triple)
-    for pattern in remove:
-        graph.remove(pattern)
-    for triple in add:
-        graph.add(triple)
-    return ExportSource(graph, build_source.provenance)
+    return edited(build_source, add=add, remove=remove)
 
 
 def test_a_node_whose_class_has_no_biolink_mapping_is_an_export_error(build_source: ExportSource,
