@@ -8,6 +8,9 @@ Public API::
     True
     >>> kg.sparql("cq/treatment-algorithm").df().shape[0]   # a competency question as a DataFrame
     6
+    >>> import tempfile, pathlib
+    >>> kg.export(None, "sssom", pathlib.Path(tempfile.mkdtemp()) / "rls.sssom.tsv").name  # the packaged build
+    'rls.sssom.tsv'
 """
 
 from importlib import import_module
@@ -22,6 +25,8 @@ _LAZY = {"BuildResult": "kg.build", "build": "kg.build", "build_graph": "kg.buil
 
 
 def __getattr__(name: str) -> Any:
+    if name == "export":  # the package itself is callable: kg.export(graph, FORMAT, path)
+        return import_module("kg.export")
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
@@ -31,6 +36,7 @@ __all__ = [
     "BuildResult",
     "Decision",
     "decide",
+    "export",
     "Query",
     "UserError",
     "build",

@@ -14,6 +14,8 @@ provenance in its format's own way from :class:`kg.export.source.Provenance`.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,3 +106,14 @@ def export(graph: Graph | ExportSource | None, format_name: str, path: Path | st
     target = Path(path) if path is not None else Path(fmt.default_name)
     write_atomically(target, fmt.folder, lambda tmp: fmt.writer()(source, tmp))
     return target
+
+
+class _CallablePackage(types.ModuleType):
+    """``kg.export(graph, FORMAT, path)`` as the public API names it, while ``kg.export`` stays the package
+    (``kg.export.FORMATS``, ``kg.export.source_from_build``): calling the package calls :func:`export`."""
+
+    def __call__(self, graph: Graph | ExportSource | None, format_name: str, path: Path | str | None = None) -> Path:
+        return export(graph, format_name, path)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
