@@ -73,9 +73,7 @@ def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 
     process: subprocess.Popen | None = None
     try:
         store = folder / "store"
-        _load(binary, store, build / BUILT_GRAPH_NAME, None)
-        if (build / INFERRED_GRAPH_NAME).is_file():
-            _load(binary, store, build / INFERRED_GRAPH_NAME, INFERRED_GRAPH_IRI)
+        load_build(binary, store, build)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         with (folder / "server.log").open("wb") as log:
             process = subprocess.Popen([str(binary), "serve-read-only", "--location", str(store), "--bind", address],
@@ -97,6 +95,14 @@ def _die_with_parent() -> None:
     import ctypes
 
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def load_build(binary: Path, store: Path, build: Path) -> None:
+    """Load a build folder into an Oxigraph store folder: the graph as the default graph, the reasoner's
+    entailments (when the build has them) in their named graph, as the embedded store holds them."""
+    _load(binary, store, build / BUILT_GRAPH_NAME, None)
+    if (build / INFERRED_GRAPH_NAME).is_file():
+        _load(binary, store, build / INFERRED_GRAPH_NAME, INFERRED_GRAPH_IRI)
 
 
 def _load(binary: Path, store: Path, file: Path, graph: str | None) -> None:
