@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, RLS
+from kg.namespaces import CG, CODE_SYSTEMS, RLS
 from kg.paths import FHIR_BINDINGS_FILE
 from kg.population.fhirpath import AgeQuantity, Coding, LabQuantity, ObservedValue, Terminology
 
@@ -24,13 +24,11 @@ BROADER_OR_SAME = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)  # refutin
 PRODUCT = (SKOS.exactMatch, SKOS.closeMatch)  # codes that name the product or class itself
 
 
-def fhir_coding(iri: URIRef | str) -> Coding | None:
-    """The FHIR Coding of a mapped code IRI (e.g. rxnorm:25480), or None if its scheme has no FHIR system."""
-    text = str(iri)
-    for prefix, base in MAPPING_PREFIXES.items():
-        if text.startswith(base) and prefix in CODE_SYSTEMS:
-            return Coding(CODE_SYSTEMS[prefix], text[len(base):])
-    return None
+def fhir_coding(graph: Graph, iri: URIRef | str) -> Coding | None:
+    """The FHIR Coding of a mapped code IRI (e.g. rxnorm:25480) as the build states it (``cg:codeSystem`` and
+    ``cg:code``, kg.transform.add_codings), or None if its scheme has no canonical system."""
+    system, code = graph.value(URIRef(iri), CG.codeSystem), graph.value(URIRef(iri), CG.code)
+    return Coding(str(system), str(code)) if system is not None and code is not None else None
 
 
 def _curie(curie: str) -> Coding:
@@ -39,7 +37,7 @@ def _curie(curie: str) -> Coding:
 
 
 def codes(graph: Graph, node: URIRef, predicates: tuple[URIRef, ...], system: str | None = None) -> tuple[Coding, ...]:
-    found = {fhir_coding(o) for p in predicates for o in graph.objects(node, p)}
+    found = {fhir_coding(graph, o) for p in predicates for o in graph.objects(node, p) if isinstance(o, URIRef)}
     return tuple(sorted(c for c in found if c is not None and (system is None or c.system == system)))
 
 
