@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 
+from kg.curies import longest_namespace
 from kg.export.errors import ExportError
 from kg.export.source import ExportSource, Provenance
 from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES
@@ -47,10 +48,9 @@ DERIVED_LINKS: frozenset[URIRef] = frozenset({CG.fallsUnder})
 # Node fields every format writes; an attribute whose local name collides with one is named prefix_local.
 RESERVED = frozenset({"id", "iri", "label", "name", "types", "kind"})
 
-# IRI base -> prefix, longest base first; terminologies get their standard (Bioregistry-style, upper-case) prefix.
-_PREFIX_OF_NS: dict[str, str] = dict(sorted(
-    {**{iri: prefix for prefix, iri in PREFIXES.items()}, **{iri: prefix for prefix, iri in MAPPING_PREFIXES.items()}
-     }.items(), key=lambda kv: -len(kv[0])))
+# prefix -> namespace; terminologies get their standard (Bioregistry-style, upper-case) prefix.
+_PREFIXES: dict[str, str] = {**{p: ns for p, ns in PREFIXES.items() if ns not in MAPPING_PREFIXES.values()},
+                             **MAPPING_PREFIXES}
 
 
 def curie(iri: str) -> str:
@@ -61,10 +61,8 @@ def curie(iri: str) -> str:
     >>> curie("https://example.org/x")
     'https://example.org/x'
     """
-    for iri_base, prefix in _PREFIX_OF_NS.items():
-        if iri.startswith(iri_base) and len(iri) > len(iri_base):
-            return f"{prefix}:{iri[len(iri_base):]}"
-    return iri
+    found = longest_namespace(iri, _PREFIXES)
+    return f"{found[0]}:{iri[len(found[1]):]}" if found else iri
 
 
 def local_name(iri: str) -> str:

@@ -26,6 +26,7 @@ import yaml
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from kg.curies import longest_namespace
 from kg.export.errors import ExportError
 from kg.export.source import ExportSource
 from kg.namespaces import CG, CODE_SYSTEM_PREFIXES, MAPPING_PREFIXES, ONTOLOGY_IRI, PREFIXES
@@ -46,8 +47,7 @@ _CURIE_PREFIXES: dict[str, str] = {
 
 def _curie(iri: URIRef, used: dict[str, str]) -> str:
     text = str(iri)
-    best = max(((p, base) for p, base in _CURIE_PREFIXES.items() if text.startswith(base) and len(text) > len(base)),
-               key=lambda pair: len(pair[1]), default=None)
+    best = longest_namespace(text, _CURIE_PREFIXES)
     if best is None:
         raise ExportError(f"mapping term <{text}>: no CURIE prefix for it (rule: SSSOM ids are CURIEs; add its "
                           "prefix to kg.namespaces)")

@@ -1,0 +1,18 @@
+"""IRI -> CURIE by the longest matching namespace: one rule for every writer that shortens IRIs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def longest_namespace(iri: str, prefixes: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(prefix, namespace)`` of the longest namespace in *prefixes* (prefix -> namespace) that *iri* starts with
+    and extends (ties: the first prefix by name); None when none does.
+
+    >>> longest_namespace("http://loinc.org/rdf#2276-4", {"loinc": "http://loinc.org/", "LOINC": "http://loinc.org/rdf#"})
+    ('LOINC', 'http://loinc.org/rdf#')
+    >>> longest_namespace("http://loinc.org/rdf#", {"LOINC": "http://loinc.org/rdf#"}) is None
+    True
+    """
+    fits = [(p, ns) for p, ns in prefixes.items() if ns and iri.startswith(ns) and len(iri) > len(ns)]
+    return min(fits, key=lambda pair: (-len(pair[1]), pair[0]), default=None)
