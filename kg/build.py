@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,10 +122,11 @@ def _raise_on_failure(result: BuildResult) -> None:
         raise BuildFailed("The build failed; nothing was written.\n\n" + "\n\n".join(messages))
 
 
-def serialize(graph: Graph) -> bytes:
-    """Deterministic Turtle: RDFC-1.0 canonical blank-node labels, sorted output, same bytes every time."""
+def serialize(graph: Graph, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Deterministic Turtle: RDFC-1.0 canonical blank-node labels, sorted output, same bytes every time; the
+    project's prefixes unless *prefixes* are given."""
     canonical = canonical_graph(graph)
-    for prefix, iri in PREFIXES.items():
+    for prefix, iri in (PREFIXES if prefixes is None else prefixes).items():
         canonical.bind(prefix, iri, override=True)
     return canonical.serialize(format="turtle", encoding="utf-8")
 

@@ -98,12 +98,9 @@ def describe(source: ExportSource, formats: dict[str, list[ReleaseFile]]) -> Gra
 
 
 def _serialize(graph: Graph) -> bytes:
-    from kg.oxigraph_bridge import canonical_graph
+    from kg.build import serialize
 
-    canonical = canonical_graph(graph)
-    for prefix, namespace in graph.namespaces():
-        canonical.bind(prefix, namespace, override=True)
-    return canonical.serialize(format="turtle", encoding="utf-8")
+    return serialize(graph, {prefix: str(namespace) for prefix, namespace in graph.namespaces()})
 
 
 def manifest(source: ExportSource, formats: dict[str, list[ReleaseFile]], build: dict[str, object]) -> dict:
