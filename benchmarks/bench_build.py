@@ -16,14 +16,14 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.build import build_graph, serialize
-from kg.checks import run_checks
-from kg.load import load_tables
-from kg.namespaces import RLS
-from kg.oxigraph_bridge import to_store
-from kg.queries import load_query, run_query
-from kg.reasoning import check_consistency
-from kg.shacl import validate_graph
+from kg.base.oxigraph_bridge import to_store
+from kg.core.build.checks import run_checks
+from kg.core.build.pipeline import build_graph, serialize
+from kg.core.build.tables import load_tables
+from kg.core.query.library import load_query, run_query
+from kg.model.namespaces import RLS
+from kg.model.reasoning import check_consistency
+from kg.model.shacl import validate_graph
 
 RESULTS = Path(__file__).parent / "results"
 

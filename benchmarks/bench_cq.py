@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.formatting import parse_bindings
-from kg.knowledge import default_knowledge
-from kg.queries import Query, all_queries, run_query
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.library import Query, all_queries, run_query
+from kg.report.formatting import parse_bindings
 
 RESULTS = Path(__file__).parent / "results"
 

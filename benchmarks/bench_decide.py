@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kg.decision import decide, decide_many, default_knowledge
-from kg.errors import UserError
-from kg.paths import EXAMPLE_PROFILE
-from kg.profile import read_yaml
+from kg.base.errors import UserError
+from kg.base.paths import EXAMPLE_PROFILE
+from kg.core.decide.decision import decide, decide_many, default_knowledge
+from kg.profile.reader import read_yaml
 
 ROOT = Path(__file__).parent.parent
 RESULTS = Path(__file__).parent / "results"

@@ -3,7 +3,8 @@ embedded engine (pyoxigraph on the packaged build) and of each SPARQL endpoint g
 the same parameter values (the first value each parameter answers for unbound, resolved once beforehand).
 
 Embedded: ``store.query`` with substitutions, results read into rows. Endpoint: the query with its VALUES
-block sent over HTTP (kg/endpoint.py, with the local checks of kg/values_clause.py) and the reply parsed.
+block sent over HTTP (kg/core/query/endpoint.py, with the local checks of kg/core/query/values_clause.py) and
+the reply parsed.
 Both include reading every row. A local Oxigraph server holding the packaged build is started unless
 ``--no-oxigraph``; add other stores with ``--endpoint NAME=URL`` (they must hold the same build).
 
@@ -25,12 +26,12 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).parent.parent))  # tests.servers and benchmarks, when run as a script
 
 from benchmarks.bench_build import median_seconds  # noqa: E402
-from kg.endpoint import run_remote  # noqa: E402
-from kg.knowledge import default_knowledge  # noqa: E402
-from kg.oxigraph_bridge import to_ox  # noqa: E402
-from kg.queries import Query, all_queries, run_query  # noqa: E402
-from kg.querying import Target  # noqa: E402
-from kg.sparql_results import from_engine  # noqa: E402
+from kg.base.oxigraph_bridge import to_ox  # noqa: E402
+from kg.core.build.knowledge import default_knowledge  # noqa: E402
+from kg.core.query.endpoint import run_remote  # noqa: E402
+from kg.core.query.execute import Target  # noqa: E402
+from kg.core.query.library import Query, all_queries, run_query  # noqa: E402
+from kg.core.query.results import from_engine  # noqa: E402
 from tests.servers.oxigraph import start_oxigraph, stop  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"

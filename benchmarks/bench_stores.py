@@ -3,7 +3,7 @@ Virtuoso 7 (both on 127.0.0.1, loaded with ``kg push``, queried over the SPARQL 
 as default graph); and ``kg push`` itself on both stores. Median wall time over several runs, engines
 interleaved per run. Parameterised questions run with their parameters unbound (the same text on every
 engine) and bound (to the first row of the unbound embedded answer, as tests/test_stores_agree.py binds them:
-substitution embedded, a VALUES block first in WHERE remotely, the local checks of kg/values_clause.py
+substitution embedded, a VALUES block first in WHERE remotely, the local checks of kg/core/query/values_clause.py
 included). The servers are the test suite's (tests/servers/), so Virtuoso must be installed.
 
 Run: ``python benchmarks/bench_stores.py [--runs N]``; writes benchmarks/results/bench_stores.json
@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.servers, run as a script from a checkout
 
-from kg.endpoint import run_remote  # noqa: E402
-from kg.knowledge import default_knowledge  # noqa: E402
-from kg.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI  # noqa: E402
-from kg.push import push  # noqa: E402
-from kg.queries import Query, all_queries, run_query  # noqa: E402
+from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI  # noqa: E402
+from kg.core.build.knowledge import default_knowledge  # noqa: E402
+from kg.core.query.endpoint import run_remote  # noqa: E402
+from kg.core.query.library import Query, all_queries, run_query  # noqa: E402
+from kg.publish.push import push  # noqa: E402
 from tests.servers.oxigraph_store import running_oxigraph  # noqa: E402
 from tests.servers.virtuoso import running_virtuoso  # noqa: E402
 from tests.test_stores_agree import bindings_for  # noqa: E402

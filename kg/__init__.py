@@ -16,12 +16,23 @@ Public API::
 from importlib import import_module
 from typing import Any
 
-from kg.errors import UserError
+from kg.base.errors import UserError
 
 # imported on first use, so that `kg decide` does not load the build's SHACL and reasoner stack
-_LAZY = {"BuildResult": "kg.build", "build": "kg.build", "build_graph": "kg.build", "Decision": "kg.decision",
-         "decide": "kg.decision", "load_tables": "kg.load", "Query": "kg.queries", "load_query": "kg.queries",
-         "run_query": "kg.queries", "sparql": "kg.querying", "Rows": "kg.querying"}
+_LAZY = {
+    "BuildResult": "kg.core.build.pipeline",
+    "build": "kg.core.build.pipeline",
+    "build_graph": "kg.core.build.pipeline",
+    "Decision": "kg.core.decide.decision",
+    "decide": "kg.core.decide.decision",
+    "decide_many": "kg.core.decide.decision",
+    "load_tables": "kg.core.build.tables",
+    "Query": "kg.core.query.library",
+    "load_query": "kg.core.query.library",
+    "run_query": "kg.core.query.library",
+    "sparql": "kg.core.query.execute",
+    "Rows": "kg.core.query.execute",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -36,6 +47,7 @@ __all__ = [
     "BuildResult",
     "Decision",
     "decide",
+    "decide_many",
     "export",
     "Query",
     "UserError",

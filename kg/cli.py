@@ -14,13 +14,13 @@ import typer
 from rdflib import Graph
 from rdflib.util import guess_format
 
-from kg import formatting
-from kg.errors import UserError
-from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
-from kg.load import load_tables
-from kg.oxigraph_bridge import invalid_iris
-from kg.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
-from kg.queries import all_queries, load_query
+from kg.base.errors import UserError
+from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
+from kg.base.oxigraph_bridge import invalid_iris
+from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
+from kg.core.build.tables import load_tables
+from kg.core.query.library import all_queries, load_query
+from kg.report import formatting
 
 app = typer.Typer(
     add_completion=False,
@@ -75,7 +75,7 @@ BuildOption = Annotated[
 
 
 def _knowledge(build_dir: Path | None):  # type: ignore[no-untyped-def]
-    from kg.knowledge import default_knowledge, load_knowledge
+    from kg.core.build.knowledge import default_knowledge, load_knowledge
 
     return default_knowledge() if build_dir is None else load_knowledge(build_dir)
 
@@ -111,7 +111,7 @@ def build(
     tables_dir: TablesOption = None,
 ) -> None:
     """Build the graph: validate, transform, SHACL, QC checks, reasoner; then write OUT/rls-kg.ttl."""
-    from kg.build import build as build_kg
+    from kg.core.build.pipeline import build as build_kg
 
     result = build_kg(out, reason=reason, tables_dir=tables_dir or TABLES_DIR)
     typer.echo(formatting.build_summary(result))
@@ -120,7 +120,7 @@ def build(
 @app.command()
 def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
     """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
-    from kg.reasoning import check_consistency
+    from kg.model.reasoning import check_consistency
 
     result = check_consistency(_graph(graph, build_dir))
     typer.echo(result.describe())
@@ -158,8 +158,8 @@ def query(
     ] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
-    from kg.params import parse_pairs
-    from kg.querying import Target, execute
+    from kg.core.query.execute import Target, execute
+    from kg.core.query.params import parse_pairs
 
     selected = load_query(name)
     values = parse_pairs(param or [])
@@ -169,12 +169,12 @@ def query(
     if graph is not None and (inferred or build_dir is not None):
         raise UserError("--graph: give a graph file or a build folder (--build, --inferred), not both")
     if graph is not None:
-        from kg.knowledge import knowledge_from_graph
+        from kg.core.build.knowledge import knowledge_from_graph
 
         rdf = _graph(graph)
         target = Target(knowledge_from_graph(rdf), extra_prefixes=tuple((p, str(n)) for p, n in rdf.namespaces()))
     else:
-        from kg.knowledge import INFERRED_GRAPH
+        from kg.core.build.knowledge import INFERRED_GRAPH
 
         target = Target(_knowledge(build_dir), endpoint, [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None,
                         timeout)
@@ -226,9 +226,9 @@ def decide(
 ) -> None:
     """Decide every treatment option for one patient: a summary (now, stop or change, safety, ask or measure),
     then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
-    from kg.decision import decide as run_decision
-    from kg.decision_output import render
-    from kg.paths import EXAMPLE_PROFILE
+    from kg.base.paths import EXAMPLE_PROFILE
+    from kg.core.decide.decision import decide as run_decision
+    from kg.report.decision_output import render
 
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
@@ -280,7 +280,7 @@ def release_cmd(
 ) -> None:
     """Write every export format of the checked build into one folder, with void.ttl, release.json and
     SHA256SUMS; all or nothing."""
-    from kg.release import release
+    from kg.publish.release import release
 
     files = release(out, build_dir=build_dir)
     typer.echo(formatting.release_listing(out, files))
@@ -294,7 +294,7 @@ def diff_cmd(
 ) -> None:
     """The clinical difference between two builds: statements, populations, codes, dosing, cautions...
     added, removed or changed (queries/diff/). Exit code 0: no difference, 1: different, 2: bad input."""
-    from kg.diff import diff_builds
+    from kg.publish.diff import diff_builds
 
     differences = diff_builds(old, new)
     typer.echo(formatting.diff_report(differences, str(old), str(new), output.value))
@@ -327,7 +327,7 @@ def push(
 ) -> None:
     """Put the checked build on a triple store: each named graph replaced by one HTTP PUT, so a failed push
     leaves it as it was."""
-    from kg.push import push as push_build
+    from kg.publish.push import push as push_build
 
     pushed = push_build(endpoint, build_dir, graph, None if no_inferred else inferred_graph, user, password,
                         auth.value, timeout)
@@ -344,7 +344,7 @@ def serve(
 ) -> None:
     """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint) until
     Ctrl-C."""
-    from kg.serve import serving
+    from kg.publish.serve import serving
 
     signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
     try:

@@ -12,11 +12,11 @@ import pytest
 from rdflib import Graph
 from rdflib.term import Node
 
-from kg.build import build_graph
-from kg.formatting import compact
-from kg.load import Tables, load_tables
-from kg.oxigraph_bridge import to_store
-from kg.queries import Query
+from kg.base.oxigraph_bridge import to_store
+from kg.core.build.pipeline import build_graph
+from kg.core.build.tables import Tables, load_tables
+from kg.core.query.library import Query
+from kg.model.curies import compact
 from tests.servers.misbehaving import misbehaving  # noqa: F401 - session fixtures, shared by every test file
 from tests.servers.oxigraph import oxigraph_server  # noqa: F401
 from tests.servers.oxigraph_store import oxigraph_store  # noqa: F401 - an empty, writable one (kg push)
@@ -49,13 +49,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """--no-jvm, for the whole session: kg.reasoning.require_java raises JavaForbidden in this process, and
+    """--no-jvm, for the whole session: kg.model.reasoning.require_java raises JavaForbidden in this process, and
     subprocesses (the CLI, notebook kernels) find a `java` on PATH that exits with the same message."""
     if not config.getoption("--no-jvm"):
         return
-    import kg.reasoning
+    import kg.model.reasoning
 
-    require_java = kg.reasoning.require_java
+    require_java = kg.model.reasoning.require_java
 
     def forbidden(reasoner: str = "hermit") -> str:
         require_java(reasoner)  # no Java at all is still reported as such (tests of that message keep passing)
@@ -66,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stub.write_text(f"#!/bin/sh\necho '{NO_JVM}' >&2\nexit 3\n")
     stub.chmod(0o755)
     patch = pytest.MonkeyPatch()
-    patch.setattr(kg.reasoning, "require_java", forbidden)
+    patch.setattr(kg.model.reasoning, "require_java", forbidden)
     patch.setenv("PATH", f"{stub_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     config.add_cleanup(lambda: shutil.rmtree(stub_dir, ignore_errors=True))
     config.add_cleanup(patch.undo)
@@ -109,7 +109,7 @@ def real_graph(real_tables: Tables) -> Graph:
 @pytest.fixture(scope="session")
 def real_reasoned(real_graph: Graph, java: str):  # type: ignore[no-untyped-def]
     """HermiT on the real build, once per session."""
-    from kg.reasoning import check_consistency
+    from kg.model.reasoning import check_consistency
 
     return check_consistency(real_graph)
 

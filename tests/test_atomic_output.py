@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from kg.build import OUTPUT_NAMES, BuildResult, build_graph, write
-from kg.errors import UserError
-from kg.load import load_tables
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME
+from kg.base.errors import UserError
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME
+from kg.core.build.pipeline import OUTPUT_NAMES, BuildResult, build_graph, write
+from kg.core.build.tables import load_tables
 from tests.conftest import FIXTURE_TABLES
 
 WRITER = """
 import pickle, sys
 from pathlib import Path
-from kg.build import write
+from kg.core.build.pipeline import write
 a, b = pickle.loads(Path(sys.argv[1]).read_bytes())
 out = Path(sys.argv[2])
 Path(sys.argv[3]).touch()
@@ -118,7 +118,7 @@ def test_the_cli_refuses_out_pointing_at_a_file(tmp_path):
 REASON = """
 import sys
 from rdflib import Graph
-from kg.reasoning import check_consistency
+from kg.model.reasoning import check_consistency
 check_consistency(Graph().parse(sys.argv[1]))
 """
 

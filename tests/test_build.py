@@ -11,9 +11,9 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.build import BuildFailed, build, serialize
-from kg.errors import ValidationError
-from kg.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
+from kg.base.errors import ValidationError
+from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
+from kg.core.build.pipeline import BuildFailed, build, serialize
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, GOLDEN
 
 GOLDEN_FIXTURE_GRAPH = GOLDEN / "fixture-graph.ttl"

@@ -8,7 +8,7 @@ import re
 import pytest
 from rdflib import Graph
 
-from kg.checks import run_checks, violation_queries
+from kg.core.build.checks import run_checks, violation_queries
 from tests.conftest import FIXTURES
 
 BROKEN_ADDITIONS = FIXTURES / "broken-graph-additions.ttl"

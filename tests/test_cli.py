@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME, TABLES_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME, TABLES_DIR
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -92,8 +92,8 @@ def test_reason_reports_consistency(tmp_path: Path):
 
 def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, fixture_graph):
     """No java on PATH and no bundled runtime: the reasoner says how to install one (a UserError, exit 2)."""
-    import kg.reasoning as reasoning
-    from kg.errors import UserError
+    import kg.model.reasoning as reasoning
+    from kg.base.errors import UserError
 
     monkeypatch.setattr(reasoning.shutil, "which", lambda name: None)
     monkeypatch.setattr(reasoning, "_bundled_java", lambda: None)

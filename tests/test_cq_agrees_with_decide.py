@@ -13,10 +13,10 @@ from collections import defaultdict
 import pytest
 from rdflib import URIRef
 
-from kg.decision import decide
-from kg.knowledge import default_knowledge
-from kg.population.grammar import Reference, walk
-from kg.queries import load_query, run_query
+from kg.core.build.knowledge import default_knowledge
+from kg.core.decide.decision import decide
+from kg.core.query.library import load_query, run_query
+from kg.model.population.grammar import Reference, walk
 
 PICK_AGENTS = """
 PREFIX cg: <https://w3id.org/cgkg/ontology#>

@@ -10,11 +10,11 @@ import pytest
 from rdflib import DCTERMS, OWL, RDF, Graph, Literal
 
 import kg
-from kg.build_origin import build_origin
-from kg.dataset import CODE_LICENSE_SPDX, DATA_IRI, DATA_LICENSE, DATA_LICENSE_SPDX, data_version_iri
-from kg.errors import UserError
-from kg.namespaces import ONTOLOGY_IRI
-from kg.paths import ONTOLOGY_FILE
+from kg.base.errors import UserError
+from kg.base.paths import ONTOLOGY_FILE
+from kg.core.build.header import CODE_LICENSE_SPDX, DATA_IRI, DATA_LICENSE, DATA_LICENSE_SPDX, data_version_iri
+from kg.core.build.origin import build_origin
+from kg.model.namespaces import ONTOLOGY_IRI
 
 ROOT = Path(__file__).parent.parent
 

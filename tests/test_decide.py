@@ -14,14 +14,14 @@ import pytest
 from jsonschema import Draft202012Validator
 from rdflib import RDF, RDFS, Graph
 
-from kg.decision import decide, default_knowledge
-from kg.decision_output import to_json_data, to_turtle
-from kg.errors import UserError, ValidationError
-from kg.namespaces import CG
-from kg.paths import EXAMPLE_PROFILE, PACKAGE_DIR
-from kg.profile import read_yaml
-from kg.reasoning import ReasonerResult
-from kg.vocabulary import vocabularies
+from kg.base.errors import UserError, ValidationError
+from kg.base.paths import EXAMPLE_PROFILE, PACKAGE_DIR
+from kg.core.decide.decision import decide, default_knowledge
+from kg.model.namespaces import CG
+from kg.model.ontology import vocabularies
+from kg.model.reasoning import ReasonerResult
+from kg.profile.reader import read_yaml
+from kg.report.decision_output import to_json_data, to_turtle
 
 DECISION_SCHEMA = json.loads((PACKAGE_DIR / "schemas" / "decision.schema.json").read_text())
 
@@ -177,10 +177,10 @@ def test_a_pellet_internal_error_is_a_clear_message(example, knowledge):
 
 def test_a_reasoner_error_under_pellet_names_pellet_and_the_way_out(monkeypatch, knowledge):
     """The error branch of the test above, every time: Pellet's internal error, as check_consistency reports it."""
-    import kg.reasoning
+    import kg.model.reasoning
 
     crash = "org.mindswap.pellet.exceptions.InternalReasonerException: Adding type to a pruned node"
-    monkeypatch.setattr(kg.reasoning, "check_consistency",
+    monkeypatch.setattr(kg.model.reasoning, "check_consistency",
                         lambda graph, reasoner: ReasonerResult(reasoner, False, error=crash))
     with pytest.raises(UserError, match=re.escape(f"{crash} (Pellet 2.3 has known internal errors")) as caught:
         decide(EXAMPLE_PROFILE, knowledge=knowledge, reasoner="pellet")
@@ -241,7 +241,7 @@ def test_cli_decide_example_json_and_invalid_profile_exit_2(tmp_path: Path):
 
 
 def test_terminal_report_shows_every_section_and_keeps_bracketed_details(example):
-    from kg.decision_output import to_report
+    from kg.report.decision_output import to_report
 
     report = to_report(example, explain=True)
     for heading in ("NOW", "STOP OR CHANGE", "SAFETY", "ASK OR MEASURE", "USE NOW", "AVOID", "ACTIONS",

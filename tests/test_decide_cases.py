@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.decision import Decision, decide, decide_many, default_knowledge
-from kg.profile import read_yaml
+from kg.core.decide.decision import Decision, decide, decide_many, default_knowledge
+from kg.profile.reader import read_yaml
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 REASONER_SAMPLE = CASES[::7]  # one case in seven, in one HermiT run

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kg.build import build_graph, serialize
-from kg.diff import diff_queries, diff_stores
-from kg.load import load_tables
-from kg.oxigraph_bridge import to_store
-from kg.paths import PACKAGED_BUILD_DIR, TABLES_DIR
-from kg.queries import run_query
+from kg.base.oxigraph_bridge import to_store
+from kg.base.paths import PACKAGED_BUILD_DIR, TABLES_DIR
+from kg.core.build.pipeline import build_graph, serialize
+from kg.core.build.tables import load_tables
+from kg.core.query.library import run_query
+from kg.publish.diff import diff_queries, diff_stores
 from tests.conftest import FIXTURE_TABLES
 
 Edit = Callable[[Path], tuple[str, str, str, dict | None]]  # -> kind, item, change, changed attributes

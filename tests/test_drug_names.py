@@ -14,12 +14,12 @@ from jsonschema import Draft202012Validator
 from rdflib import RDF, Literal
 from rdflib.compare import isomorphic
 
-from kg.decision import decide, default_knowledge
-from kg.decision_output import to_json_data
-from kg.drug_names import resolve, typing_hint
-from kg.namespaces import CG, RLS
-from kg.paths import PACKAGE_DIR
-from kg.profile import read_yaml, to_rdf, tri_state_fields, validate_profile
+from kg.base.paths import PACKAGE_DIR
+from kg.core.decide.decision import decide, default_knowledge
+from kg.model.namespaces import CG, RLS
+from kg.profile.drug_names import resolve, typing_hint
+from kg.profile.reader import read_yaml, to_rdf, tri_state_fields, validate_profile
+from kg.report.decision_output import to_json_data
 
 INTERVENTIONS = PACKAGE_DIR / "tables" / "interventions.tsv"
 SOURCES = PACKAGE_DIR / "tables" / "sources.tsv"

@@ -1,5 +1,5 @@
 """The query library on a real triple store: the session's Oxigraph server (tests/servers/oxigraph.py) holds
-the packaged build and is queried over HTTP (SPARQL protocol, kg/endpoint.py). Every query without
+the packaged build and is queried over HTTP (SPARQL protocol, kg/core/query/endpoint.py). Every query without
 parameters, and every competency question with its parameters bound (VALUES block remotely, substitution
 embedded), must give the same result as the embedded engine; SELECT, ASK, CONSTRUCT and DESCRIBE."""
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.checks import violation_queries
-from kg.endpoint import fetch_result
-from kg.errors import UserError
-from kg.knowledge import default_knowledge
-from kg.queries import Query, all_queries, query_from_text, run_query
-from kg.querying import Target, execute
-from kg.sparql_results import Boolean, QueryResult, Solutions
+from kg.base.errors import UserError
+from kg.core.build.checks import violation_queries
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.endpoint import fetch_result
+from kg.core.query.execute import Target, execute
+from kg.core.query.library import Query, all_queries, query_from_text, run_query
+from kg.core.query.results import Boolean, QueryResult, Solutions
 from tests.conftest import rendered_rows
 from tests.fuzz.cli_probe import run_kg
 

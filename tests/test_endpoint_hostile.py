@@ -12,10 +12,10 @@ import urllib.request
 import pytest
 from rdflib import Literal, URIRef
 
-from kg.errors import UserError
-from kg.knowledge import default_knowledge
-from kg.queries import load_query, query_from_text
-from kg.querying import Target, execute
+from kg.base.errors import UserError
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.execute import Target, execute
+from kg.core.query.library import load_query, query_from_text
 from tests.fuzz.cli_probe import run_kg
 from tests.test_values_clause import HOSTILE
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from kg.endpoint import run_remote
-from kg.errors import UserError
-from kg.queries import load_query
+from kg.base.errors import UserError
+from kg.core.query.endpoint import run_remote
+from kg.core.query.library import load_query
 from tests.fuzz.cli_probe import run_kg
 
 QUERY = load_query("cq/treatment-algorithm")

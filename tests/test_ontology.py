@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rdflib import DCTERMS, OWL, RDF, Graph
 
-from kg.namespaces import CG, ONTOLOGY_IRI, ontology_terms
-from kg.paths import ONTOLOGY_FILE
+from kg.base.paths import ONTOLOGY_FILE
+from kg.model.namespaces import CG, ONTOLOGY_IRI, ontology_terms
 
 
 def test_namespace_module_matches_the_ontology():
     generated = sorted(name for name in CG.__annotations__)
-    assert generated == ontology_terms(), "regenerate kg/namespaces.py: python -m kg.namespaces"
+    assert generated == ontology_terms(), "regenerate kg/model/namespaces.py: python -m kg.model.namespaces"
 
 
 def test_ontology_has_title_description_license_and_version_iri():

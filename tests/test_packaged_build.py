@@ -8,9 +8,9 @@ from hashlib import sha256
 
 from rdflib import Graph
 
-from kg.build import serialize
-from kg.knowledge import load_knowledge
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.build.knowledge import load_knowledge
+from kg.core.build.pipeline import serialize
 
 STALE = "kg/built/{name} is stale: run `make built` (kg build, then copy the build into kg/built/) and commit it"
 

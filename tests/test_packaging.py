@@ -20,7 +20,7 @@ def test_wheel_ships_ontology_queries_and_tables(tmp_path: Path):
     (wheel,) = dist.glob("cgkg-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
     code = (
-        "import kg, kg.paths as p; "
+        "import kg, kg.base.paths as p; "
         f"assert kg.__file__.startswith({str(site)!r}), kg.__file__; "
         "assert p.ONTOLOGY_FILE.is_file() and p.CHECKS_DIR.is_dir() and (p.TABLES_DIR / 'sources.tsv').is_file(); "
         "assert '_resources' in str(p.ONTOLOGY_FILE); "

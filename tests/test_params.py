@@ -1,4 +1,4 @@
-"""Query parameters (kg/params.py): what a value may be, how it resolves against the packaged build, and
+"""Query parameters (kg/core/query/params.py): what a value may be, how it resolves against the packaged build, and
 that a value naming nothing is an error with suggestions, never an empty answer."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import XSD, BNode, Literal, URIRef
 
-from kg.errors import UserError
-from kg.knowledge import Knowledge, default_knowledge
-from kg.namespaces import RLS
-from kg.params import bindings_for, parse_literal, parse_pairs, resolve
-from kg.queries import load_query, query_from_text
-from kg.querying import Target
+from kg.base.errors import UserError
+from kg.core.build.knowledge import Knowledge, default_knowledge
+from kg.core.query.execute import Target
+from kg.core.query.library import load_query, query_from_text
+from kg.core.query.params import bindings_for, parse_literal, parse_pairs, resolve
+from kg.model.namespaces import RLS
 
 CAUTIONS = load_query("cq/cautions")
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.decision import default_knowledge
-from kg.errors import ValidationError
-from kg.namespaces import CG
-from kg.paths import EXAMPLE_PROFILE
-from kg.patient_isolation import knowledge_nodes, node_rules, offending_triples, patient_triples
-from kg.profile import load_profile, read_yaml, to_rdf
-from kg.reasoning import check_consistency
-from kg.shacl import load_shapes, validate_graph
+from kg.base.errors import ValidationError
+from kg.base.paths import EXAMPLE_PROFILE
+from kg.core.build.knowledge import default_knowledge
+from kg.model.namespaces import CG
+from kg.model.reasoning import check_consistency
+from kg.model.shacl import load_shapes, validate_graph
+from kg.profile.isolation import knowledge_nodes, node_rules, offending_triples, patient_triples
+from kg.profile.reader import load_profile, read_yaml, to_rdf
 from tests.conftest import TESTS_DIR
 
 CASES = sorted((TESTS_DIR / "cases").glob("*.yaml"))

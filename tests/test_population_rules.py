@@ -8,8 +8,8 @@ import pytest
 from rdflib import OWL, RDF, XSD, Graph, Literal
 from rdflib.collection import Collection
 
-from kg.namespaces import CG, RLS, RLS_POSSIBLE
-from kg.population import And, Or, Reference, RuleError, Threshold, define_population, parse, references
+from kg.model.namespaces import CG, RLS, RLS_POSSIBLE
+from kg.model.population import And, Or, Reference, RuleError, Threshold, define_population, parse, references
 
 
 def test_precedence_needs_parentheses():
@@ -95,7 +95,7 @@ def test_population_references_are_inlined_when_a_resolver_is_given():
 
 
 def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
-    from kg.population import Not
+    from kg.model.population import Not
 
     assert parse("population adult-rls and not condition end-stage-renal-disease") == And(
         (Reference("population", "adult-rls"), Not(Reference("condition", "end-stage-renal-disease")))

@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from kg.errors import UserError
-from kg.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
-from kg.push import build_uploads, push
+from kg.base.errors import UserError
+from kg.base.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.publish.push import build_uploads, push
 from tests.fuzz.cli_probe import run_kg
 from tests.servers.misbehaving import CuttingProxy
 

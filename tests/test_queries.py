@@ -9,12 +9,12 @@ from collections import Counter
 import pytest
 from rdflib import Literal
 
-from kg.errors import UserError
-from kg.knowledge import Knowledge, default_knowledge
-from kg.namespaces import PREFIXES, RLS
-from kg.params import parse_pairs, resolve
-from kg.queries import all_queries, load_query, query_from_text, run_query
-from kg.querying import Target
+from kg.base.errors import UserError
+from kg.core.build.knowledge import Knowledge, default_knowledge
+from kg.core.query.execute import Target
+from kg.core.query.library import all_queries, load_query, query_from_text, run_query
+from kg.core.query.params import parse_pairs, resolve
+from kg.model.namespaces import PREFIXES, RLS
 from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
@@ -54,7 +54,7 @@ def test_query_is_documented_and_self_contained(query):
     used = set(re.findall(r"(?<![\w<#/?])([a-z]+):(?=[A-Za-z_])", re.sub(r"<[^>]*>|\"[^\"]*\"|#.*", "", query.text)))
     assert used <= set(declared), f"undeclared prefixes: {used - set(declared)}"
     for prefix, iri in declared.items():
-        assert PREFIXES.get(prefix, iri) == iri, f"prefix {prefix} differs from kg.namespaces"
+        assert PREFIXES.get(prefix, iri) == iri, f"prefix {prefix} differs from kg.model.namespaces"
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])

@@ -11,12 +11,13 @@ import pyoxigraph as ox
 import pytest
 from rich.table import Table
 
-from kg.errors import UserError
-from kg.formatting import _to_text, compact, render_result
-from kg.knowledge import default_knowledge
-from kg.oxigraph_bridge import from_ox
-from kg.queries import load_query, query_from_text
-from kg.querying import Target, execute
+from kg.base.errors import UserError
+from kg.base.oxigraph_bridge import from_ox
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.execute import Target, execute
+from kg.core.query.library import load_query, query_from_text
+from kg.model.curies import compact
+from kg.report.formatting import _to_text, render_result
 from tests.fuzz.cli_probe import run_kg
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

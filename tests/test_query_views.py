@@ -9,14 +9,23 @@ from decimal import Decimal
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from kg.knowledge import default_knowledge
-from kg.namespaces import CG, CODE_SYSTEMS, DOI_IRI_BASE, MAPPING_PREFIXES, PROV, PUBMED_IRI_BASE, RLS, RLS_CRITERION
-from kg.population import parse
-from kg.population.criteria import describe
-from kg.population.grammar import And, Expr, Not, Or, Reference, Threshold, walk
-from kg.queries import load_query, run_query
-from kg.table_specs import TABLES
-from kg.vocabulary import ontology_graph, quantities
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.library import load_query, run_query
+from kg.model.namespaces import (
+    CG,
+    CODE_SYSTEMS,
+    DOI_IRI_BASE,
+    MAPPING_PREFIXES,
+    PROV,
+    PUBMED_IRI_BASE,
+    RLS,
+    RLS_CRITERION,
+)
+from kg.model.ontology import ontology_graph, quantities
+from kg.model.population import parse
+from kg.model.population.criteria import describe
+from kg.model.population.grammar import And, Expr, Not, Or, Reference, Threshold, walk
+from kg.model.table_specs import TABLES
 
 
 @pytest.fixture(scope="module")

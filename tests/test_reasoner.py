@@ -8,8 +8,8 @@ from collections import defaultdict
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from kg.namespaces import CG, RLS
-from kg.reasoning import check_consistency
+from kg.model.namespaces import CG, RLS
+from kg.model.reasoning import check_consistency
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.reasoner

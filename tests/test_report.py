@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from kg.decision import decide, default_knowledge
-from kg.decision_output import render, to_json_data, to_report
-from kg.errors import UserError
-from kg.paths import EXAMPLE_PROFILE
+from kg.base.errors import UserError
+from kg.base.paths import EXAMPLE_PROFILE
+from kg.core.decide.decision import decide, default_knowledge
+from kg.report.decision_output import render, to_json_data, to_report
 from kg.report.vocabulary import Vocabulary
 
 SUMMARY_HEADINGS = ("NOW", "STOP OR CHANGE", "SAFETY", "ASK OR MEASURE")

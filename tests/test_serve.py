@@ -14,11 +14,11 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from kg.endpoint import run_remote
-from kg.knowledge import default_knowledge
-from kg.paths import INFERRED_GRAPH_IRI
-from kg.queries import load_query, run_query
-from kg.serve import TEMP_PREFIX
+from kg.base.paths import INFERRED_GRAPH_IRI
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.endpoint import run_remote
+from kg.core.query.library import load_query, run_query
+from kg.publish.serve import TEMP_PREFIX
 from tests.conftest import rendered_rows
 from tests.servers.ports import free_port
 
@@ -101,8 +101,8 @@ def test_a_port_in_use_is_a_clean_error(tmp_path):
 
 
 def test_a_missing_oxigraph_binary_is_a_clean_error(tmp_path, monkeypatch):
-    from kg.errors import UserError
-    from kg.serve import oxigraph_binary
+    from kg.base.errors import UserError
+    from kg.publish.serve import oxigraph_binary
 
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from kg.namespaces import CG, RLS
-from kg.shacl import validate_graph
+from kg.model.namespaces import CG, RLS
+from kg.model.shacl import validate_graph
 
 
 def test_real_graph_conforms(real_graph: Graph):

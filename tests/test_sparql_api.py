@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import kg
-from kg.errors import UserError
-from kg.namespaces import RLS
-from kg.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
-from kg.queries import load_query
+from kg.base.errors import UserError
+from kg.base.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.query.library import load_query
+from kg.model.namespaces import RLS
 from tests.conftest import rendered_rows
 
 

@@ -8,7 +8,7 @@ from rdflib import BNode, Literal, URIRef
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 import kg
-from kg.queries import all_queries
+from kg.core.query.library import all_queries
 from tests.conftest import rendered_rows
 
 pytestmark = pytest.mark.server

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import pytest
 
-from kg.decision import Knowledge, assess, default_knowledge
-from kg.profile import PATIENTS
-from kg.queries import load_query, run_query
+from kg.core.decide.decision import Knowledge, assess, default_knowledge
+from kg.core.query.library import load_query, run_query
+from kg.profile.reader import PATIENTS
 
 PATIENT = PATIENTS["status-rules"]
 PREFIXES = """

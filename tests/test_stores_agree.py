@@ -2,7 +2,7 @@
 server and to Virtuoso, both started by the test session on 127.0.0.1, and queried over the SPARQL protocol
 with the build graph as the default graph; and Jena ARQ (Debian's jars, offline) on the build file. The
 reference is the embedded engine (kg query). Every competency question runs with its parameters unbound
-and with every parameter bound, on endpoints by the VALUES block kg.endpoint puts first in WHERE.
+and with every parameter bound, on endpoints by the VALUES block kg.core.query.endpoint puts first in WHERE.
 
 Answers are compared as multisets of rows of N-Triples terms. What engines may legitimately write
 differently is normalised, each for a reason:
@@ -28,12 +28,12 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.endpoint import run_remote
-from kg.knowledge import default_knowledge
-from kg.paths import BUILD_GRAPH_IRI, BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
-from kg.push import push
-from kg.queries import Query, all_queries, run_query
-from kg.sparql_results import Solutions
+from kg.base.paths import BUILD_GRAPH_IRI, BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.build.knowledge import default_knowledge
+from kg.core.query.endpoint import run_remote
+from kg.core.query.library import Query, all_queries, run_query
+from kg.core.query.results import Solutions
+from kg.publish.push import push
 from tests.conftest import GROUP_CONCAT
 from tests.servers.jena import run_with_arq
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kg.paths import TABLES_DIR
-from kg.table_specs import TABLES
+from kg.base.paths import TABLES_DIR
+from kg.model.table_specs import TABLES
 
 
 def _documented_columns() -> dict[str, list[str]]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import ValidationError
-from kg.load import load_tables
-from kg.table_specs import TABLES
+from kg.base.errors import ValidationError
+from kg.core.build.tables import load_tables
+from kg.model.table_specs import TABLES
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 

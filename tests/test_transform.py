@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 
-from kg.load import Row
-from kg.namespaces import CG, PROV, RLS
-from kg.table_specs import TABLES_BY_NAME
-from kg.transform import add_mapping, add_row, new_graph
+from kg.core.build.tables import Row
+from kg.core.build.transform import add_mapping, add_row, new_graph
+from kg.model.namespaces import CG, PROV, RLS
+from kg.model.table_specs import TABLES_BY_NAME
 
 
 def _row(table: str, **cells: str) -> Row:

@@ -1,4 +1,4 @@
-"""The VALUES block that binds parameters on an endpoint (kg/values_clause.py): built from RDF terms,
+"""The VALUES block that binds parameters on an endpoint (kg/core/query/values_clause.py): built from RDF terms,
 read back by a real SPARQL parser as exactly those terms, placed first in the query's top-level WHERE group
 (checked by rdflib's parser), and refused where it would not restrict the rows a substitution restricts
 embedded."""
@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import XSD, Literal, URIRef
 
-from kg.errors import UserError
-from kg.queries import query_from_text
-from kg.values_clause import values_clause, with_values
+from kg.base.errors import UserError
+from kg.core.query.library import query_from_text
+from kg.core.query.values_clause import values_clause, with_values
 
 HOSTILE = [
     'x" } ; DROP ALL',
@@ -97,11 +97,11 @@ def test_a_block_placed_anywhere_else_is_caught_by_the_parser_check(monkeypatch)
     """The lexer only finds the place; rdflib's parse of the result must be the query with the block first in
     WHERE. A lexer that picked the CONSTRUCT template or an inner group (a broken fixture) is refused, not sent."""
     query = query_from_text("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }")
-    monkeypatch.setattr("kg.values_clause.where_brace", lambda q: q.text.index("{"))
+    monkeypatch.setattr("kg.core.query.values_clause.where_brace", lambda q: q.text.index("{"))
     with pytest.raises(UserError, match="nothing was sent"):
         with_values(query, {"x": URIRef("http://example.org/a")})
     inner = query_from_text("SELECT ?x WHERE { ?x ?p ?o { ?x ?q ?r } }")
-    monkeypatch.setattr("kg.values_clause.where_brace", lambda q: q.text.rindex("{"))
+    monkeypatch.setattr("kg.core.query.values_clause.where_brace", lambda q: q.text.rindex("{"))
     with pytest.raises(UserError, match="nothing was sent"):
         with_values(inner, {"x": URIRef("http://example.org/a")})
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from kg.paths import ONTOLOGY_DIR
+from kg.base.paths import ONTOLOGY_DIR
 
 SSSOM_FILE = ONTOLOGY_DIR / "mappings" / "cgkg-to-biolink.sssom.tsv"
 NO_TERM_FOUND = "sssom:NoTermFound"

@@ -5,7 +5,7 @@ Object properties whose range is one of the ontology's enumerations (individuals
 e.g. ``cg:Strength``) are ``@type: @vocab`` with a property-scoped context from notation to individual, so a
 JSON user reads ``"strength": "strong"``; other object properties, and annotation properties whose every value
 in the build is an IRI, are ``@type: @id`` (``"population": "rls:..."``); data properties carry their range
-datatype. Prefixes are ``kg.namespaces.PREFIXES``.
+datatype. Prefixes are ``kg.model.namespaces.PREFIXES``.
 
 Regenerate after changing the ontology or the build: ``python -m kg.export.context`` (a test checks that the
 committed file is up to date).
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
-from kg.errors import UserError
-from kg.namespaces import CG, PREFIXES, PROV
+from kg.base.errors import UserError
+from kg.model.namespaces import CG, PREFIXES, PROV
 
 ALIASES: dict[URIRef, str] = {
     CG.appliesToPopulation: "population",
@@ -109,8 +109,8 @@ def context_bytes(graph: Graph) -> bytes:
 
 def main() -> None:
     """Regenerate ontology/context.jsonld from the packaged build (the ontology and the data it describes)."""
+    from kg.base.paths import JSONLD_CONTEXT_FILE
     from kg.export.source import source_from_build
-    from kg.paths import JSONLD_CONTEXT_FILE
 
     Path(JSONLD_CONTEXT_FILE).write_bytes(context_bytes(source_from_build().graph))
     print(f"wrote {JSONLD_CONTEXT_FILE}")

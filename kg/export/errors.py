@@ -1,6 +1,6 @@
 """The one error an export raises for a graph it cannot write faithfully."""
 
-from kg.errors import UserError
+from kg.base.errors import UserError
 
 
 class ExportError(UserError):

@@ -5,7 +5,7 @@
 * one ``PlanDefinition`` per guideline statement with one action carrying ``cqf-strengthOfRecommendation``,
   ``cqf-qualityOfEvidence`` (HL7 codes where the ontology's Strength/Certainty individuals have a ``skos:closeMatch``
   to them, and always the ontology's own code) and ``cpg-directionOfRecommendation``, the population as an
-  ``applicability`` condition compiled by :mod:`kg.population.fhirpath`, and ``definitionCanonical`` to the
+  ``applicability`` condition compiled by :mod:`kg.model.population.fhirpath`, and ``definitionCanonical`` to the
   intervention's ``ActivityDefinition``; ``relatedArtifact`` citations with DOI/PMID links;
 * one ``ActivityDefinition`` per intervention (RxNorm-coded drugs, ATC-coded drug classes, where the graph has
   the code; otherwise the label only).
@@ -35,9 +35,9 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from kg.export.errors import ExportError
 from kg.export.fhir_terminology import PRODUCT, codes, local_id, terminology_from_graph
 from kg.export.source import ExportSource
-from kg.namespaces import CG, CODE_SYSTEMS, FHIR_BASE, ONTOLOGY_IRI
-from kg.population.fhirpath import LANGUAGE, NotComputable, Terminology, compile_rule
-from kg.population.grammar import RuleError, parse
+from kg.model.namespaces import CG, CODE_SYSTEMS, FHIR_BASE, ONTOLOGY_IRI
+from kg.model.population.fhirpath import LANGUAGE, NotComputable, Terminology, compile_rule
+from kg.model.population.grammar import RuleError, parse
 
 STRENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation"
 QUALITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"

@@ -15,9 +15,9 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.namespaces import CG, CODE_SYSTEMS, RLS
-from kg.paths import FHIR_BINDINGS_FILE
-from kg.population.fhirpath import AgeQuantity, Coding, LabQuantity, ObservedValue, Terminology
+from kg.base.paths import FHIR_BINDINGS_FILE
+from kg.model.namespaces import CG, CODE_SYSTEMS, RLS
+from kg.model.population.fhirpath import AgeQuantity, Coding, LabQuantity, ObservedValue, Terminology
 
 IMPLYING = (SKOS.exactMatch, SKOS.closeMatch, SKOS.narrowMatch)  # a record with this code has the concept
 BROADER_OR_SAME = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)  # refuting this code refutes the concept
@@ -26,7 +26,7 @@ PRODUCT = (SKOS.exactMatch, SKOS.closeMatch)  # codes that name the product or c
 
 def fhir_coding(graph: Graph, iri: URIRef | str) -> Coding | None:
     """The FHIR Coding of a mapped code IRI (e.g. rxnorm:25480) as the build states it (``cg:codeSystem`` and
-    ``cg:code``, kg.transform.add_codings), or None if its scheme has no canonical system."""
+    ``cg:code``, kg.core.build.transform.add_codings), or None if its scheme has no canonical system."""
     system, code = graph.value(URIRef(iri), CG.codeSystem), graph.value(URIRef(iri), CG.code)
     return Coding(str(system), str(code)) if system is not None and code is not None else None
 

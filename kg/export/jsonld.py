@@ -24,7 +24,7 @@ from rdflib import RDF
 from kg.export.context import build_context, compact, context_bytes
 from kg.export.rdf import XSD_STRING, export_triples
 from kg.export.source import ExportSource
-from kg.namespaces import PROV
+from kg.model.namespaces import PROV
 
 DOCUMENT_NAME = "rls-kg.jsonld"
 CONTEXT_NAME = "context.jsonld"

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.export.biolink_projection import SSSOM_FILE, Projection
 from kg.export.errors import ExportError
-from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES
+from kg.model.namespaces import CG, MAPPING_PREFIXES, PREFIXES
 
 INFORES = "infores:cgkg"  # this project as a knowledge source (local; not in the Translator registry yet)
 KNOWLEDGE_LEVEL = "knowledge_assertion"  # each edge states what a cited source asserts

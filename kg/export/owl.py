@@ -23,7 +23,7 @@ from kg.export.errors import ExportError
 from kg.export.provenance import provenance_graph, with_provenance
 from kg.export.rdf import canonical_triples, rdfxml_bytes
 from kg.export.source import ExportSource
-from kg.namespaces import PREFIXES
+from kg.model.namespaces import PREFIXES
 
 RESERVED = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))  # the OWL 2 reserved vocabulary
 PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

@@ -36,10 +36,10 @@ from decimal import Decimal
 
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 
-from kg.curies import longest_namespace
 from kg.export.errors import ExportError
 from kg.export.source import ExportSource, Provenance
-from kg.namespaces import CG, MAPPING_PREFIXES, PREFIXES
+from kg.model.curies import longest_namespace
+from kg.model.namespaces import CG, MAPPING_PREFIXES, PREFIXES
 
 Value = str | int | float | bool
 

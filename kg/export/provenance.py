@@ -17,7 +17,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg.export.source import ExportSource, Provenance
-from kg.namespaces import EXPORT, PROV
+from kg.model.namespaces import EXPORT, PROV
 
 
 def build_iri(provenance: Provenance) -> URIRef:

@@ -13,11 +13,11 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.base.oxigraph_bridge import invalid_iris, to_graph
 from kg.export.errors import ExportError
 from kg.export.provenance import provenance_graph
 from kg.export.source import ExportSource
-from kg.namespaces import PREFIXES
-from kg.oxigraph_bridge import invalid_iris, to_graph
+from kg.model.namespaces import PREFIXES
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -11,8 +11,8 @@ from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg import __version__
-from kg.namespaces import CG
-from kg.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.model.namespaces import CG
 
 TOOL = "cgkg"
 
@@ -58,7 +58,7 @@ def _parse(data: bytes, fmt: str = "turtle") -> Graph:
 def source_from_build(build_dir: Path | None = None) -> ExportSource:
     """The build folder written by ``kg build`` (default: the packaged build); hash from its build report."""
     folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
-    from kg.errors import UserError
+    from kg.base.errors import UserError
 
     graph_file = folder / BUILT_GRAPH_NAME
     if not graph_file.is_file():
@@ -87,7 +87,7 @@ def source_from_file(path: Path) -> ExportSource:
 
 def source_from_graph(graph: Graph, inferred: Graph | None = None) -> ExportSource:
     """An in-memory graph: hashed by its canonical (RDFC-1.0) sorted N-Triples, so equal graphs hash equal."""
-    from kg.oxigraph_bridge import canonical_graph
+    from kg.base.oxigraph_bridge import canonical_graph
 
     lines = sorted(canonical_graph(graph).serialize(format="nt", encoding="utf-8").splitlines())
     sha = hashlib.sha256(b"\n".join(lines)).hexdigest()

@@ -3,7 +3,7 @@
 One row per ``skos:exactMatch``/``closeMatch``/``broadMatch``/``narrowMatch``/``relatedMatch`` triple between IRIs
 (the curated ``mappings`` table and the ontology's own matches of its value sets to HL7 code systems). Columns:
 subject and object ids as CURIEs with the standard prefixes (``RXNORM``, ``ATC``, ``SNOMEDCT``, ``ICD10CM``,
-``MESH``, ``LOINC``, ``WIKIDATA``, ``CHEBI``; kg.namespaces), their labels where the graph has them, the
+``MESH``, ``LOINC``, ``WIKIDATA``, ``CHEBI``; kg.model.namespaces), their labels where the graph has them, the
 justification ``semapv:ManualMappingCuration`` (every mapping of the graph was chosen by a curator from a cited
 source), and the mapping's provenance from its ``owl:Axiom`` annotation: ``see_also`` holds the URL (else the IRI)
 of every source the row cites, ``comment`` its curation note.
@@ -26,11 +26,11 @@ import yaml
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from kg.curies import longest_namespace
 from kg.export.errors import ExportError
 from kg.export.source import ExportSource
-from kg.namespaces import CG, CODE_SYSTEM_PREFIXES, MAPPING_PREFIXES, ONTOLOGY_IRI, PREFIXES
-from kg.table_specs import MAPPING_PREDICATES
+from kg.model.curies import longest_namespace
+from kg.model.namespaces import CG, CODE_SYSTEM_PREFIXES, MAPPING_PREFIXES, ONTOLOGY_IRI, PREFIXES
+from kg.model.table_specs import MAPPING_PREDICATES
 
 JUSTIFICATION = "semapv:ManualMappingCuration"
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label", "mapping_justification",
@@ -50,7 +50,7 @@ def _curie(iri: URIRef, used: dict[str, str]) -> str:
     best = longest_namespace(text, _CURIE_PREFIXES)
     if best is None:
         raise ExportError(f"mapping term <{text}>: no CURIE prefix for it (rule: SSSOM ids are CURIEs; add its "
-                          "prefix to kg.namespaces)")
+                          "prefix to kg.model.namespaces)")
     used[best[0]] = best[1]
     return f"{best[0]}:{text[len(best[1]):]}"
 

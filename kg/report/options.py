@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.decision import Decision
+from kg.core.decide.decision import Decision
 from kg.report.summary import shorten
 from kg.report.vocabulary import Vocabulary, reason_order
 

@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from kg.decision import Decision, Row
+from kg.core.decide.decision import Decision, Row
 from kg.report.vocabulary import Vocabulary, reason_order
 
 Item = dict[str, Any]

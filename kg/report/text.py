@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from kg.decision import Decision
+from kg.core.decide.decision import Decision
 from kg.report.options import option_groups
 from kg.report.summary import OTHER, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary

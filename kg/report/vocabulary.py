@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.decision import Decision, Row
+from kg.core.decide.decision import Decision, Row
 
 UNRANKED = 99  # a term without a rank (or an unknown notation) sorts last
 

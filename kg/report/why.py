@@ -9,8 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-from kg.decision import Decision
-from kg.errors import UserError
+from kg.base.errors import UserError
+from kg.core.decide.decision import Decision
 from kg.report.summary import shorten
 from kg.report.vocabulary import Vocabulary, reason_order
 

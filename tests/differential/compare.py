@@ -10,11 +10,11 @@ from typing import Any
 
 from rdflib import OWL, RDF, BNode, Graph
 
-from kg.classify import CompiledClassifier, Patient, ReasonerClassifier
-from kg.decision import Decision, decide, decide_many
-from kg.errors import UserError
-from kg.knowledge import Knowledge, default_knowledge
-from kg.reasoning import is_consistent
+from kg.base.errors import UserError
+from kg.core.build.knowledge import Knowledge, default_knowledge
+from kg.core.decide.classify import CompiledClassifier, Patient, ReasonerClassifier
+from kg.core.decide.decision import Decision, decide, decide_many
+from kg.model.reasoning import is_consistent
 
 Signature = dict[str, frozenset[tuple[tuple[str, str], ...]]]
 

@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.knowledge import default_knowledge
-from kg.population.grammar import Threshold, walk
+from kg.core.build.knowledge import default_knowledge
+from kg.model.population.grammar import Threshold, walk
 
 TRI = ["yes", "no", "unknown", None]  # None: the field is omitted
 OUTCOMES = ["inadequate-response", "not-tolerated", "augmentation", "response"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 from rdflib import RDF, Graph
 
-from kg.classify import classifier_named
-from kg.decision import PatientGraph, prepare
-from kg.knowledge import default_knowledge, knowledge_from_graph
-from kg.namespaces import RLS
+from kg.core.build.knowledge import default_knowledge, knowledge_from_graph
+from kg.core.decide.classify import classifier_named
+from kg.core.decide.decision import PatientGraph, prepare
+from kg.model.namespaces import RLS
 from tests.differential.compare import EntailmentCheckedHermit, report
 from tests.differential.profiles import boundary_grid, generated
 from tests.differential.runner import run, shrink

@@ -18,7 +18,7 @@ def build_source() -> ExportSource:
 def canonical_lines(graph: Graph) -> set[bytes]:
     """The graph's triples with RDFC-1.0 blank-node labels: equal sets <=> isomorphic graphs.
     (rdflib.compare.isomorphic takes minutes on the build's blank nodes; this takes under a second.)"""
-    from kg.oxigraph_bridge import canonical_graph
+    from kg.base.oxigraph_bridge import canonical_graph
 
     return {line for line in canonical_graph(graph).serialize(format="nt", encoding="utf-8").splitlines()
             if line.strip()}

@@ -12,12 +12,12 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.dataset import DATA_IRI
+from kg.core.build.header import DATA_IRI
 from kg.export import FORMATS, ExportError, ExportSource, export
 from kg.export.neo4j import ARRAY_DELIMITER
 from kg.export.projection import PropertyGraph, project
 from kg.export.sssom import JUSTIFICATION
-from kg.namespaces import CG, RLS
+from kg.model.namespaces import CG, RLS
 from tests.export.conftest import edited
 from tests.export.neo4j_header import header_errors, parse_cell, split_field
 

@@ -24,9 +24,9 @@ from kg.export.fhir_cpg import (
     validate_bundle,
 )
 from kg.export.fhir_terminology import local_id, terminology_from_graph
-from kg.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, RLS
-from kg.population.fhirpath import NotComputable, compile_rule
-from kg.population.grammar import parse
+from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, RLS
+from kg.model.population.fhirpath import NotComputable, compile_rule
+from kg.model.population.grammar import parse
 
 
 @pytest.fixture(scope="module")

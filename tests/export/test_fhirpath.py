@@ -9,8 +9,8 @@ import pytest
 
 from kg.export import ExportSource
 from kg.export.fhir_terminology import terminology_from_graph
-from kg.namespaces import CODE_SYSTEMS
-from kg.population.fhirpath import (
+from kg.model.namespaces import CODE_SYSTEMS
+from kg.model.population.fhirpath import (
     AgeQuantity,
     Coding,
     LabQuantity,
@@ -19,7 +19,7 @@ from kg.population.fhirpath import (
     Terminology,
     compile_rule,
 )
-from kg.population.grammar import parse
+from kg.model.population.grammar import parse
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "fhir-populations.tsv"
 SNOMED, ICD, RXNORM, LOINC = (CODE_SYSTEMS[k] for k in ("SNOMEDCT", "ICD10CM", "RXNORM", "LOINC"))
@@ -33,7 +33,7 @@ def terminology(build_source: ExportSource) -> Terminology:
 @pytest.fixture(scope="module")
 def rules(build_source: ExportSource) -> dict[str, str]:
     from kg.export.fhir_terminology import local_id
-    from kg.namespaces import CG
+    from kg.model.namespaces import CG
 
     return {local_id(p): str(r) for p, r in build_source.graph.subject_objects(CG.populationRule)}
 

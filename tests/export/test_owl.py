@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
+from kg.base.oxigraph_bridge import to_graph
+from kg.base.paths import ONTOLOGY_FILE
 from kg.export import ExportError, ExportSource, export, source_from_graph
 from kg.export.owl import individual_declarations, merge_ontologies, owl_problems
 from kg.export.provenance import with_provenance
-from kg.namespaces import ONTOLOGY_IRI
-from kg.oxigraph_bridge import to_graph
-from kg.paths import ONTOLOGY_FILE
+from kg.model.namespaces import ONTOLOGY_IRI
 from tests.export import owlapi
 from tests.export.conftest import assert_isomorphic
 
@@ -80,7 +80,7 @@ def test_the_dl_profile_check_can_fail(owlapi_reports) -> None:  # type: ignore[
 
 @pytest.mark.reasoner
 def test_hermit_finds_the_owl_export_consistent(owl_files: dict[str, Path]) -> None:
-    from kg.reasoning import is_consistent
+    from kg.model.reasoning import is_consistent
 
     assert is_consistent(rdfxml_file(owl_files["owl-rdfxml"]))
     nothing = Graph().parse(data=BROKEN_TTL, format="turtle")  # the same check fails on an inconsistent ontology

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from kg.base.oxigraph_bridge import parse_file
+from kg.base.paths import JSONLD_CONTEXT_FILE, ONTOLOGY_FILE
 from kg.export import FORMATS, ExportError, ExportSource, Provenance, export, source_from_graph
 from kg.export.context import context_bytes
 from kg.export.jsonld import CONTEXT_NAME, DOCUMENT_NAME, file_loader
 from kg.export.provenance import export_iri, provenance_graph, with_provenance
-from kg.oxigraph_bridge import parse_file
-from kg.paths import JSONLD_CONTEXT_FILE, ONTOLOGY_FILE
 from tests.export.conftest import assert_isomorphic
 
 RDF_FILES = ("turtle", "ntriples", "rdfxml")  # re-parsed by Oxigraph's parsers (rdflib's take 10x longer)

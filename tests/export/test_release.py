@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rdflib import DCTERMS, RDF, Graph, Literal
 
-from kg.dataset import DATA_LICENSE, data_version_iri
+from kg.core.build.header import DATA_LICENSE, data_version_iri
 from kg.export import FORMATS, ExportError, ExportSource, Format
-from kg.release import CHECKSUMS_NAME, DCAT, MANIFEST_NAME, VOID, VOID_NAME, release
+from kg.publish.release import CHECKSUMS_NAME, DCAT, MANIFEST_NAME, VOID, VOID_NAME, release
 
 EXTRAS = {CHECKSUMS_NAME, MANIFEST_NAME, VOID_NAME}
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from kg.decision import decide, default_knowledge
-from kg.errors import UserError
-from kg.profile import load_profile
+from kg.base.errors import UserError
+from kg.core.decide.decision import decide, default_knowledge
+from kg.profile.reader import load_profile
 from tests.fuzz.strategies import PREFIXES, PROFILES, PT
 
 HANG_SECONDS = 10

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kg.decision import default_knowledge
-from kg.namespaces import CG
-from kg.paths import EXAMPLE_PROFILE
-from kg.profile import read_yaml, to_rdf
+from kg.base.paths import EXAMPLE_PROFILE
+from kg.core.build.knowledge import default_knowledge
+from kg.model.namespaces import CG
+from kg.profile.reader import read_yaml, to_rdf
 
 CORPUS = Path(__file__).parent / "corpus"
 PT = "https://w3id.org/cgkg/patient/example-treatment-resistant"

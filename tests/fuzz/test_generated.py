@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kg.decision import default_knowledge
-from kg.profile import load_profile
+from kg.core.build.knowledge import default_knowledge
+from kg.profile.reader import load_profile
 from tests.fuzz.campaign import classify
 from tests.fuzz.strategies import PREFIXES, PROFILES, PT
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kg.decision import decide, default_knowledge
-from kg.errors import ValidationError
-from kg.paths import EXAMPLE_PROFILE
-from kg.patient_isolation import show_triple
-from kg.profile import Profile, load_profile
+from kg.base.errors import ValidationError
+from kg.base.paths import EXAMPLE_PROFILE
+from kg.core.decide.decision import decide, default_knowledge
+from kg.profile.isolation import show_triple
+from kg.profile.reader import Profile, load_profile
 
 pytestmark = [pytest.mark.fuzz]
 CORPUS_DIR = Path(__file__).parent / "corpus"

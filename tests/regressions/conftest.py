@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kg.decision import Decision, Knowledge, decide, default_knowledge
+from kg.core.decide.decision import Decision, Knowledge, decide, default_knowledge
 from tests.regressions.profiles import ADULT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.decision import Decision
+from kg.core.decide.decision import Decision
 
 ADULT: dict[str, Any] = {
     "patient_id": "regression",

@@ -1,7 +1,7 @@
 """A real Oxigraph server (the ``oxigraph`` binary of the test extra, found as ``kg serve`` finds it),
 read-write, on a free 127.0.0.1 port, holding the packaged build (``kg/built/``) loaded as ``kg serve`` loads
 it: its graph in the default graph, the reasoner's entailments in the named graph
-``kg.knowledge.INFERRED_GRAPH``. Started once per test session, stopped at its end.
+``kg.core.build.knowledge.INFERRED_GRAPH``. Started once per test session, stopped at its end.
 
 ``oxigraph_server`` is the base URL; the SPARQL endpoint is ``<base>/query``, the Graph Store ``<base>/store``.
 ``start_oxigraph``/``stop`` are plain functions (benchmarks/bench_query_endpoints.py uses them too).
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.paths import PACKAGED_BUILD_DIR
-from kg.serve import load_build, oxigraph_binary
+from kg.base.paths import PACKAGED_BUILD_DIR
+from kg.publish.serve import load_build, oxigraph_binary
 from tests.servers.ports import free_port, stop, wait_until_answering
 
 START_SECONDS = 20.0

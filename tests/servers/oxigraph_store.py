@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.serve import oxigraph_binary
+from kg.publish.serve import oxigraph_binary
 from tests.servers.ports import RunningStore, free_port, stop, wait_until_answering
 
 

@@ -1,0 +1,39 @@
+"""The one module that knows where the project's files live.
+
+In a source checkout the ontology and queries sit at the repository root; in an installed
+wheel they are packaged under ``kg/_resources/``. Curated tables are package data either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # kg/ (this module is kg/base/paths.py)
+_PACKAGED = PACKAGE_DIR / "_resources"
+_CHECKOUT = PACKAGE_DIR.parent
+
+
+def _resource_root() -> Path:
+    if (_PACKAGED / "ontology").is_dir():
+        return _PACKAGED
+    return _CHECKOUT
+
+
+ROOT = _resource_root()
+ONTOLOGY_DIR = ROOT / "ontology"
+ONTOLOGY_FILE = ONTOLOGY_DIR / "cgkg.ttl"
+JSONLD_CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"  # generated: python -m kg.export.context
+SHAPES_DIR = ONTOLOGY_DIR / "shapes"
+QUERIES_DIR = ROOT / "queries"
+CHECKS_DIR = QUERIES_DIR / "checks"
+TABLES_DIR = PACKAGE_DIR / "tables"
+EXAMPLES_DIR = PACKAGE_DIR / "examples"
+EXAMPLE_PROFILE = EXAMPLES_DIR / "treatment-resistant-patient.yaml"
+BUILT_GRAPH_NAME = "rls-kg.ttl"
+INFERRED_GRAPH_NAME = "rls-kg-inferred.ttl"  # what the DL reasoner entailed, beside the build
+PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build decisions read by default (kg build --out kg/built)
+BUILD_REPORT_NAME = "build-report.json"
+FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions
+# The named graphs that hold a build in a triple store (kg push, kg serve) and in the embedded store
+BUILD_GRAPH_IRI = "https://w3id.org/cgkg/graph/build"  # rls-kg.ttl; the default of kg push --graph
+INFERRED_GRAPH_IRI = "https://w3id.org/cgkg/graph/inferred"  # rls-kg-inferred.ttl, what the DL reasoner entailed

@@ -1,0 +1,340 @@
+"""Read the curated tables and validate them strictly: one error listing every problem.
+
+Checks: exact headers (no unknown or missing columns), required cells, id syntax and global
+uniqueness, enumerated values (from the ontology's vocabularies), numbers, references to ids
+of the right kind, population rules, and a few named table rules (``TableSpec.extras``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import URIRef
+
+from kg.model import population as population_rules
+from kg.base.errors import Problem, ValidationError
+from kg.model.namespaces import MAPPING_PREFIXES
+from kg.base.paths import ONTOLOGY_FILE, TABLES_DIR
+from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
+from kg.model.ontology import vocabularies
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CURIE_PATTERN = re.compile(r"^([A-Z0-9]+):(\S+)$")
+YEAR_PATTERN = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A validated table row: its cells and the line it came from."""
+
+    table: str
+    line: int
+    cells: Mapping[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[column]
+
+    def values(self, column: str) -> list[str]:
+        """The pipe-separated values of a multi-valued cell."""
+        return [v.strip() for v in self.cells[column].split("|") if v.strip()]
+
+
+Tables = dict[str, list[Row]]
+
+
+def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row]:
+    """Read one TSV; header problems are reported and stop reading that file."""
+    name = path.name
+    if not path.exists():
+        problems.append(Problem(name, 0, "", "", "file is missing"))
+        return []
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(handle, start=1)]
+    except UnicodeDecodeError as error:
+        problems.append(Problem(name, 0, "", "", f"not UTF-8 text (byte {error.start})"))
+        return []
+    lines = [(n, line) for n, line in lines if line.strip() and not line.startswith("#")]
+    if not lines:
+        problems.append(Problem(name, 0, "", "", "file has no header row"))
+        return []
+    header_line, header_text = lines[0]
+    try:
+        header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
+    except csv.Error as error:
+        problems.append(Problem(name, header_line, "", "", f"cannot be read: {error}"))
+        return []
+    expected = [c.name for c in spec.columns]
+    unknown = [h for h in header if h not in expected]
+    missing = [c for c in expected if c not in header]
+    for column in unknown:
+        problems.append(Problem(name, header_line, column, "", "unknown column"))
+    for column in missing:
+        problems.append(Problem(name, header_line, column, "", "missing column"))
+    if unknown or missing or len(set(header)) != len(header):
+        if len(set(header)) != len(header):
+            problems.append(Problem(name, header_line, "", "", "duplicate column in header"))
+        return []
+    rows = []
+    for line_no, text in lines[1:]:
+        try:
+            cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE))
+        except csv.Error as error:  # e.g. a cell larger than csv.field_size_limit()
+            problems.append(Problem(name, line_no, "", "", f"cannot be read: {error}"))
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(name, line_no, "", "", f"has {len(cells)} cells, header has {len(header)}")
+            )
+            continue
+        rows.append(Row(spec.name, line_no, dict(zip(header, (c.strip() for c in cells), strict=True))))
+    return rows
+
+
+def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FILE) -> Tables:
+    """Read and validate every curated table; raise ValidationError listing every problem."""
+    problems: list[Problem] = []
+    tables: Tables = {
+        spec.name: read_table(tables_dir / f"{spec.name}.tsv", spec, problems) for spec in TABLES
+    }
+    ids = _collect_ids(tables, problems)
+    vocabs = vocabularies(ontology_file)
+    for spec in TABLES:
+        for row in tables[spec.name]:
+            _check_cells(spec, row, ids, vocabs, problems)
+        for rule in spec.extras:
+            if rule in ROW_RULES:
+                for row in tables[spec.name]:
+                    ROW_RULES[rule](row, problems)
+            else:
+                TABLE_RULES[rule](tables[spec.name], problems)
+    if problems:
+        raise ValidationError(problems)
+    return tables
+
+
+def _collect_ids(tables: Tables, problems: list[Problem]) -> dict[str, str]:
+    """id -> kind, reporting bad syntax and duplicates across all tables."""
+    ids: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for spec in TABLES:
+        id_column = spec.id_column
+        if id_column is None:
+            continue
+        for row in tables[spec.name]:
+            value = row[id_column.name]
+            if not value:
+                continue  # reported as a missing required cell
+            file = f"{spec.name}.tsv"
+            if not ID_PATTERN.match(value):
+                problems.append(
+                    Problem(file, row.line, id_column.name, value, "id must be lower-case kebab-case")
+                )
+            if value in ids:
+                problems.append(
+                    Problem(file, row.line, id_column.name, value, f"duplicate id (also {where[value]})")
+                )
+                continue
+            ids[value] = spec.id_kind or ""
+            where[value] = f"{file}:{row.line}"
+    return ids
+
+
+def _check_cells(
+    spec: TableSpec,
+    row: Row,
+    ids: dict[str, str],
+    vocabs: dict[URIRef, dict[str, URIRef]],
+    problems: list[Problem],
+) -> None:
+    file = f"{spec.name}.tsv"
+
+    def report(column: str, value: str, rule: str) -> None:
+        problems.append(Problem(file, row.line, column, value, rule))
+
+    for column in spec.columns:
+        value = row[column.name]
+        if not value:
+            if column.required:
+                report(column.name, "", "required value is empty")
+            continue
+        kind = column.kind
+        if kind in ("enum", "enums"):
+            allowed = vocabs.get(column.vocabulary, {})  # type: ignore[arg-type]
+            for item in row.values(column.name) if kind == "enums" else [value]:
+                if item not in allowed:
+                    report(column.name, item, f"not one of: {', '.join(sorted(allowed))}")
+        elif kind == "mapping_predicate":
+            if value not in MAPPING_PREDICATES:
+                report(column.name, value, f"not one of: {', '.join(MAPPING_PREDICATES)}")
+        elif kind in ("number", "integer"):
+            _check_number(value, kind, lambda rule, c=column.name, v=value: report(c, v, rule))
+        elif kind == "year" and not YEAR_PATTERN.match(value):
+            report(column.name, value, "year must have 4 digits")
+        elif kind in ("ref", "refs"):
+            values = row.values(column.name) if kind == "refs" else [value]
+            for target in values:
+                found = ids.get(target)
+                if found is None:
+                    report(column.name, target, "refers to an unknown id")
+                elif found not in column.targets:
+                    report(
+                        column.name, target,
+                        f"refers to a {found}; expected {' or '.join(column.targets)}",
+                    )
+        elif kind == "curie":
+            match = CURIE_PATTERN.match(value)
+            if not match or match.group(1) not in MAPPING_PREFIXES:
+                report(column.name, value, f"must be a CURIE with prefix {', '.join(MAPPING_PREFIXES)}")
+        elif kind == "expr":
+            try:
+                expr = population_rules.parse(value)
+            except population_rules.RuleError as error:
+                report(column.name, value, f"population rule: {error}")
+                continue
+            for target_kind, target in population_rules.references(expr):
+                if ids.get(target) != target_kind:
+                    report(column.name, target, f"population rule refers to an unknown {target_kind}")
+
+
+def _check_number(value: str, kind: str, report: Callable[[str], None]) -> None:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        report("not a number")
+        return
+    if not number.is_finite() or number < 0:
+        report("must be a non-negative number")
+    elif kind == "integer" and number != number.to_integral_value():
+        report("must be a whole number")
+
+
+# ---- named table rules (TableSpec.extras) --------------------------------------------------
+
+
+def _pmid_digits(row: Row, problems: list[Problem]) -> None:
+    if row["pmid"] and not row["pmid"].isdigit():
+        problems.append(Problem("sources.tsv", row.line, "pmid", row["pmid"], "PMID must be digits only"))
+
+
+def _unconfirmed_certainty_basis(row: Row, problems: list[Problem]) -> None:
+    if row["certainty"] == "unconfirmed" and row["certainty_basis"] != "UNCONFIRMED":
+        problems.append(
+            Problem(
+                "recommendations.tsv", row.line, "certainty_basis", row["certainty_basis"],
+                "an unconfirmed certainty must have certainty_basis UNCONFIRMED",
+            )
+        )
+
+
+def _population_or_comedication(row: Row, problems: list[Problem]) -> None:
+    if not row["population_id"] and not row["co_medication_id"]:
+        problems.append(
+            Problem("cautions.tsv", row.line, "population_id", "", "population_id or co_medication_id is required")
+        )
+
+
+def _ordered_ranges(row: Row, problems: list[Problem]) -> None:
+    for low, high in (
+        ("target_daily_min", "target_daily_max"),
+        ("titration_interval_days_min", "titration_interval_days_max"),
+    ):
+        try:
+            if row[low] and row[high] and Decimal(row[low]) > Decimal(row[high]):
+                problems.append(
+                    Problem("dosing.tsv", row.line, low, row[low], f"is greater than {high} ({row[high]})")
+                )
+        except InvalidOperation:
+            pass  # reported as "not a number"
+
+
+def _prevailing_is_involved(row: Row, problems: list[Problem]) -> None:
+    for prevailing in row.values("prevailing_id"):
+        if prevailing not in row.values("statement_ids"):
+            problems.append(
+                Problem("disagreements.tsv", row.line, "prevailing_id", prevailing, "must be one of statement_ids")
+            )
+
+
+def _claim_status_consistent(row: Row, problems: list[Problem]) -> None:
+    status, encoded, reason = row["status"], row["encoded_as"], row["reason"]
+    if status != "encoded" and not reason:
+        problems.append(Problem("seed_claims.tsv", row.line, "reason", "", f"required when status is {status}"))
+    if status in ("encoded", "partly-encoded") and not encoded:
+        problems.append(Problem("seed_claims.tsv", row.line, "encoded_as", "", f"required when status is {status}"))
+
+
+def _acyclic_parents(rows: list[Row], problems: list[Problem]) -> None:
+    if not rows:
+        return
+    id_column = next(c for c in rows[0].cells if c.endswith("_id") and c != "parent_id")
+    parents = {row[id_column]: row.values("parent_id") for row in rows}
+
+    def reaches(start: str, goal: str) -> bool:
+        stack, seen = list(parents.get(start, [])), set()
+        while stack:
+            node = stack.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                stack.extend(parents.get(node, []))
+        return False
+
+    for row in rows:
+        if reaches(row[id_column], row[id_column]):
+            problems.append(
+                Problem(f"{row.table}.tsv", row.line, "parent_id", row["parent_id"], "parent chain has a cycle")
+            )
+
+
+def _consecutive_steps(rows: list[Row], problems: list[Problem]) -> None:
+    numbers = []
+    for row in rows:
+        try:
+            numbers.append(int(row["step"]))
+        except ValueError:
+            return  # reported as "not a number"
+    if sorted(numbers) != list(range(1, len(numbers) + 1)):
+        problems.append(Problem("algorithm.tsv", 0, "step", "", "steps must be numbered 1..n without gaps or repeats"))
+
+
+ROW_RULES: dict[str, Callable[[Row, list[Problem]], None]] = {
+    "pmid_digits": _pmid_digits,
+    "unconfirmed_certainty_basis": _unconfirmed_certainty_basis,
+    "population_or_comedication": _population_or_comedication,
+    "ordered_ranges": _ordered_ranges,
+    "prevailing_is_involved": _prevailing_is_involved,
+    "claim_status_consistent": _claim_status_consistent,
+}
+def _acyclic_population_references(rows: list[Row], problems: list[Problem]) -> None:
+    refs: dict[str, list[str]] = {}
+    for row in rows:
+        try:
+            expr = population_rules.parse(row["definition_expr"])
+        except population_rules.RuleError:
+            continue  # reported by the cell check
+        refs[row["population_id"]] = [t for kind, t in population_rules.references(expr) if kind == "population"]
+    for row in rows:
+        stack, seen = list(refs.get(row["population_id"], [])), set()
+        while stack:
+            node = stack.pop()
+            if node == row["population_id"]:
+                problems.append(Problem("populations.tsv", row.line, "definition_expr", row["definition_expr"],
+                                        "population rule refers to itself (directly or through others)"))
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(refs.get(node, []))
+
+
+TABLE_RULES: dict[str, Callable[[list[Row], list[Problem]], None]] = {
+    "acyclic_population_references": _acyclic_population_references,
+    "acyclic_parents": _acyclic_parents,
+    "consecutive_steps": _consecutive_steps,
+}

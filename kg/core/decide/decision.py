@@ -1,0 +1,225 @@
+"""kg.decide(profile): one patient in, every treatment option's status with reasons out.
+
+Stages (ADR 0005, ADR 0007), each behind a small interface:
+``prepare`` (profile -> the allow-listed patient triples) -> ``derive`` (closed-world rules,
+queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default, or the DL reasoner
+HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
+queries queries/decision/*.rq) -> a Decision.
+
+The knowledge is the checked build (kg/core/build/knowledge.py), loaded once into a pyoxigraph store; a
+patient's triples join its default graph for the length of a stage and leave it exactly as they came
+(one patient at a time), so every rule reads the build and the patient as one graph. Python
+orchestrates; every clinical rule is in the tables, the ontology or those queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from kg.base.oxigraph_bridge import from_ox, to_graph, to_ox
+from kg.base.paths import QUERIES_DIR
+from kg.core.build.knowledge import Knowledge, default_knowledge, knowledge_from_graph
+from kg.core.decide.classify import Classifier, classifier_named
+from kg.core.query.library import Query, load_query, parse_query_file, run_construct, run_query
+from kg.profile.isolation import patient_triples
+from kg.profile.reader import Profile, load_profile
+
+DECISION_DIR = QUERIES_DIR / "decision"
+DEFAULT_REASONER = "compiled"
+Row = dict[str, Node | None]
+# the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
+REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
+
+__all__ = ["Decision", "Knowledge", "decide", "decide_many", "default_knowledge", "knowledge_from_graph"]
+
+
+@dataclass
+class Decision:
+    """The result for one patient. Rows are query results (rdflib terms), grouped for reading."""
+
+    profile: Profile
+    reasoner: str
+    options: list[Row]
+    reasons: dict[Node, list[Row]]
+    populations: list[Row]
+    actions: list[Row]
+    dose_checks: list[Row]
+    interactions: list[Row]
+    algorithm: list[Row]
+    patient_graph: Graph  # the patient, the derived facts and the classification
+    assessed: list[ox.Triple]  # what the assess rules constructed: reasons and assessments
+    seconds: dict[str, float] = field(default_factory=dict)
+    report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The patient, the inferences, the reasons and assessments (for Turtle output), made on first use."""
+        return self.patient_graph + to_graph(self.assessed)
+
+    def status_of(self, option_id: str) -> str | None:
+        for row in self.options:
+            if str(row["option"]).rsplit("/", 1)[-1] == option_id:
+                return str(row["status"])
+        return None
+
+
+@cache
+def _rules(folder: str) -> tuple[Query, ...]:
+    """The CONSTRUCT rules of a folder, in file-name order (read once per process)."""
+    return tuple(parse_query_file(p) for p in sorted((DECISION_DIR / folder).glob("*.rq")))
+
+
+@cache
+def _output_query(name: str) -> Query:
+    return load_query(f"decision/{name}")
+
+
+class PatientGraph:
+    """One patient's triples: the profile's, then what the rules construct and the classifier infers.
+    While ``in_store`` is open they are in the knowledge store's default graph, so the rules read the
+    build and the patient as one graph (one patient at a time, under the knowledge's lock); on leaving,
+    exactly the triples that were added are removed again."""
+
+    def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph) -> None:
+        self.knowledge, self.patient = knowledge, patient
+        self.store = knowledge.store
+        self.graph = Graph()  # as rdflib terms (the classifier and the Turtle output read it)
+        self.graph += triples
+        self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
+        self._added: list[ox.Quad] | None = None
+
+    @contextmanager
+    def in_store(self) -> Iterator[PatientGraph]:
+        with self.knowledge.lock:
+            self._added = []
+            try:
+                self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self.graph)  # type: ignore[arg-type]
+                yield self
+            finally:
+                for quad in self._added:
+                    self.store.remove(quad)
+                self._added = None
+
+    def _add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        assert self._added is not None, "the patient is not in the store"
+        for quad in quads:
+            if quad not in self.store:  # never a knowledge triple: removal must leave the build intact
+                self.store.add(quad)
+                self._added.append(quad)
+
+    def add(self, triples: Graph | list[ox.Triple]) -> None:
+        if isinstance(triples, Graph):
+            self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)  # type: ignore[arg-type]
+            self.graph += triples
+            return
+        self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        for t in triples:
+            self.graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
+
+    def run_rules(self, folder: str, keep_as_rdflib: bool = True) -> None:
+        for rule in _rules(folder):  # in file-name order: a later rule reads an earlier one's result
+            triples = run_construct(rule, self.store, {"patient": self.patient})
+            if keep_as_rdflib:
+                self.add(triples)
+            else:
+                self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+                self.assessed += triples
+
+    def select(self, name: str) -> list[Row]:
+        query = _output_query(name)
+        bindings = {"patient": self.patient} if "patient" in query.params else {}
+        return run_query(query, self.store, bindings)
+
+
+def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: Knowledge,
+            today: dt.date | None = None) -> tuple[Profile, Graph]:
+    """The profile, read and validated, and the patient triples the store and the classifier may see:
+    the allow-listed ones only, whatever the profile holds (ADR 0006)."""
+    source = Path(profile) if isinstance(profile, str) else profile
+    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.nodes)
+    return loaded, patient_triples(loaded.graph, loaded.patient, knowledge.nodes)
+
+
+def assess(store: ox.Store, patient: URIRef) -> Graph:
+    """Run the assessment rules (queries/decision/assess/*.rq, in file-name order) on a store that holds the
+    build, the patient and its types; add what they construct to the store and return it. A rule-level test
+    calls it on hand-asserted types, without a classifier (tests/test_status_rules.py)."""
+    assessed = Graph()
+    for rule in _rules("assess"):
+        triples = run_construct(rule, store, {"patient": patient})
+        for t in triples:
+            store.add(ox.Quad(t.subject, t.predicate, t.object))
+        assessed += to_graph(triples)
+    return assessed
+
+
+def decide(
+    profile: Path | str | dict[str, Any] | Graph | Profile,
+    *,
+    reasoner: str | Classifier = DEFAULT_REASONER,
+    knowledge: Knowledge | None = None,
+    today: dt.date | None = None,
+) -> Decision:
+    """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
+    loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``, or a
+    Classifier object (kg/core/decide/classify/)."""
+    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today)[0]
+
+
+def decide_many(
+    profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
+    *,
+    reasoner: str | Classifier = DEFAULT_REASONER,
+    knowledge: Knowledge | None = None,
+    today: dt.date | None = None,
+) -> list[Decision]:
+    """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all).
+    Patients of one batch need distinct patient IDs."""
+    knowledge = knowledge or default_knowledge()
+    classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
+    prepared = [prepare(profile, knowledge, today) for profile in profiles]
+    graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
+    started = time.perf_counter()
+    for graph in graphs:
+        with graph.in_store():
+            graph.run_rules("derive")  # closed-world steps before classification
+    derived = time.perf_counter()
+    inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
+    classified = time.perf_counter()
+    decisions = []
+    for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
+        started_assess = time.perf_counter()
+        graph.graph += types
+        with graph.in_store():
+            graph.run_rules("assess", keep_as_rdflib=False)
+            decision = _report(profile, graph, classifier.name)
+        decision.seconds = {"derive": (derived - started) / len(graphs),
+                            "classify": (classified - derived) / len(graphs),
+                            "assess": time.perf_counter() - started_assess}
+        decisions.append(decision)
+    return decisions
+
+
+def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
+    reasons: dict[Node, list[Row]] = defaultdict(list)
+    for row in graph.select("reasons"):
+        reasons[row["option"]].append(row)
+    return Decision(
+        profile=profile, reasoner=reasoner, options=graph.select("options"), reasons=dict(reasons),
+        populations=graph.select("populations"), actions=graph.select("actions"),
+        dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
+        algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
+        report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
+    )

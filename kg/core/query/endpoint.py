@@ -1,0 +1,109 @@
+"""Running a query on a remote SPARQL 1.1 endpoint (a triple store), over the SPARQL 1.1 protocol
+(HTTP POST), bounded: a total time limit (``--timeout``), a maximum reply size read in chunks and cut,
+no redirects followed, and a one-line UserError for every way an endpoint can fail (refused, hanging,
+an HTTP error, HTML or anything that is not SPARQL results or RDF).
+
+SELECT and ASK replies are SPARQL results (JSON preferred), CONSTRUCT and DESCRIBE replies RDF; both are
+read by pyoxigraph into the result type the embedded engine gives (``kg/core/query/results.py``). Parameters
+are bound by a VALUES block built from RDF terms and placed first in the query's WHERE group
+(``kg/core/query/values_clause.py``), never by formatting a value into the query text.
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kg.base.errors import UserError
+from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
+from kg.core.query.library import Query, query_from_text
+from kg.core.query.results import Boolean, QueryResult, from_reply
+from kg.core.query.values_clause import with_values
+
+CHUNK_BYTES = 65_536
+ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+          "application/sparql-results+xml;q=0.5")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: N802
+        return None  # a redirect is reported as the HTTP error it is, never followed to another scheme or host
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def run_remote(query: Query, endpoint: str, bindings: Mapping[str, Node] | None = None,
+               timeout: float = DEFAULT_TIMEOUT_SECONDS, max_bytes: int = MAX_REPLY_BYTES) -> QueryResult:
+    """Run ``query`` on ``endpoint`` with ``bindings`` (RDF terms, already resolved) as a VALUES block."""
+    return fetch_result(with_values(query, bindings or {}), endpoint, timeout, max_bytes)
+
+
+def fetch_result(text: str, endpoint: str, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                 max_bytes: int = MAX_REPLY_BYTES) -> QueryResult:
+    """Send SPARQL ``text`` as it is and read the reply."""
+    if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
+        raise UserError(f"endpoint {endpoint}: only http:// and https:// endpoints are supported")
+    if not timeout > 0:
+        raise UserError(f"--timeout {timeout}: must be a positive number of seconds")
+    media_type, body = _fetch(text, endpoint, timeout, max_bytes)
+    return from_reply(body, media_type, f"endpoint {endpoint}")
+
+
+def contains(endpoint: str, term: URIRef | Literal, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+             max_bytes: int = MAX_REPLY_BYTES) -> bool:
+    """Whether ``term`` occurs in the endpoint's default graph (an IRI as a subject or an object, a literal as
+    an object)."""
+    text = ("ASK { { ?node ?p ?o } UNION { ?s ?p ?node } }" if isinstance(term, URIRef) else "ASK { ?s ?p ?node }")
+    result = fetch_result(with_values(query_from_text(text, "node-exists"), {"node": term}), endpoint, timeout,
+                          max_bytes)
+    if not isinstance(result, Boolean):
+        raise UserError(f"endpoint {endpoint} failed: an ASK query did not get a boolean reply")
+    return result.value
+
+
+def _fetch(text: str, endpoint: str, timeout: float, max_bytes: int) -> tuple[str, bytes]:
+    request = urllib.request.Request(
+        endpoint, data=urllib.parse.urlencode({"query": text}).encode("utf-8"), method="POST",
+        headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        with _OPENER.open(request, timeout=timeout) as reply:
+            kind = reply.headers.get_content_type()
+            chunks, size = [], 0
+            while chunk := reply.read(CHUNK_BYTES):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UserError(f"endpoint {endpoint} failed: the reply is larger than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunks.append(chunk)
+            return kind, b"".join(chunks)
+    except urllib.error.HTTPError as error:
+        detail = _first_line(error.read(300) if error.fp else b"")
+        raise UserError(f"endpoint {endpoint} failed: HTTP {error.code} {error.reason}"
+                        + (f" ({detail})" if detail else "")) from None
+    except TimeoutError:
+        raise UserError(f"endpoint {endpoint} failed: no complete reply within {timeout:g} s "
+                        "(raise it with --timeout)") from None
+    except http.client.HTTPException as error:  # a reply that is not HTTP (BadStatusLine, IncompleteRead, ...)
+        raise UserError(f"endpoint {endpoint} failed: the reply is not valid HTTP ({type(error).__name__})") from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason: Any = getattr(error, "reason", error)
+        raise UserError(f"endpoint {endpoint} failed: {str(reason).splitlines()[0] if str(reason) else error}") \
+            from None
+
+
+def _first_line(body: bytes) -> str:
+    """The first line of an error reply, as printable text (the store's own message, e.g. a syntax error)."""
+    text = body.decode("utf-8", "replace").strip().splitlines()
+    return "".join(c for c in text[0] if c.isprintable())[:200] if text else ""

@@ -1,0 +1,147 @@
+"""The SPARQL library: ``queries/**/*.rq`` files with ``#+`` headers, run on pyoxigraph.
+
+A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). Its header::
+
+    #+ summary: the question in plain words
+    #+ params: ?patient            (variables the caller may bind; required unless optional)
+    #+ optional: ?patient          (parameters the query is written to answer correctly unbound)
+    #+ tags: cq, treatment
+
+Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
+(on an endpoint, ``kg/core/query/values_clause.py`` puts a checked VALUES block first in WHERE instead).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.term import Node
+
+from kg.base.errors import UserError
+from kg.base.oxigraph_bridge import from_ox, to_ox, to_store
+from kg.base.paths import QUERIES_DIR
+
+Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
+HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str  # path below queries/ without .rq, e.g. "cq/treatment-options"
+    path: Path
+    text: str
+    summary: str
+    params: tuple[str, ...]  # every parameter, required and optional
+    tags: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    declares_params: bool = True  # False: no #+ params header (an ad-hoc query): any variable may be bound
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p not in self.optional)
+
+    @property
+    def bindable(self) -> tuple[str, ...]:
+        """The variables a caller may bind: the declared parameters, or (ad-hoc query) every variable."""
+        if self.declares_params:
+            return self.params
+        return tuple(dict.fromkeys(VARIABLE.findall(self.text)))
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """The PREFIX declarations of the query text."""
+        return dict(PREFIX_LINE.findall(self.text))
+
+
+def query_from_text(text: str, name: str = "query") -> Query:
+    """A query given as SPARQL text (its #+ headers are read as in a file)."""
+    return _parse(text, name, Path(f"{name}.rq"))
+
+
+def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"query file {path}: not UTF-8 text (byte {error.start})") from None
+    return _parse(text, path.relative_to(root).with_suffix("").as_posix(), path)
+
+
+def _parse(text: str, name: str, path: Path) -> Query:
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        match = HEADER.match(line)
+        if match:
+            header[match.group(1)] = match.group(2).strip()
+    split = lambda key: tuple(v.strip() for v in header.get(key, "").split(",") if v.strip())  # noqa: E731
+    variables = lambda key: tuple(v.lstrip("?$") for v in re.split(r"[,\s]+", header.get(key, "")) if v)  # noqa: E731
+    optional = variables("optional")
+    return Query(
+        name=name,
+        path=path,
+        text=text,
+        summary=header.get("summary", ""),
+        params=tuple(dict.fromkeys(variables("params") + optional)),
+        tags=split("tags"),
+        optional=optional,
+        declares_params="params" in header or "optional" in header,
+    )
+
+
+def all_queries(root: Path = QUERIES_DIR) -> list[Query]:
+    return [parse_query_file(p, root) for p in sorted(root.rglob("*.rq"))]
+
+
+def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
+    """A query by name (``cq/treatment-options``), or by a path to an .rq file."""
+    path = Path(name)
+    if path.suffix == ".rq" and path.is_file():
+        return parse_query_file(path.resolve(), path.resolve().parent)
+    candidate = root / f"{name}.rq"
+    if not candidate.is_file():
+        known = ", ".join(q.name for q in all_queries(root))
+        raise UserError(f"no query named '{name}'. Known queries: {known}")
+    return parse_query_file(candidate, root)
+
+
+def _solutions(query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None, graphs: Graphs):
+    bindings = bindings or {}
+    unknown = set(bindings) - set(query.params)
+    if unknown:
+        raise UserError(f"query '{query.name}' has no parameter(s) {', '.join(sorted(unknown))}; "
+                        f"it takes: {', '.join(query.params) or 'none'}")
+    store = data if isinstance(data, ox.Store) else to_store(data)
+    substitutions = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+    try:
+        return store.query(query.text, substitutions=substitutions, default_graph=graphs)
+    except SyntaxError as error:
+        raise UserError(f"query '{query.name}' is not valid SPARQL: {error}") from None
+    except OSError as error:  # a broken rule file is a project bug, reported plainly
+        raise UserError(f"query '{query.name}' failed: {error}") from None
+
+
+def run_query(
+    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None, graphs: Graphs = None
+) -> list[dict[str, Node | None]]:
+    """Run a SELECT query; rows are dicts of rdflib terms (None for unbound). ``graphs``: the graphs of the
+    store that form the query's default graph (default: the store's default graph)."""
+    solutions = _solutions(query, data, bindings, graphs)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise UserError(f"query '{query.name}' is not a SELECT query")
+    names = [v.value for v in solutions.variables]
+    return [{name: from_ox(solution[name]) for name in names} for solution in solutions]
+
+
+def run_construct(
+    query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None, graphs: Graphs = None
+) -> list[ox.Triple]:
+    """Run a CONSTRUCT query; its triples as pyoxigraph terms."""
+    triples = _solutions(query, data, bindings, graphs)
+    if not isinstance(triples, ox.QueryTriples):
+        raise UserError(f"query '{query.name}' is not a CONSTRUCT query")
+    return list(triples)

@@ -1,0 +1,245 @@
+"""Query parameters: from what a user types (``--param NAME=VALUE``) or passes in Python to RDF terms,
+resolved once against the graph, then bound (embedded: substitutions; endpoint: a checked VALUES block).
+
+A value is read, in this order, as:
+
+* ``<IRI>``, or a bare ``http(s)://`` / ``urn:`` IRI (checked to be a valid IRI);
+* a quoted literal in Turtle syntax (``"text"``, ``"text"@en``, ``"5"^^xsd:integer``, escapes ``\\n \\" \\\\``),
+  or a Turtle number or boolean (``42``, ``2.5``, ``true``);
+* a CURIE whose prefix the query, the graph or the project declares (``rls:methadone``), except a drug
+  code (``RXNORM:``, ``ATC:``, any case), which names its agent as in ``kg decide``;
+* a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
+  ``RXNORM:6813``), or the label of exactly one node of the graph;
+* else, plain text that occurs in the graph as a plain literal (a notation such as ``AI``): that literal.
+
+An IRI or a name must name something in the graph: otherwise it is a UserError with the closest
+labels and CURIEs, never an empty answer. A quoted literal is taken as given (a value, not a name).
+
+>>> parse_literal('"a \\\\"quoted\\\\" word"@en')
+rdflib.term.Literal('a "quoted" word', lang='en')
+>>> parse_literal("42"), parse_literal("rls:methadone")
+(rdflib.term.Literal('42', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')), None)
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
+from rdflib.term import Node
+
+from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
+from kg.base.oxigraph_bridge import from_ox, is_valid_iri
+from kg.core.query.library import Query
+from kg.model.curies import compact
+from kg.model.namespaces import PREFIXES
+from kg.profile.drug_names import is_code, normalise_name
+
+# Turtle's string and number productions (https://www.w3.org/TR/turtle/#sec-grammar-grammar)
+_ECHAR_OR_UCHAR = r"""\\(?:[tbnrf"'\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"""
+QUOTED = re.compile(
+    rf'''(?:"((?:[^"\\\n\r]|{_ECHAR_OR_UCHAR})*)"|'((?:[^'\\\n\r]|{_ECHAR_OR_UCHAR})*)')'''
+    r"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?:<([^<>\"{}|^`\\\x00-\x20]*)>|([A-Za-z][\w.-]*|):([\w.-]*)))?",
+    re.DOTALL,
+)
+ESCAPE = re.compile(_ECHAR_OR_UCHAR)
+ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+NUMBER_TYPES = [
+    (re.compile(r"[+-]?[0-9]+"), XSD.integer),
+    (re.compile(r"[+-]?[0-9]*\.[0-9]+"), XSD.decimal),
+    (re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"), XSD.double),
+    (re.compile(r"true|false"), XSD.boolean),
+]
+IRI_SCHEMES = ("http://", "https://", "urn:")
+LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+MAX_SUGGESTIONS = 5
+
+
+def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """``NAME=VALUE`` strings (``--param``) as a dict; a name given twice is an error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().lstrip("?$")
+        if not sep or not name:
+            raise UserError(f"--param '{shorten(pair, MAX_VALUE_CHARS)}': expected NAME=VALUE")
+        if name in values:
+            raise UserError(f"--param {name}: given twice")
+        values[name] = value
+    return values
+
+
+def parse_literal(text: str, prefixes: Mapping[str, str] = PREFIXES) -> Literal | None:
+    """A literal written in Turtle syntax (quoted, number or boolean), or None when ``text`` is not one."""
+    for pattern, datatype in NUMBER_TYPES:
+        if pattern.fullmatch(text):
+            return Literal(text, datatype=datatype)
+    match = QUOTED.fullmatch(text)
+    if match is None:
+        return None
+    double, single, lang, datatype_iri, prefix, local = match.groups()
+    lexical = ESCAPE.sub(_unescape, double if double is not None else single)
+    if lang:
+        return Literal(lexical, lang=lang)
+    if prefix is not None:
+        if prefix not in prefixes:
+            raise UserError(f"literal {shorten(text, MAX_VALUE_CHARS)}: unknown prefix '{prefix}:' of its datatype")
+        datatype_iri = prefixes[prefix] + local
+    if datatype_iri is not None:
+        return Literal(lexical, datatype=URIRef(_checked_iri(datatype_iri, text)))
+    return Literal(lexical)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group(0)
+    return ECHARS[escape[1]] if len(escape) == 2 else chr(int(escape[2:], 16))
+
+
+def _checked_iri(iri: str, given: object) -> str:
+    if not is_valid_iri(iri):
+        raise UserError(f"'{shorten(str(given), MAX_VALUE_CHARS)}' is not a valid IRI "
+                        "(no spaces, <, >, quotes, braces, | ^ ` or backslashes)")
+    return iri
+
+
+@dataclass
+class Names:
+    """What values may name: the graph's nodes (is this IRI in it?), agents' names (``kg decide``'s) and labels.
+
+    ``contains`` answers whether a term occurs in the graph queried (the embedded store, or the endpoint);
+    ``store`` is the local build whose names, labels and CURIEs resolve names and give suggestions."""
+
+    store: ox.Store
+    agents: Mapping[str, URIRef]
+    ambiguous: Mapping[str, list[URIRef]]
+    contains: Callable[[URIRef | Literal], bool]
+    prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
+
+    @cached_property
+    def labels(self) -> dict[str, list[URIRef]]:
+        found: dict[str, set[URIRef]] = {}
+        for predicate in LABELS:
+            for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
+                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                    found.setdefault(normalise_name(quad.object.value), set()).add(URIRef(quad.subject.value))
+        return {name: sorted(nodes) for name, nodes in found.items()}
+
+    @cached_property
+    def curies(self) -> list[str]:
+        subjects = {quad.subject.value for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                    if isinstance(quad.subject, ox.NamedNode)}
+        return sorted(compact(URIRef(s), self.prefixes) for s in subjects)
+
+    def suggestions(self, value: str) -> list[str]:
+        """The closest labels and CURIEs, one per node (never for a drug code: codes one character apart are
+        different drugs)."""
+        if is_code(value):
+            return []
+        names = [n for n in list(self.labels) + list(self.agents) if not is_code(n)]
+        shown: dict[str, str] = {}  # CURIE -> how it is shown
+        by_name = difflib.get_close_matches(normalise_name(value), names, n=MAX_SUGGESTIONS, cutoff=0.75)
+        by_curie = difflib.get_close_matches(value, self.curies, n=MAX_SUGGESTIONS, cutoff=0.75)
+        for curie in by_curie if ":" in value else []:  # a CURIE or IRI was meant: CURIEs first
+            shown.setdefault(curie, curie)
+        for name in by_name:
+            for node in self._nodes(name):
+                shown.setdefault(self._curie(node), f"{name} ({self._curie(node)})")
+        for curie in by_curie:
+            shown.setdefault(curie, curie)
+        return list(shown.values())[:MAX_SUGGESTIONS]
+
+    def _nodes(self, name: str) -> list[URIRef]:
+        return [self.agents[name]] if name in self.agents else self.labels.get(name, [])
+
+    def _curie(self, node: URIRef) -> str:
+        return compact(node, self.prefixes)
+
+
+def resolve(name: str, value: object, names: Names) -> Node:
+    """One parameter value as an RDF term (see the module doc); an error names the parameter and the value."""
+    where = f"--param {name}={shorten(str(value), MAX_VALUE_CHARS)}"
+    if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
+        value = from_ox(value)
+    if isinstance(value, BNode):
+        raise UserError(f"{where}: a blank node cannot be bound (it names nothing outside one result)")
+    if isinstance(value, Literal):
+        return value
+    if isinstance(value, bool | int | float | decimal.Decimal | datetime.date | datetime.datetime):
+        return Literal(value)
+    if isinstance(value, URIRef):
+        return _existing(URIRef(_checked_iri(str(value), value)), where, str(value), names)
+    if not isinstance(value, str):
+        raise UserError(f"{where}: not an RDF term, a string or a number ({type(value).__name__})")
+    return _from_text(value, where, names)
+
+
+def _from_text(text: str, where: str, names: Names) -> Node:
+    if text.startswith(("<", *IRI_SCHEMES)):
+        inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+        return _existing(URIRef(_in_context(_checked_iri, where, inner, text)), where, text, names)
+    literal = _in_context(parse_literal, where, text, names.prefixes)
+    if literal is not None:
+        return literal
+    prefix, colon, local = text.partition(":")
+    if colon and prefix in names.prefixes and not is_code(text):  # a drug code names its agent, as in kg decide
+        iri = _in_context(_checked_iri, where, names.prefixes[prefix] + local, text)
+        return _existing(URIRef(iri), where, text, names)
+    return _named(text, where, names)
+
+
+def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
+    """``function(*args)``, its UserError prefixed with which parameter and value it is about."""
+    try:
+        return function(*args)
+    except UserError as error:
+        raise UserError(f"{where}: {error}") from None
+
+
+def _named(text: str, where: str, names: Names) -> URIRef | Literal:
+    key = normalise_name(text)
+    if key in names.agents:
+        return _existing(names.agents[key], where, text, names)
+    candidates = names.ambiguous.get(key) or names.labels.get(key, [])
+    if len(candidates) == 1:
+        return _existing(candidates[0], where, text, names)
+    if candidates:
+        listed = ", ".join(compact(c, names.prefixes) for c in candidates)
+        raise UserError(f"{where}: '{text}' names several nodes ({listed}); give one as a CURIE")
+    return _existing(Literal(text), where, text, names)
+
+
+def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> URIRef | Literal:
+    if not names.contains(term):
+        _nothing(where, text, names)
+    return term
+
+
+def _nothing(where: str, text: str, names: Names) -> None:
+    hint = names.suggestions(text)
+    raise UserError(f"{where}: names nothing in the graph (not an IRI or CURIE of it, a name, a label or a value "
+                    "in it)"
+                    + (f". Did you mean: {'; '.join(hint)}?" if hint else ""))
+
+
+def bindings_for(query: Query, values: Mapping[str, object], names: Names) -> dict[str, Node]:
+    """Every value resolved once. A name the query does not declare, or a required parameter left unbound,
+    is an error naming the declared ones."""
+    bindable = query.bindable
+    unknown = [name for name in values if name not in bindable]
+    if unknown:
+        takes = f"takes: {', '.join('?' + p for p in bindable)}" if bindable else "declares no parameter"
+        raise UserError(f"query '{query.name}' has no parameter {', '.join('?' + n for n in unknown)}; it {takes}")
+    missing = [name for name in query.required if name not in values]
+    if missing:
+        raise UserError(f"query '{query.name}': parameter {', '.join('?' + n for n in missing)} is required "
+                        f"(give --param {missing[0]}=VALUE)")
+    return {name: resolve(name, value, names) for name, value in values.items()}

@@ -1,0 +1,114 @@
+"""OWL backend of the population grammar: a rule becomes an OWL 2 DL class expression.
+
+A rule such as ``ferritin <= 75 or tsat < 20`` becomes
+``Patient and (ferritinNgPerMl some decimal[<= 75] or tsatPercent some decimal[< 20])``,
+which a DL reasoner evaluates on patient individuals; its "possible" class accepts every fact the
+patient may lack (ADR 0005).
+"""
+
+from __future__ import annotations
+
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Node, URIRef
+from rdflib.collection import Collection
+
+from kg.base.literals import decimal_literal
+from kg.model.namespaces import CG, RLS, RLS_ABSENT, RLS_POSSIBLE
+from kg.model.ontology import quantities, unknown_value_classes
+from kg.model.population.grammar import And, Expr, Not, Or, Resolver, Threshold
+
+FACETS: dict[str, URIRef] = {
+    "<": XSD.maxExclusive,
+    "<=": XSD.maxInclusive,
+    ">": XSD.minExclusive,
+    ">=": XSD.minInclusive,
+}
+
+
+def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Resolver | None = None) -> Node:
+    """Add the OWL class expression for ``expr`` to ``graph``; return its node.
+
+    With ``possible=True`` every fact the patient may lack counts as satisfiable: a threshold on a
+    lab also accepts "lab unknown", a condition also accepts "possibly has condition", a failed
+    trial also accepts "possibly failed", and a population reference uses that population's
+    possible class (three-valued membership, ADR 0005). A reference to another population is
+    inlined (its rule is compiled in place, through ``resolve``): same semantics as naming the
+    class, and it avoids an internal error of Pellet 2.3 on nested named datatype classes.
+    """
+    if isinstance(expr, (And, Or)):
+        node = BNode()
+        members = [compile_rule(graph, item, possible, resolve) for item in expr.items]
+        head = BNode()
+        Collection(graph, head, members)
+        graph.add((node, RDF.type, OWL.Class))
+        graph.add((node, OWL.intersectionOf if isinstance(expr, And) else OWL.unionOf, head))
+        return node
+    if isinstance(expr, Not):  # closed world only where the profile says "absent" (cg:lacksCondition)
+        lacks = _restriction(graph, CG.lacksCondition, OWL.someValuesFrom, RLS_ABSENT[expr.item.target])
+        if not possible:
+            return lacks
+        maybe = _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, RLS[expr.item.target])
+        return _union(graph, [lacks, maybe])
+    if isinstance(expr, Threshold):
+        datatype, facet, facets = BNode(), BNode(), BNode()
+        graph.add((datatype, RDF.type, RDFS.Datatype))
+        graph.add((datatype, OWL.onDatatype, XSD.decimal))
+        graph.add((facet, FACETS[expr.op], decimal_literal(expr.value)))
+        Collection(graph, facets, [facet])
+        graph.add((datatype, OWL.withRestrictions, facets))
+        prop = quantities()[expr.quantity]
+        known = _restriction(graph, prop, OWL.someValuesFrom, datatype)
+        return _union(graph, [known, unknown_value_classes()[prop]]) if possible else known
+    target = RLS[expr.target]
+    if expr.keyword == "condition":
+        has = _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
+        if not possible:
+            return has
+        return _union(graph, [has, _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, target)])
+    if expr.keyword == "takes":
+        return _restriction(graph, CG.takesAgent, OWL.hasValue, target)
+    if expr.keyword == "takes-class":
+        return _restriction(graph, CG.takesDrugOfClass, OWL.hasValue, target)
+    if expr.keyword == "failed-class":
+        trial = BNode()
+        head = BNode()
+        trial_class = CG.PossiblyFailedTrial if possible else CG.FailedTrial
+        Collection(graph, head, [trial_class, _restriction(graph, CG.trialOfDrugClass, OWL.hasValue, target)])
+        graph.add((trial, RDF.type, OWL.Class))
+        graph.add((trial, OWL.intersectionOf, head))
+        had = _restriction(graph, CG.hadTrial, OWL.someValuesFrom, trial)
+        # an omitted trial history means any failed trial may exist (three-valued membership, ADR 0005)
+        return _union(graph, [had, CG.TrialHistoryUnknown]) if possible else had
+    if resolve is None:  # "population" without a resolver: refer to the named class
+        return RLS_POSSIBLE[expr.target] if possible else target
+    return compile_rule(graph, resolve(expr.target), possible, resolve)
+
+
+def _union(graph: Graph, members: list[Node]) -> BNode:
+    node, head = BNode(), BNode()
+    Collection(graph, head, members)
+    graph.add((node, RDF.type, OWL.Class))
+    graph.add((node, OWL.unionOf, head))
+    return node
+
+
+
+def _restriction(graph: Graph, prop: URIRef, kind: URIRef, value: Node) -> BNode:
+    node = BNode()
+    graph.add((node, RDF.type, OWL.Restriction))
+    graph.add((node, OWL.onProperty, prop))
+    graph.add((node, kind, value))
+    return node
+
+
+def define_population(graph: Graph, population: URIRef, expr: Expr, resolve: Resolver | None = None) -> URIRef:
+    """population owl:equivalentClass (Patient and <rule>), and its possible class; returns the latter."""
+    possible = RLS_POSSIBLE[population[len(RLS):]]
+    for cls, is_possible in ((population, False), (possible, True)):
+        head, node = BNode(), BNode()
+        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, is_possible, resolve)])
+        graph.add((node, RDF.type, OWL.Class))
+        graph.add((node, OWL.intersectionOf, head))
+        graph.add((cls, OWL.equivalentClass, node))
+    graph.add((possible, RDF.type, OWL.Class))
+    graph.add((possible, CG.possibleMembershipOf, population))
+    return possible

