@@ -19,7 +19,7 @@ import pytest
 
 import kg
 
-LAYERS: tuple[tuple[str, ...], ...] = (
+LAYERS: tuple[tuple[str, ...], ...] = (  # layer 1 first
     ("kg.base",),  # utilities that know no ontology
     ("kg.model",),  # the ontology and the tables' schema as Python
     ("kg.profile",),  # reading a patient profile
@@ -98,7 +98,7 @@ def upward_imports(graph: Graph, layers: tuple[tuple[str, ...], ...], facade: st
                 continue
             here, there = layer_of(module, layers), layer_of(other, layers)
             if here is not None and there is not None and there > here:
-                found.append(f"{module} (layer {here}) -> {other} (layer {there})")
+                found.append(f"{module} (layer {here + 1}) -> {other} (layer {there + 1})")
     return found
 
 
@@ -196,7 +196,7 @@ def test_the_checks_find_what_a_bad_package_hides(tmp_path):
         (tmp_path / "bad" / name).write_text(text, encoding="utf-8")
     graph, facade = read_imports(tmp_path / "bad")
     assert graph["bad.high.app"] == {"bad", "bad.low.util", "bad.high.view"}
-    assert upward_imports(graph, BAD_LAYERS, "bad") == ["bad.low.util (layer 0) -> bad.high.app (layer 1)"]
+    assert upward_imports(graph, BAD_LAYERS, "bad") == ["bad.low.util (layer 1) -> bad.high.app (layer 2)"]
     assert cycles(graph) == [["bad.high.app", "bad.low.util"], ["bad.low.other", "bad.low.third"]]
     assert {m: n - FACADE_NAMES for m, n in facade.items() if n - FACADE_NAMES} == {"bad.high.view": {"app_name"}}
     assert [m for m in sorted(graph) if m != "bad" and layer_of(m, BAD_LAYERS) is None] == ["bad.lost"]

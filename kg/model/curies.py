@@ -1,4 +1,5 @@
-"""IRI -> CURIE by the longest matching namespace: one rule for every writer that shortens IRIs."""
+"""IRI -> CURIE by the longest matching namespace: ``longest_namespace`` for the writers of exports, ``compact``
+(the project's prefixes by default) for what people read: query results, diffs, parameter messages."""
 
 from __future__ import annotations
 
