@@ -22,12 +22,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.profile.drug_names import normalise_name
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
 from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
-from kg.profile.isolation import KnowledgeNodes
 from kg.core.query.library import load_query, run_query
+from kg.profile.drug_names import normalise_name
+from kg.profile.isolation import KnowledgeNodes
 
 INFERRED_GRAPH = ox.NamedNode(INFERRED_GRAPH_IRI)
 

@@ -18,20 +18,20 @@ from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph
 
-from kg.core.build.origin import build_origin
-from kg.core.build.checks import CheckResult, run_checks
-from kg.core.build.header import add_data_header
 from kg.base.errors import UserError
-from kg.core.build.tables import Tables, load_tables
-from kg.core.build.materialise import materialise
-from kg.model.namespaces import CG, PREFIXES
 from kg.base.oxigraph_bridge import canonical_graph
 from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
 from kg.base.progress import steps
+from kg.base.tempdirs import fresh_dir
+from kg.core.build.checks import CheckResult, run_checks
+from kg.core.build.header import add_data_header
+from kg.core.build.materialise import materialise
+from kg.core.build.origin import build_origin
+from kg.core.build.tables import Tables, load_tables
+from kg.core.build.transform import add_codings, new_graph, transform
+from kg.model.namespaces import CG, PREFIXES
 from kg.model.reasoning import ReasonerResult, check_consistency
 from kg.model.shacl import ShaclResult, validate_graph
-from kg.base.tempdirs import fresh_dir
-from kg.core.build.transform import add_codings, new_graph, transform
 
 
 class BuildFailed(UserError):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from kg.model import population as population_rules
 from kg.base.errors import Problem, ValidationError
-from kg.model.namespaces import MAPPING_PREFIXES
 from kg.base.paths import ONTOLOGY_FILE, TABLES_DIR
-from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
+from kg.model import population as population_rules
+from kg.model.namespaces import MAPPING_PREFIXES
 from kg.model.ontology import vocabularies
+from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CURIE_PATTERN = re.compile(r"^([A-Z0-9]+):(\S+)$")

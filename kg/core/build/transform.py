@@ -11,14 +11,14 @@ from urllib.parse import quote
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 
-from kg.model import population as population_rules
 from kg.base.literals import decimal_literal
 from kg.core.build.tables import Row, Tables
+from kg.model import population as population_rules
 from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
+from kg.model.ontology import vocabularies
 from kg.model.population.criteria import emit_criteria
 from kg.model.population.grammar import Resolver
 from kg.model.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
-from kg.model.ontology import vocabularies
 
 IRI_SAFE = "/:;()._-~!$&'*+,=@"  # characters kept as they are when an identifier becomes an IRI
 ROOT_CLASS_OF_KIND = {"condition": CG.Condition, "population": CG.GuidelinePopulation}
