@@ -24,7 +24,7 @@ from kg.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.namespaces import PREFIXES
 from kg.oxigraph_bridge import to_graph, to_ox
 from kg.params import Names, bindings_for
-from kg.queries import Graphs, Query, load_query, query_from_text
+from kg.queries import Graphs, Query, load_query, query_from_text, refuse_federation
 from kg.sparql_results import Boolean, QueryResult, Solutions, from_engine
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
         from kg.endpoint import run_remote
 
         return run_remote(query, target.endpoint, bindings, target.timeout, target.max_bytes)
+    refuse_federation(query)
     substitutions = {ox.Variable(name): to_ox(term) for name, term in bindings.items()}
     try:
         return from_engine(target.knowledge.store.query(query.text, substitutions=substitutions,
