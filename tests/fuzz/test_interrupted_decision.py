@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 
+import pyoxigraph as ox
 import pytest
 
 from kg.knowledge import load_knowledge
@@ -142,3 +143,15 @@ def test_a_signal_based_timeout_at_a_random_time_leaves_the_next_decision_change
                                                                                    expected):
     seconds = random.Random(SEED * 2000 + run).uniform(0.0, 0.25)
     _check(patients, knowledge, build, expected, after_seconds(seconds))
+
+
+def test_every_store_given_back_after_the_interrupts_holds_exactly_the_build(patients, knowledge):
+    """Run after the interrupts above on the same knowledge: each spare decision store is the build's
+    default graph, quad for quad (ADR 0014: a store is given back only by a decision that removed all it
+    added)."""
+    for profile in patients:
+        decision_json(profile, knowledge)
+    build = frozenset(knowledge.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    spares = list(knowledge._spare_stores)
+    assert spares, "no decision store was given back"
+    assert all(frozenset(store) == build for store in spares)
