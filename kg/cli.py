@@ -154,7 +154,8 @@ def query(
         str | None, typer.Option(help="Run on a SPARQL 1.1 endpoint (URL) instead of the embedded engine.")
     ] = None,
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for the endpoint's whole reply.")
+        float, typer.Option(help="Seconds the whole exchange with the endpoint may take: connecting, sending, "
+                                 "the reply's headers and body.")
     ] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
@@ -321,7 +322,8 @@ def push(
         AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names.")
     ] = AuthScheme.auto,
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for the connection and for each reply of the store.")
+        float, typer.Option(help="Seconds each request to the store may take, from connecting to the end of its "
+                                 "reply (the upload included).")
     ] = DEFAULT_TIMEOUT_SECONDS,
     build_dir: BuildOption = None,
 ) -> None:

@@ -163,7 +163,7 @@ def test_the_cli_pushes_with_the_password_from_the_environment(virtuoso, monkeyp
 
 MISBEHAVIOURS = {  # behaviour -> what kg push says, what kg query --endpoint says
     "closed": ("connection refused: is the store running", "refused"),
-    "hang": ("no reply within 1 s (raise it with --timeout)", "no complete reply within 1 s"),
+    "hang": ("no complete reply within 1 s (raise it with --timeout)", "no complete reply within 1 s"),
     "error": ("HTTP 500 Internal Server Error for <https://example.org/test/push/build>: store exploded", "HTTP 500"),
     "garbage": ("the reply is not HTTP", "failed"),
 }

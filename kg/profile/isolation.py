@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import cache, cached_property
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -106,15 +107,21 @@ def read_turtle_profile(text: str, name: str) -> Graph:
 
 @dataclass(frozen=True)
 class KnowledgeNodes:
-    """What the isolation checks need from the knowledge graph."""
+    """What the isolation checks need from the knowledge graph (always the build: a graph or a store that is
+    never changed after loading, kg/knowledge.py)."""
 
     nodes: frozenset[str]  # every IRI used in it
     condition_classes: frozenset[URIRef]  # rdfs:subClassOf* of the allowed superclasses
     context: Callable[[], Graph]  # what the patient shapes read of it: rdf:type and rdfs:subClassOf (5x fewer triples)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
-    @cached_property
+    @property
     def shape_context(self) -> Graph:
-        return self.context()
+        """``context()``, made on first use (Turtle profiles only), once, under a lock."""
+        with self._lock:
+            if "_shape_context" not in self.__dict__:
+                object.__setattr__(self, "_shape_context", self.context())
+        return self.__dict__["_shape_context"]
 
     @classmethod
     def of(cls, knowledge_graph: Graph) -> KnowledgeNodes:

@@ -13,7 +13,9 @@ The endpoint is the store's Graph Store endpoint: Oxigraph ``http://host:7878/st
 ``http://host:7200/repositories/REPO/rdf-graphs/service``. Credentials go by HTTP Basic or Digest,
 whichever the store asks for in its challenge to a first, body-less ``HEAD`` request (Virtuoso wants
 Digest, and resets big uploads sent before the challenge: tech-notes pitfall 17), so a wrong password
-costs no upload. Every failure is one ``UserError`` line that never shows the password.
+costs no upload. Every failure is one ``UserError`` line that never shows the password. Each request (the
+HEAD, each PUT with its upload) must be complete within ``--timeout`` seconds of starting, whatever the
+store sends and however slowly (a wall-clock deadline over the exchange, kg/base/deadline.py).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
+from kg.base.deadline import Deadline, watched
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI
@@ -83,7 +88,7 @@ def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_
     if auth not in AUTH_SCHEMES:
         raise UserError(f"--auth {auth}: not one of {', '.join(AUTH_SCHEMES)}")
     uploads = build_uploads(build_dir, graph, inferred_graph)
-    with requests.Session() as session:
+    with _session() as session:
         session.auth = store.authenticate(session, graph, user, password, auth)
         pushed: list[PushedGraph] = []
         for upload in uploads:
@@ -96,6 +101,61 @@ def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_
                                     "push again") from None
                 raise
     return pushed
+
+
+class _Watched:
+    """urllib3 connections whose socket the deadline of the exchange watches: a new one (before TLS wraps it),
+    and one kept alive from an earlier request of the push."""
+
+    sock: object
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        return watched(super()._new_conn())  # type: ignore[misc]
+
+    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.sock is not None:
+            watched(self.sock)  # type: ignore[arg-type]
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections (direct or through an HTTP proxy) are watched by the deadline."""
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy, **kwargs):  # type: ignore[no-untyped-def]
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if isinstance(manager, urllib3.ProxyManager):
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _WatchedAdapter())
+    return session
 
 
 def _check_iri(option: str, iri: str) -> None:
@@ -184,15 +244,23 @@ class _Store:
     def _send(self, session: requests.Session, method: str, graph: str, body: bytes | None = None) \
             -> requests.Response:
         headers = {"Content-Type": N_TRIPLES} if body is not None else {}
+        deadline = Deadline(self.timeout)
         try:
-            reply = session.request(method, self.url(graph), data=body, headers=headers, allow_redirects=False,
-                                    timeout=(self.timeout, self.timeout), stream=True)
-            content = reply.raw.read(MAX_REPLY_BYTES + 1, decode_content=True) if method != "HEAD" else b""
-            reply._content = content[:MAX_REPLY_BYTES]  # only the start of a long error page is shown
-            reply.close()
-            return reply
+            with deadline:
+                reply = session.request(method, self.url(graph), data=body, headers=headers, allow_redirects=False,
+                                        timeout=(deadline.left(), deadline.left()), stream=True)
+                content = reply.raw.read(MAX_REPLY_BYTES + 1, decode_content=True) if method != "HEAD" else b""
+                reply._content = content[:MAX_REPLY_BYTES]  # only the start of a long error page is shown
+                reply.close()
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise UserError(f"store {self.shown}: {self._network_failure(error)}") from None
+            failure = self._expired() if deadline.expired else self._network_failure(error)
+            raise UserError(f"store {self.shown}: {failure}") from None
+        if deadline.expired:  # a reply cut short by the deadline can look complete
+            raise UserError(f"store {self.shown}: {self._expired()}")
+        return reply
+
+    def _expired(self) -> str:
+        return f"no complete reply within {self.timeout:g} s (raise it with --timeout)"
 
     def _network_failure(self, error: BaseException) -> str:
         causes = _causes(error)
@@ -200,7 +268,7 @@ class _Store:
         if names & {"ConnectTimeout", "ConnectTimeoutError"}:
             return f"no connection within {self.timeout:g} s (raise it with --timeout)"
         if names & {"ReadTimeout", "ReadTimeoutError", "TimeoutError", "timeout"}:
-            return f"no reply within {self.timeout:g} s (raise it with --timeout)"
+            return self._expired()
         if "ConnectionRefusedError" in names:
             return "connection refused: is the store running and listening there?"
         if "NameResolutionError" in names or "gaierror" in names:

@@ -2,7 +2,8 @@
 them must break HTTP itself): ``hang`` accepts and never answers, ``error`` answers HTTP 500,
 ``garbage`` answers bytes that are not HTTP, ``closed`` is a port nothing listens on. And a ``CuttingProxy``
 in front of a real store that forwards a PUT's upload only in part, then drops the connection: a push
-that fails midway."""
+that fails midway. And a ``DripServer`` that answers one request one byte every 2 s (headers, body or
+chunked body): only a deadline over the whole exchange ends it."""
 
 from __future__ import annotations
 
@@ -118,3 +119,84 @@ class CuttingProxy:
                 except OSError:
                     pass
                 sock.close()
+
+
+DRIP_SECONDS = 2.0  # one byte (or one one-byte chunk) every DRIP_SECONDS
+DRIP_STAGES = ("headers", "body", "chunked")
+PROMPT = {"HEAD": b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "PUT": b"HTTP/1.1 204 No Content\r\n\r\n",
+          "POST": b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"}
+RESULTS = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+DRIP_START = {"headers": b"HTTP/1.1 200 OK\r\nX-Drip: ", "body": RESULTS + b"Content-Length: 100000\r\n\r\n",
+              "chunked": RESULTS + b"Transfer-Encoding: chunked\r\n\r\n"}
+DRIP_BYTE = {"headers": b"x", "body": b" ", "chunked": b"1\r\n \r\n"}
+
+
+class DripServer:
+    """A slow-drip server (issue 16, item 4): it reads each request whole (keep-alive, as a store would) and
+    answers at once, except the ``drip_on``-th request (counting from 1 on all connections), which it answers
+    one byte every DRIP_SECONDS, forever, in ``stage``: the status line and then an endless header
+    (``headers``), a 100 kB body with its Content-Length (``body``), or a chunked body of one-byte chunks
+    (``chunked``). No read ever waits longer than DRIP_SECONDS, so only a deadline over the whole exchange
+    ends it."""
+
+    def __init__(self, stage: str, drip_on: int = 1) -> None:
+        self.stage, self.drip_on, self.requests = stage, drip_on, 0
+        self.stop, self.lock = threading.Event(), threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def __enter__(self) -> DripServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            buffer = b""
+            try:
+                while not self.stop.is_set():
+                    method, buffer = self._request(connection, buffer)
+                    if method is None:
+                        return
+                    with self.lock:
+                        self.requests += 1
+                        drip = self.requests == self.drip_on
+                    if not drip:
+                        connection.sendall(PROMPT.get(method, PROMPT["POST"]))
+                        continue
+                    connection.sendall(DRIP_START[self.stage])
+                    while not self.stop.wait(DRIP_SECONDS):
+                        connection.sendall(DRIP_BYTE[self.stage])
+                    return
+            except OSError:
+                return
+
+    @staticmethod
+    def _request(connection: socket.socket, buffer: bytes) -> tuple[str | None, bytes]:
+        """Read one request (head and Content-Length body); its method, and what follows it."""
+        while b"\r\n\r\n" not in buffer:
+            data = connection.recv(65536)
+            if not data:
+                return None, b""
+            buffer += data
+        head, rest = buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                       if line.lower().startswith("content-length:")), 0)
+        while len(rest) < length:
+            data = connection.recv(1 << 20)
+            if not data:
+                return None, b""
+            rest += data
+        return lines[0].split(" ", 1)[0], rest[length:]

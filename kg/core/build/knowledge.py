@@ -8,16 +8,30 @@ no rebuild and no Java. Rebuilding from the tables happens only on request (``kg
 runs every check.
 
 In the store, the build is the default graph and the reasoner's entailments are the named graph
-``INFERRED_GRAPH``: the decision rules read the former, a SPARQL user may add the latter.
+``INFERRED_GRAPH``: the decision rules read the former, a SPARQL user may add the latter. That store is
+never changed after loading: ``kg.sparql`` and ``kg query`` read it, and so does everything the knowledge
+computes once (the name index, the compiled classifier, the allow-list and shape context of
+kg/patient_isolation.py), under the knowledge's lock.
+
+Decisions never add to that store (ADR 0014). Each decision takes a *decision store* for its own use: a
+copy of the build (default graph) into which it puts its patient and the rules' results, so that every
+rule reads the build and the patient as one default graph, as fast as the build alone. When the decision
+has run to its end and removed exactly what it added, it gives the store back for the next decision; a
+decision that an exception or an interrupt stops at any point gives nothing back, and its store, with
+whatever it held, is dropped. No query and no other decision ever reads a store a decision holds, so
+concurrent decisions need no lock and patients that share an IRI (profiles without ``patient_id``) never
+meet.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -30,17 +44,40 @@ from kg.profile.drug_names import normalise_name
 from kg.profile.isolation import KnowledgeNodes
 
 INFERRED_GRAPH = ox.NamedNode(INFERRED_GRAPH_IRI)
+MAX_SPARE_STORES = 8  # decision stores kept for reuse (about 7 MB each); more concurrent decisions make new ones
+T = TypeVar("T")
+
+
+class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like a cached property
+    """A property of the knowledge computed on first use, once, under the knowledge's lock, from the build:
+    two threads asking at once get the same object, and nothing is computed from the decision store."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute, self.name = compute, compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        with instance.lock:
+            if self.name not in instance.__dict__:  # later reads find the value in __dict__, without the lock
+                instance.__dict__[self.name] = self.compute(instance)
+        return instance.__dict__[self.name]
 
 
 @dataclass
 class Knowledge:
     """The built graph in a pyoxigraph store, and what decisions derive from it (each computed once)."""
 
-    store: ox.Store
+    store: ox.Store  # the build and its entailments: never changed after loading
     source: str  # the build folder it was read from, or "memory"
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one patient in the store at a time
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # for what is computed once
+    _spare_stores: list[ox.Store] = field(default_factory=list, repr=False)  # clean decision stores, given back
 
     def fresh_store(self) -> ox.Store:
         """A new store holding the build (not the entailments): for experiments and rule-level tests."""
@@ -48,21 +85,35 @@ class Knowledge:
         store.extend(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return store
 
-    @cached_property
+    def take_decision_store(self) -> ox.Store:
+        """A store holding the build, for one decision's use alone: one an earlier decision gave back clean
+        (list.pop is atomic: no two decisions get the same), else a new copy."""
+        try:
+            return self._spare_stores.pop()
+        except IndexError:
+            return self.fresh_store()
+
+    def give_back_decision_store(self, store: ox.Store) -> None:
+        """Keep ``store`` for a later decision. Only the last step of a decision that has removed every quad it
+        added calls this (kg/decision.py); a store an exception or interrupt left mid-way is never given back."""
+        if len(self._spare_stores) < MAX_SPARE_STORES:
+            self._spare_stores.append(store)
+
+    @computed_once
     def graph(self) -> Graph:
         """The build as an rdflib graph (the profile checks and the DL reasoner read it)."""
         if self.graph_given is not None:
             return self.graph_given
         return Graph().parse(data=self.graph_text, format="turtle")
 
-    @cached_property
+    @computed_once
     def module(self) -> Graph:
         """What the DL reasoner needs to classify patients (kg/model/reasoning.py)."""
         from kg.model.reasoning import classification_module
 
         return classification_module(self.graph)
 
-    @cached_property
+    @computed_once
     def _names(self) -> tuple[dict[str, URIRef], dict[str, list[URIRef]]]:
         names: dict[str, set[URIRef]] = defaultdict(set)
         for row in run_query(load_query("decision/agents"), self.store):
@@ -81,14 +132,14 @@ class Knowledge:
         """Normalised names shared by several agents (never resolved)."""
         return self._names[1]
 
-    @cached_property
+    @computed_once
     def compiled(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.classify.compiled.CompiledKnowledge
         """The populations and class definitions compiled for the JVM-free classifier."""
         from kg.core.decide.classify.compiled import CompiledKnowledge
 
         return CompiledKnowledge.of(self.store)
 
-    @cached_property
+    @computed_once
     def nodes(self) -> KnowledgeNodes:
         """What the patient allow-list checks read of the build (kg/profile/isolation.py)."""
         return KnowledgeNodes.of_store(self.store)

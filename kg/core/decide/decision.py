@@ -6,10 +6,12 @@ queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default
 HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
 queries queries/decision/*.rq) -> a Decision.
 
-The knowledge is the checked build (kg/core/build/knowledge.py), loaded once into a pyoxigraph store; a
-patient's triples join its default graph for the length of a stage and leave it exactly as they came
-(one patient at a time), so every rule reads the build and the patient as one graph. Python
-orchestrates; every clinical rule is in the tables, the ontology or those queries.
+The knowledge is the checked build (kg/core/build/knowledge.py), loaded once into a pyoxigraph store that queries
+read and nothing changes. Each decision takes a store of its own holding the build (a copy, reused when an
+earlier decision gave it back clean), adds its patient to the default graph, so that every rule reads the
+build and the patient as one graph, and gives it back only after removing exactly what it added, as its
+last step: a decision stopped by an exception or an interrupt, wherever it is, gives back nothing (ADR
+0014). Python orchestrates; every clinical rule is in the tables, the ontology or those queries.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -88,59 +90,67 @@ def _output_query(name: str) -> Query:
 
 class PatientGraph:
     """One patient's triples: the profile's, then what the rules construct and the classifier infers.
-    While ``in_store`` is open they are in the knowledge store's default graph, so the rules read the
-    build and the patient as one graph (one patient at a time, under the knowledge's lock); on leaving,
-    exactly the triples that were added are removed again."""
+    While ``in_store`` is open they are also in the default graph of a decision store that this decision
+    alone holds (kg/knowledge.py), so the rules read the build and the patient as one graph."""
 
     def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph) -> None:
         self.knowledge, self.patient = knowledge, patient
-        self.store = knowledge.store
         self.graph = Graph()  # as rdflib terms (the classifier and the Turtle output read it)
         self.graph += triples
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
-        self._added: list[ox.Quad] | None = None
+        self.store: ox.Store | None = None  # the decision store, while in it
+        self._added: list[ox.Quad] = []
 
     @contextmanager
     def in_store(self) -> Iterator[PatientGraph]:
-        with self.knowledge.lock:
-            self._added = []
-            try:
-                self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self.graph)  # type: ignore[arg-type]
-                yield self
-            finally:
-                for quad in self._added:
-                    self.store.remove(quad)
-                self._added = None
+        """No ``finally`` on purpose: if the block raises (an error, Ctrl-C, a signal-based timeout), the store
+        is not cleaned and not given back, whatever it holds; it is dropped with this object."""
+        self.store, self._added = self.knowledge.take_decision_store(), []
+        self._add(self.graph)
+        yield self
+        store, self.store = self.store, None
+        for quad in self._added:
+            store.remove(quad)
+        self.knowledge.give_back_decision_store(store)  # the last step: only a store left exactly as taken
 
-    def _add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        assert self._added is not None, "the patient is not in the store"
-        for quad in quads:
-            if quad not in self.store:  # never a knowledge triple: removal must leave the build intact
-                self.store.add(quad)
-                self._added.append(quad)
+    def _add(self, triples: Iterable[tuple[Node, Node, Node]] | Iterable[ox.Triple]) -> None:
+        """Add triples to the default graph in one call, remembering them, except those the build already
+        states (removing them would change the build)."""
+        store, quads = self._store(), []
+        for triple in triples:
+            s, p, o = (triple.subject, triple.predicate, triple.object) if isinstance(triple, ox.Triple) \
+                else map(to_ox, triple)
+            quad = ox.Quad(s, p, o)  # type: ignore[arg-type]
+            if quad not in store:
+                quads.append(quad)
+        self._added += quads
+        store.extend(quads)
 
     def add(self, triples: Graph | list[ox.Triple]) -> None:
+        self._add(triples)
         if isinstance(triples, Graph):
-            self._add_quads(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)  # type: ignore[arg-type]
             self.graph += triples
             return
-        self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         for t in triples:
             self.graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
 
     def run_rules(self, folder: str, keep_as_rdflib: bool = True) -> None:
         for rule in _rules(folder):  # in file-name order: a later rule reads an earlier one's result
-            triples = run_construct(rule, self.store, {"patient": self.patient})
+            triples = run_construct(rule, self._store(), {"patient": self.patient})
             if keep_as_rdflib:
                 self.add(triples)
             else:
-                self._add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+                self._add(triples)
                 self.assessed += triples
 
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
         bindings = {"patient": self.patient} if "patient" in query.params else {}
-        return run_query(query, self.store, bindings)
+        return run_query(query, self._store(), bindings)
+
+    def _store(self) -> ox.Store:
+        assert self.store is not None, "the patient is not in a store"
+        return self.store
 
 
 def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: Knowledge,
@@ -185,30 +195,30 @@ def decide_many(
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
 ) -> list[Decision]:
-    """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all).
-    Patients of one batch need distinct patient IDs."""
+    """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
+    patient in its own graph. The DL reasoner needs distinct patient IDs in one batch."""
     knowledge = knowledge or default_knowledge()
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
-    started = time.perf_counter()
-    for graph in graphs:
-        with graph.in_store():
+    with ExitStack() as in_store:
+        started = time.perf_counter()
+        for graph in graphs:
+            in_store.enter_context(graph.in_store())
             graph.run_rules("derive")  # closed-world steps before classification
-    derived = time.perf_counter()
-    inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
-    classified = time.perf_counter()
-    decisions = []
-    for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
-        started_assess = time.perf_counter()
-        graph.graph += types
-        with graph.in_store():
+        derived = time.perf_counter()
+        inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
+        classified = time.perf_counter()
+        decisions = []
+        for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
+            started_assess = time.perf_counter()
+            graph.add(types)
             graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name)
-        decision.seconds = {"derive": (derived - started) / len(graphs),
-                            "classify": (classified - derived) / len(graphs),
-                            "assess": time.perf_counter() - started_assess}
-        decisions.append(decision)
+            decision.seconds = {"derive": (derived - started) / len(graphs),
+                                "classify": (classified - derived) / len(graphs),
+                                "assess": time.perf_counter() - started_assess}
+            decisions.append(decision)
     return decisions
 
 

@@ -1,5 +1,6 @@
 """Running a query on a remote SPARQL 1.1 endpoint (a triple store), over the SPARQL 1.1 protocol
-(HTTP POST), bounded: a total time limit (``--timeout``), a maximum reply size read in chunks and cut,
+(HTTP POST), bounded: a wall-clock deadline over the whole exchange (``--timeout``: connecting, sending,
+headers and body, kg/base/deadline.py), a maximum reply size read in chunks and cut,
 no redirects followed, and a one-line UserError for every way an endpoint can fail (refused, hanging,
 an HTTP error, HTML or anything that is not SPARQL results or RDF).
 
@@ -12,7 +13,6 @@ are bound by a VALUES block built from RDF terms and placed first in the query's
 from __future__ import annotations
 
 import http.client
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +22,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from kg.base.deadline import Deadline, opener
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.core.query.library import Query, query_from_text
@@ -38,7 +39,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is reported as the HTTP error it is, never followed to another scheme or host
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+_OPENER = opener(_NoRedirect)
 
 
 def run_remote(query: Query, endpoint: str, bindings: Mapping[str, Node] | None = None,
@@ -71,36 +72,54 @@ def contains(endpoint: str, term: URIRef | Literal, timeout: float = DEFAULT_TIM
 
 
 def _fetch(text: str, endpoint: str, timeout: float, max_bytes: int) -> tuple[str, bytes]:
+    """The reply's media type and body, all of it within ``timeout`` seconds of starting."""
     request = urllib.request.Request(
         endpoint, data=urllib.parse.urlencode({"query": text}).encode("utf-8"), method="POST",
         headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
     )
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout)
     try:
-        with _OPENER.open(request, timeout=timeout) as reply:
+        with deadline:
+            reply = _exchange(request, endpoint, deadline, max_bytes)
+    except UserError:
+        if not deadline.expired:
+            raise
+        error: Exception = TimeoutError()
+    except Exception as caught:  # noqa: BLE001 - every way an exchange fails becomes one UserError line
+        error = TimeoutError() if deadline.expired else caught
+    else:
+        if not deadline.expired:  # a reply cut short by the deadline can look complete
+            return reply
+        error = TimeoutError()
+    raise _failure(error, endpoint, timeout) from None
+
+
+def _exchange(request: urllib.request.Request, endpoint: str, deadline: Deadline, max_bytes: int) \
+        -> tuple[str, bytes]:
+    try:
+        with _OPENER.open(request, timeout=deadline.left()) as reply:
             kind = reply.headers.get_content_type()
             chunks, size = [], 0
             while chunk := reply.read(CHUNK_BYTES):
                 size += len(chunk)
                 if size > max_bytes:
                     raise UserError(f"endpoint {endpoint} failed: the reply is larger than {max_bytes} bytes")
-                if time.monotonic() > deadline:
-                    raise TimeoutError
                 chunks.append(chunk)
             return kind, b"".join(chunks)
-    except urllib.error.HTTPError as error:
+    except urllib.error.HTTPError as error:  # its body is read here, within the deadline
         detail = _first_line(error.read(300) if error.fp else b"")
         raise UserError(f"endpoint {endpoint} failed: HTTP {error.code} {error.reason}"
                         + (f" ({detail})" if detail else "")) from None
-    except TimeoutError:
-        raise UserError(f"endpoint {endpoint} failed: no complete reply within {timeout:g} s "
-                        "(raise it with --timeout)") from None
-    except http.client.HTTPException as error:  # a reply that is not HTTP (BadStatusLine, IncompleteRead, ...)
-        raise UserError(f"endpoint {endpoint} failed: the reply is not valid HTTP ({type(error).__name__})") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason: Any = getattr(error, "reason", error)
-        raise UserError(f"endpoint {endpoint} failed: {str(reason).splitlines()[0] if str(reason) else error}") \
-            from None
+
+
+def _failure(error: Exception, endpoint: str, timeout: float) -> UserError:
+    if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
+        return UserError(f"endpoint {endpoint} failed: no complete reply within {timeout:g} s "
+                         "(raise it with --timeout)")
+    if isinstance(error, http.client.HTTPException):  # a reply that is not HTTP (BadStatusLine, IncompleteRead, ...)
+        return UserError(f"endpoint {endpoint} failed: the reply is not valid HTTP ({type(error).__name__})")
+    reason: Any = getattr(error, "reason", error)
+    return UserError(f"endpoint {endpoint} failed: {str(reason).splitlines()[0] if str(reason) else error}")
 
 
 def _first_line(body: bytes) -> str:

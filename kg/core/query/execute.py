@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.base.oxigraph_bridge import to_graph, to_ox
-from kg.core.query.library import Graphs, Query, load_query, query_from_text
+from kg.core.query.library import Graphs, Query, load_query, query_from_text, refuse_federation
 from kg.core.query.params import Names, bindings_for
 from kg.core.query.results import Boolean, QueryResult, Solutions, from_engine
 from kg.model.curies import compact
@@ -70,6 +70,7 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
         from kg.core.query.endpoint import run_remote
 
         return run_remote(query, target.endpoint, bindings, target.timeout, target.max_bytes)
+    refuse_federation(query)
     substitutions = {ox.Variable(name): to_ox(term) for name, term in bindings.items()}
     try:
         return from_engine(target.knowledge.store.query(query.text, substitutions=substitutions,

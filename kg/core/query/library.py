@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,6 +30,11 @@ Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] |
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+# what can hold the word SERVICE without being the keyword: strings (long ones first), IRIs, comments
+NOT_KEYWORDS = re.compile(r"""'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}"""
+                          r"""|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*""")
+SERVICE_KEYWORD = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])", re.IGNORECASE)  # not ?service, ex:service, a-service
+CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,24 @@ def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
     return parse_query_file(candidate, root)
 
 
+def refuse_federation(query: Query) -> None:
+    """Refuse a query with ``SERVICE`` before the embedded engine runs it: pyoxigraph would send its inner
+    query to the URL it names (any server this machine reaches). The keyword is looked for outside strings,
+    IRIs and comments, in the text as written and with its codepoint escapes (``\\u0053``) decoded."""
+    if _federated(query.text):
+        raise UserError(f"query '{query.name}' uses SERVICE (a federated query): refused, because the embedded "
+                        "engine would send requests to the servers it names; run it on an endpoint that may "
+                        "federate (kg query --endpoint URL), or remove the SERVICE clause")
+
+
+@lru_cache(maxsize=1024)  # the decision rules run for every patient
+def _federated(text: str) -> bool:
+    decoded = CODEPOINT_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return any(SERVICE_KEYWORD.search(NOT_KEYWORDS.sub(" ", written)) for written in (text, decoded))
+
+
 def _solutions(query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None, graphs: Graphs):
+    refuse_federation(query)
     bindings = bindings or {}
     unknown = set(bindings) - set(query.params)
     if unknown:
