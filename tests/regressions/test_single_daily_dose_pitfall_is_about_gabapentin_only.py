@@ -1,7 +1,8 @@
-"""Issue 20, finding 5 (dosing advice where it does not belong): the seed's "Critical pitfall: Single nighttime
-dosing of gabapentin is inadequate" is about gabapentin. Pregabalin is dosed in the evening for RLS ("Start 50-75 mg/day in the
-evening", clinical-facts §4.2, review tables), so one evening dose of pregabalin is no finding; one daily dose of
-gabapentin still is (seed, "First-Line Strategy"). Gabapentin taken three times a day is not."""
+"""Issue 20, finding 5 (dosing advice where it does not belong): the seed's "Critical pitfall: Single
+nighttime dosing of gabapentin is inadequate" is about gabapentin. Pregabalin is dosed in the evening for RLS
+("Start 50-75 mg/day in the evening", clinical-facts §4.2, review tables), so one evening dose of pregabalin is no
+finding; one daily dose of gabapentin still is (seed, "First-Line Strategy"). Gabapentin taken three times a day is
+not."""
 
 from tests.regressions.profiles import dose_checks
 
