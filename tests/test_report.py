@@ -36,43 +36,51 @@ def test_default_report_starts_with_the_summary_and_fits_about_sixty_lines():
     result = subprocess.run([sys.executable, "-m", "kg", "decide", "--example"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.rstrip("\n").splitlines()
-    assert len(lines) <= 64, len(lines)
+    assert len(lines) <= 66, len(lines)  # about 60, and the legend of the evidence tags (issue 20)
     starts = [next(i for i, line in enumerate(lines) if line.startswith(h)) for h in SUMMARY_HEADINGS]
     assert starts == sorted(starts) and starts[0] == 2  # right after the title and a rule
+    assert lines[2].startswith("NOW             next step: step 1 Verify iron repletion")  # opens with the next step
     summary = lines[starts[0]:next(i for i in range(starts[-1], len(lines)) if lines[i].startswith("===="))]
-    # about 15 lines: the example's opioids are allowed (augmentation), so the before-starting precautions
-    # (ECG, Mayo 2018) take three of them
-    assert len(summary) <= 19, summary
+    assert len(summary) <= 19, summary  # about 15 lines; the next step takes four of them
     assert "[yes]" not in result.stdout and "due now" in result.stdout
+    assert any(line.startswith("TAGS [basis · sources]: P = ") for line in lines)
 
 
 def test_summary_says_what_to_do_now_what_to_change_and_why(example):
     summary = to_json_data(example)["summary"]
     now = summary["now"]
-    assert now[0]["kind"] == "algorithm-step" and "(current)" in now[0]["subject"]
-    assert now[0]["text"].startswith("Verify iron repletion")
+    # the one-line next step from the algorithm (issue 20): replete iron (step 1), raise gabapentin to an adequate
+    # divided dose (step 4: "Initiate or optimize dosing to 1800-2400 mg/day")
+    assert now[0]["kind"] == "next-step" and now[0]["text"].startswith("step 1 Verify iron repletion: replete iron")
+    assert "raise to an adequate dose, divide the daily dose: gabapentin" in now[0]["text"]
+    current = next(i for i in now if i["kind"] == "algorithm-step")
+    assert "(current, due now)" in current["subject"] and current["text"].startswith("Verify iron repletion")
     doses = {i["subject"]: i for i in now if i["kind"] == "sourced-dose"}
-    assert "mg/day" in doses["gabapentin (step 3)"]["text"] and doses["gabapentin (step 3)"]["sources"]
-    assert not any(s.startswith("pramipexole") for s in doses)  # no dose to aim at for a drug to avoid
+    assert doses["ferric carboxymaltose (step 1)"]["sources"]
+    assert not any(s.startswith(("pramipexole", "gabapentin")) for s in doses)  # gabapentin's dose line is below
     changes = {(i["kind"], i["subject"]) for i in summary["stop_or_change"]}
     assert ("current-drug-advised-against", "pramipexole") in changes
-    assert ("below-adequate-trial", "gabapentin") in changes and ("single-daily-dose", "gabapentin") in changes
-    # one row per action target and per dose-check kind, sources merged
+    dose = next(i for i in summary["stop_or_change"] if i["kind"] == "dose")
+    assert dose["subject"] == "gabapentin" and dose["text"].startswith("now 600 mg/day in 1 dose: below an adequate")
+    assert "single daily dose" in dose["text"]
+    # one row per action target, sources merged, the taper advice next to it
     assert len([c for c in changes if c[1] == "sertraline"]) == 1
     sertraline = next(i for i in summary["stop_or_change"] if i["subject"] == "sertraline")
-    assert {"hcn", "medx", "seed-ref-1"} <= set(sertraline["sources"])
-    # interactions between current drugs are under Stop or change (the issue lists "interacting" there)
-    assert any(kind == "interaction" and "sertraline" in subject for kind, subject in changes)
-    assert {i["kind"] for i in summary["safety"]} == {"caution"}
+    assert {"hcn", "medx", "seed-ref-1", "haddad-anderson-2007"} <= set(sertraline["sources"])
+    assert "gradual taper (do not stop abruptly)" in sertraline["text"]
+    # interactions and cautions are under Safety
+    assert {i["kind"] for i in summary["safety"]} == {"caution", "interaction"}
     assert summary["ask_or_measure"] == [] and summary["other"] == []
 
 
 def test_options_are_grouped_from_the_vocabulary_with_classes_and_uncovered_options_hidden(example):
     report = to_report(example)
     vocabulary = Vocabulary.of(example)
-    assert [t.notation for t in vocabulary.ordered("ReportGroup")][:4] == ["use-now", "ask-first", "later", "avoid"]
+    assert [t.notation for t in vocabulary.ordered("ReportGroup")][:5] == ["use-now", "ask-first", "later",
+                                                                          "tried-before", "avoid"]
     use_now, avoid = report.index("USE NOW ("), report.index("AVOID (")
-    assert use_now < report.index("LATER (") < avoid
+    assert use_now < report.index("LATER, IF (") < avoid
+    assert "if alpha-2-delta ligands fail: low-dose opioids (step 5) — buprenorphine" in report
     assert "gabapentin" in report[use_now:avoid] and "pramipexole —" in report[avoid:]
     assert "strong, moderate certainty" in report  # grade next to the status
     assert "dopamine agonists —" not in report and "vitamin C" not in report
@@ -178,7 +186,9 @@ def test_missing_facts_go_to_ask_or_measure_and_steps_are_marked_from_the_vocabu
     undetermined = next(i for i in data["summary"]["ask_or_measure"] if i["kind"] == "undetermined-option")
     assert "ferrous sulfate" in undetermined["subject"] and "depends on:" in undetermined["text"]
     changes = {(i["kind"], i["subject"]) for i in data["summary"]["stop_or_change"]}
-    assert {("current-drug-advised-against", "ropinirole"), ("above-maximum", "ropinirole")} <= changes
+    assert {("current-drug-advised-against", "ropinirole"), ("dose", "ropinirole")} <= changes
+    assert "above the sourced maximum (sourced 4)" in next(i["text"] for i in data["summary"]["stop_or_change"]
+                                                           if i["kind"] == "dose")
     report = to_report(decision)
     assert "UNDETERMINED: ASK OR MEASURE FIRST (" in report
     assert "[possibly due]" in report and "[done]" in report and "[due now]" in report

@@ -158,10 +158,11 @@ def test_not_indicated_when_no_statement_applies(knowledge):
 def test_undetermined_rather_than_not_yet_when_the_later_line_may_be_reached(knowledge):
     """Methadone for an adult whose alpha-2-delta trial history is unknown (may be refractory-adult):
     seed-methadone-refractory (second line) may apply, which also possibly reaches the second line of
-    seed-augmentation-add-opioid-first; a possible support precedes "not yet"."""
+    seed-augmentation-add-opioid-first; a possible support precedes "not yet". That later line, possibly reached,
+    counts (and is shown) as a possible support (issue 20)."""
     assessed = assess_patient(knowledge, f":status-rules a cg:Patient , {ADULT} , possible:refractory-adult .")
     assert assessed.used("methadone")["seed-methadone-refractory"] == "undetermined-support"
-    assert assessed.used("methadone")["seed-augmentation-add-opioid-first"] == "later"
+    assert assessed.used("methadone")["seed-augmentation-add-opioid-first"] == "undetermined-support"
     assert assessed.statuses["methadone"] == "undetermined"
 
 

@@ -97,6 +97,7 @@ class CG(DefinedNamespace):
     Decision: URIRef
     DecisionAllowedWithCaution: URIRef
     DecisionContraindicated: URIRef
+    DecisionFailedBefore: URIRef
     DecisionNotIndicated: URIRef
     DecisionNotYetIndicated: URIRef
     DecisionReason: URIRef
@@ -110,6 +111,7 @@ class CG(DefinedNamespace):
     DirectionAgainst: URIRef
     DirectionAgainstStandardUse: URIRef
     DirectionFor: URIRef
+    DiscontinuationProcedure: URIRef
     DoseUnit: URIRef
     DosingRegimen: URIRef
     Drug: URIRef
@@ -135,16 +137,20 @@ class CG(DefinedNamespace):
     FindingCaution: URIRef
     FindingCheckUnrecognisedMedication: URIRef
     FindingContraindication: URIRef
+    FindingCurrentDose: URIRef
     FindingCurrentDrugAdvisedAgainst: URIRef
     FindingCurrentDrugContraindicated: URIRef
     FindingDuplicateTherapy: URIRef
     FindingInteraction: URIRef
+    FindingKeep: URIRef
     FindingKind: URIRef
     FindingMeasure: URIRef
+    FindingNextStep: URIRef
     FindingRepleteIron: URIRef
     FindingSingleDailyDose: URIRef
     FindingSourcedDose: URIRef
     FindingUndeterminedOption: URIRef
+    FindingWhenStopping: URIRef
     GoodPracticeStatement: URIRef
     GradedRecommendation: URIRef
     GuidelinePopulation: URIRef
@@ -204,6 +210,7 @@ class CG(DefinedNamespace):
     ReasonCaution: URIRef
     ReasonContraindicates: URIRef
     ReasonEffect: URIRef
+    ReasonFailedBefore: URIRef
     ReasonLaterLine: URIRef
     ReasonNote: URIRef
     ReasonSupports: URIRef
@@ -215,6 +222,7 @@ class CG(DefinedNamespace):
     ReportGroupAvoid: URIRef
     ReportGroupLater: URIRef
     ReportGroupNotCovered: URIRef
+    ReportGroupTriedBefore: URIRef
     ReportGroupUseNow: URIRef
     Route: URIRef
     RouteExternal: URIRef
@@ -266,6 +274,7 @@ class CG(DefinedNamespace):
     aboutCondition: URIRef
     absenceOf: URIRef
     adequacyUndetermined: URIRef
+    adequateDose: URIRef
     adequateTrial: URIRef
     adequateTrialDailyMin: URIRef
     ageYears: URIRef
@@ -284,6 +293,7 @@ class CG(DefinedNamespace):
     code: URIRef
     codeSystem: URIRef
     comparator: URIRef
+    completedByAdequateUseOf: URIRef
     criterion: URIRef
     criterionKeyword: URIRef
     criterionTarget: URIRef
@@ -330,6 +340,7 @@ class CG(DefinedNamespace):
     issuedBy: URIRef
     issuer: URIRef
     lacksCondition: URIRef
+    laterLine: URIRef
     laterLineReachable: URIRef
     laterLineReached: URIRef
     lineOfTherapy: URIRef
@@ -339,6 +350,7 @@ class CG(DefinedNamespace):
     memberOfDrugClass: URIRef
     nameAsGiven: URIRef
     nextStep: URIRef
+    nextStepPhrase: URIRef
     onQuantity: URIRef
     operand: URIRef
     operandIndex: URIRef
@@ -367,6 +379,7 @@ class CG(DefinedNamespace):
     requiresPopulation: URIRef
     route: URIRef
     ruleMentions: URIRef
+    safetyRank: URIRef
     section: URIRef
     sequencedLine: URIRef
     severity: URIRef

@@ -306,6 +306,7 @@ TABLES: tuple[TableSpec, ...] = (
             BASIS,
             _sources(),
             SECTION,
+            Column("completed_by", "refs", False, CG.completedByAdequateUseOf, AGENTS),
         ),
         rdf_type=CG.AlgorithmStep,
         label_column="label",

@@ -35,6 +35,10 @@ def _number(term: Node | None) -> float | None:
     return None if term is None else float(term)  # type: ignore[arg-type]
 
 
+def _integer(term: Node | None) -> int | None:
+    return None if term is None else int(term)  # type: ignore[call-overload]
+
+
 def _sources(term: Node | None) -> list[str]:
     return sorted(s for s in str(term or "").split("|") if s)
 
@@ -49,7 +53,8 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
                 "text": _text(r["text"]), "direction": _text(r["direction"]), "strength": _text(r["strength"]),
                 "certainty": _text(r["certainty"]), "evidence_basis": _text(r["basis"]),
                 "certainty_basis": _text(r["certaintyBasis"]), "severity": _text(r["severity"]),
-                "population": _id(r["population"]), "issuer": _id(r["issuer"]), "sources": _sources(r["sources"]),
+                "population": _id(r["population"]), "population_label": _text(r["populationLabel"]),
+                "issuer": _id(r["issuer"]), "safety_rank": _integer(r["safetyRank"]), "sources": _sources(r["sources"]),
             }
             for r in rows
         ]

@@ -1,5 +1,6 @@
 """The report as one self-contained, printable HTML page: inline CSS, no scripts, no external assets;
-every text from the tables or the profile is escaped. Optionally the explanation chain of one option."""
+every text from the tables or the profile is escaped; no command-line hints (a page is read, not run). Optionally the
+explanation chain of one option."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from kg.core.decide.decision import Decision
 from kg.report.options import option_groups
 from kg.report.summary import OTHER, by_kind, patient_description, section_key
-from kg.report.vocabulary import Vocabulary
+from kg.report.vocabulary import Vocabulary, legend
 from kg.report.why import chain_graph, why_svg
 
 CSS = """
@@ -34,7 +35,9 @@ header .meta { color: #555; font-size: 12px; }
 .tag { color: #555; font-size: 12px; white-space: nowrap; }
 h2.group { font-size: 15px; margin: 14px 0 4px; padding: 2px 8px; border-radius: 4px; color: #fff; }
 .g-use-now { background: #1a7f37; } .g-ask-first { background: #1f5fbf; } .g-later { background: #6f42c1; }
-.g-avoid { background: #c62828; } .g-not-covered { background: #666; }
+.g-avoid { background: #c62828; } .g-not-covered { background: #666; } .g-tried-before { background: #8a6d00; }
+.gate { font-weight: 600; color: #6f42c1; }
+p.legend { color: #555; font-size: 12px; margin-top: 10px; }
 table { border-collapse: collapse; width: 100%; }
 td, th { text-align: left; vertical-align: top; padding: 3px 6px; border-bottom: 1px solid #ddd; }
 th { font-size: 12px; color: #444; }
@@ -75,7 +78,7 @@ def _summary(data: dict[str, Any], vocabulary: Vocabulary) -> str:
         if not items:
             parts.append("<li>nothing</li>")
         for label, entries in by_kind(items):
-            body = "; ".join(f"{escape(subjects)}: {escape(text)}{_tag(bases, sources)}"
+            body = "; ".join(f"{escape(subjects) + ': ' if subjects else ''}{escape(text)}{_tag(bases, sources)}"
                              for subjects, text, bases, sources in entries)
             parts.append(f'<li><span class="kind">{escape(label)}:</span> {body}</li>')
         parts.append("</ul></section>")
@@ -97,14 +100,13 @@ def _options(data: dict[str, Any], decision: Decision, explain: bool) -> str:
             reasons = "".join(f'<p class="reason"><span class="effect">{escape(r["effect"])}:</span> '
                               f'{escape(r["text"])}{_tag(r["evidence_basis"], r["sources"])}</p>'
                               for r in row["reasons"]) \
-                or '<p class="reason">no current statement applies to this patient</p>'
-            if row["more"]:
-                reasons += f'<p class="note">+{row["more"]} more reasons (--explain)</p>'
-            parts.append(f'<tr><td class="opt">{escape(", ".join(row["options"]))}</td>'
+                or ("" if row["gate"] else '<p class="reason">no current statement applies to this patient</p>')
+            gate = f'<span class="gate">if {escape(row["gate"])} —</span> ' if row["gate"] else ""
+            parts.append(f'<tr><td class="opt">{gate}{escape(", ".join(row["options"]))}</td>'
                          f'<td class="st">{escape(facts)}</td><td>{reasons}</td></tr>')
         parts.append("</table>")
     for group in (g for g in groups if g["hidden"]):
-        parts.append(f'<p class="note">{group["count"]} option(s) {escape(group["label"])} not shown (--explain).</p>')
+        parts.append(f'<p class="note">{group["count"]} option(s) {escape(group["label"])} not shown.</p>')
     return "\n".join(parts)
 
 
@@ -141,5 +143,7 @@ def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why
         f'<span class="meta">reasoner {escape(decision.reasoner)} · '
         'a curation exercise, not for patient care</span></header>',
         _summary(data, vocabulary), why_html, _options(data, decision, explain), _algorithm(data, vocabulary),
+        f'<p class="legend" data-section="legend">Tags in brackets [evidence basis · sources]: '
+        f'{escape(legend(vocabulary))}.</p>',
         "</body></html>",
     ])

@@ -1,5 +1,6 @@
-"""The report as plain text for a terminal: summary first, then options by group, then the algorithm;
---explain adds every reason, the merged actions and dose checks, populations and hidden groups."""
+"""The report as plain text for a terminal: summary first (it opens with the one-line next step), then options by
+group, then the algorithm and a legend of the evidence tags; --explain adds every reason, the merged actions and dose
+checks, populations and hidden groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from kg.core.decide.decision import Decision
 from kg.report.options import option_groups
 from kg.report.summary import OTHER, by_kind, patient_description, section_key
-from kg.report.vocabulary import Vocabulary
+from kg.report.vocabulary import Vocabulary, legend
 
 LABEL_WIDTH = 16
 
@@ -40,7 +41,7 @@ def summary_lines(summary: dict[str, list[dict[str, Any]]], vocabulary: Vocabula
             lines.append(head + "nothing")
             continue
         for label, entries in by_kind(items):
-            text = f"{label}: " + "; ".join(f"{subjects}: {text}{tag(bases, sources, 1)}"
+            text = f"{label}: " + "; ".join(f"{subjects + ': ' if subjects else ''}{text}{tag(bases, sources, 1)}"
                                             for subjects, text, bases, sources in entries)
             lines += _wrap(text, width, head, " " * LABEL_WIDTH)
             head = " " * LABEL_WIDTH
@@ -58,16 +59,19 @@ def option_lines(groups: list[dict[str, Any]], width: int, explain: bool) -> lis
             reasons = [f"{r['effect'] + ': ' if explain else ''}{r['text']}"
                        f"{tag(r['evidence_basis'], r['sources'], None if explain else 3)}"
                        for r in row["reasons"]]
-            if not reasons:
+            if not reasons and not row["gate"]:
                 reasons = ["no current statement applies to this patient"]
-            if row["more"]:
+            if row["more"] and reasons:
                 reasons[-1] += f" (+{row['more']} more)"
+            names = ", ".join(row["options"])
+            if row["gate"]:
+                names = f"if {row['gate']} — {names}"
             if explain:
-                lines += _wrap(f"{', '.join(row['options'])} — {facts}", width, "  ", "    ")
+                lines += _wrap(f"{names} — {facts}", width, "  ", "    ")
                 for reason in reasons:
                     lines += _wrap(reason, width, "      ", "        ")
             else:
-                lines += _wrap(f"{', '.join(row['options'])} — {facts} — {' | '.join(reasons)}", width, "  ", "      ")
+                lines += _wrap(" — ".join(x for x in (names, facts, " | ".join(reasons)) if x), width, "  ", "      ")
     hidden = [g for g in groups if g["hidden"]]
     for group in hidden:
         lines.append(f"{group['count']} option(s) {group['label']} not shown; --explain shows them, every reason and "
@@ -126,6 +130,7 @@ def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, wid
     lines.append("=" * min(width, 100))
     lines += option_lines(option_groups(data, decision, explain), width, explain)
     lines += algorithm_lines(data, vocabulary, width, explain)
+    lines += _wrap(f"TAGS [basis · sources]: {legend(vocabulary)}", width, "", "  ")
     if explain:
         lines += detail_lines(data, vocabulary, width)
     for line in why or []:

@@ -73,10 +73,29 @@ class Vocabulary:
         return None
 
 
-def reason_order(vocabulary: Vocabulary, reason: dict[str, Any]) -> tuple:
-    """Most decisive first: effect, surely applies, strength, certainty, evidence basis (ranks from the ontology)."""
+def legend(vocabulary: Vocabulary) -> str:
+    """What the evidence tags in brackets mean (cg:EvidenceBasis in the ontology, ADR 0003)."""
+    return "; ".join(f"{term.notation} = {term.label if term.label != term.notation else term.get('definition')}"
+                     for term in vocabulary.ordered("EvidenceBasis"))
+
+
+def ordered_reasons(vocabulary: Vocabulary, reasons: list[dict[str, Any]], status: str | None) -> list[dict[str, Any]]:
+    """An option's reasons, the one that decided its status first (ADR 0016): the reasons whose effect decides the
+    option's status (cg:decidesStatus: a caution for allowed-with-caution, a later line for not-yet-indicated...), then
+    the others; within each, by effect, by safety rank (cg:safetyRank: a contraindication or a boxed-warning
+    interaction the patient has before a generic precaution such as an opioid treatment agreement), by whether the
+    reason surely applies, then by strength, certainty and evidence basis (ranks from the ontology)."""
+    return sorted(reasons, key=lambda reason: reason_order(vocabulary, reason, status))
+
+
+def reason_order(vocabulary: Vocabulary, reason: dict[str, Any], status: str | None = None) -> tuple:
+    effect = vocabulary.term("ReasonEffect", reason["effect"])
+    decided = effect is not None and status is not None and status in effect.properties.get("decides", ())
+    safety = reason.get("safety_rank")
     return (
+        not decided,
         vocabulary.rank("ReasonEffect", reason["effect"]),
+        UNRANKED if safety is None else safety,
         reason["applies"] != "yes",
         vocabulary.rank("Strength", reason["strength"]),
         vocabulary.rank("Certainty", reason["certainty"]),

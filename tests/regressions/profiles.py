@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from kg.core.decide.decision import Decision
@@ -62,3 +63,47 @@ def _reason_rows(decision: Decision, option: str) -> list[Any]:
 
 def _id(term: object) -> str:
     return str(term).rsplit("/", 1)[-1]
+
+
+def adult(**fields: Any) -> dict[str, Any]:
+    """The base adult with some fields replaced (a fresh copy)."""
+    return copy.deepcopy(ADULT) | fields
+
+
+# Patients the report invariants are checked on (tests/test_report_invariants.py): the issue-20 regression cases and
+# the developers' guide edge cases (child, pregnancy, breastfeeding, dialysis, older adult, missing facts, two rows
+# of one drug, a second condition, hostile input). Each is a minimal change of the base adult.
+LOW_IRON = {"ferritin": {"value": 40, "unit": "ng/mL"}, "tsat": {"value": 15, "unit": "%"}}
+REPORT_PROFILES: dict[str, dict[str, Any]] = {
+    "child-low-ferritin": adult(age_years=9, labs={"ferritin": {"value": 30, "unit": "ng/mL"}}),
+    "child-ferritin-60": adult(age_years=10, labs={"ferritin": {"value": 60, "unit": "ng/mL"},
+                                                   "tsat": {"value": 25, "unit": "%"}}),
+    "pregnant-ferritin-75": adult(sex="female", pregnancy={"status": "pregnant", "trimester": 2},
+                                  labs={"ferritin": {"value": 75, "unit": "ng/mL"},
+                                        "tsat": {"value": 25, "unit": "%"}}),
+    "pregnant-refractory-on-sertraline": adult(
+        sex="female", pregnancy={"status": "pregnant", "trimester": 3}, past_trials=FAILED_GABAPENTIN,
+        current_medications=[{"drug": "sertraline", "daily_dose_mg": 50, "doses_per_day": 1}]),
+    "breastfeeding-on-opioid": adult(sex="female", lactating=True, past_trials=FAILED_GABAPENTIN, current_medications=[
+        {"drug": "tramadol", "daily_dose_mg": 100, "doses_per_day": 2}]),
+    "dialysis-trials-unknown": {k: v for k, v in adult(esrd=True, dialysis=True, labs=LOW_IRON).items()
+                                if k != "past_trials"},
+    "older-adult-refractory-copd": adult(age_years=81, copd=True, past_trials=FAILED_GABAPENTIN),
+    "iron-never-measured": {k: v for k, v in ADULT.items() if k != "labs"},
+    "almost-nothing-known": {"patient_id": "almost-nothing", "sex": "male", "age_years": 50, "current_medications": []},
+    "two-rows-of-gabapentin": adult(current_medications=[
+        {"drug": "gabapentin", "daily_dose_mg": 900, "doses_per_day": 3},
+        {"drug": "Neurontin", "daily_dose_mg": 900, "doses_per_day": 3}]),
+    "failed-oral-iron": adult(oral_iron_failed=True, labs=LOW_IRON),
+    "bupropion-for-depression": adult(current_medications=[{"drug": "bupropion", "daily_dose_mg": 300,
+                                                            "doses_per_day": 1}]),
+    "opioid-and-benzodiazepine": adult(past_trials=FAILED_GABAPENTIN, current_medications=[
+        {"drug": "methadone", "daily_dose_mg": 10, "doses_per_day": 1},
+        {"drug": "clonazepam", "daily_dose_mg": 1, "doses_per_day": 1}]),
+    "augmentation-on-pramipexole": adult(augmentation_signs=True, obstructive_sleep_apnea="unknown",
+                                         current_medications=[{"drug": "pramipexole", "daily_dose_mg": 1.0,
+                                                               "doses_per_day": 1}]),
+    "hostile-names": adult(patient_id="hostile", current_medications=[
+        {"drug": '<script>alert("x")</script>', "daily_dose_mg": 5, "doses_per_day": 1},
+        {"drug": "gabapentin", "daily_dose_mg": 600, "doses_per_day": 1}]),
+}
