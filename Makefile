@@ -29,11 +29,14 @@ test-tools:
 demo: setup
 	$(BIN)/kg decide --example
 
+# one worker per core (pytest-xdist), a test file's tests on one worker (their module fixtures built once)
+PARALLEL ?= -n auto --dist loadfile
+
 test: setup java test-tools
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 check: setup
-	$(BIN)/pytest -q -m "not reasoner and not slow" --no-jvm
+	$(BIN)/pytest -q -m "not reasoner and not slow" --no-jvm $(PARALLEL)
 
 # the long differential campaign: >= 2,000 profiles, compiled path vs HermiT (boundaries first)
 differential: setup java
