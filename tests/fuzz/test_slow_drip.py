@@ -1,5 +1,5 @@
 """Deadlines that hold against a slow-drip server (issue 16, item 4): ``kg query --endpoint URL --timeout N``
-and ``kg push --timeout N`` end within N seconds plus one of the exchange starting, whatever the server sends
+and ``kg push --timeout N`` end within N seconds of the exchange starting (plus a slack for a loaded machine), whatever the server sends
 one byte every 2 s: the status line and headers, a body with a Content-Length, or a chunked body, on the
 query's POST and on each request of a push (the HEAD that asks how to authenticate and both PUTs). Before
 the fix the deadline was checked only between 64 kB reads (push: a per-read timeout), so every case ran for
@@ -23,6 +23,7 @@ from tests.servers.ports import free_port
 pytestmark = [pytest.mark.fuzz]
 TIMEOUT = 3
 HANGING = TIMEOUT + 12  # a run still going then is a hang: the test fails instead of waiting for the server
+SLACK = 3  # seconds over start + TIMEOUT allowed for a loaded machine (CI runs two test workers); a hang is 12
 COMMANDS = {
     "query": ["query", "cq/treatment-algorithm", "--endpoint", "{url}/query"],
     "push": ["push", "--endpoint", "{url}/store", "--graph", BUILD_GRAPH_IRI],
@@ -62,5 +63,5 @@ def test_a_server_dripping_one_byte_every_2_s_outlasts_the_timeout(command, stag
     assert done.returncode == 2 and done.stderr.startswith("error: "), done.stderr
     assert f"within {TIMEOUT} s" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert seconds <= start_seconds[command] + TIMEOUT + 1, \
-        f"{seconds:.1f} s, the start {start_seconds[command]:.1f} s + --timeout {TIMEOUT} + 1 s"
+    assert seconds <= start_seconds[command] + TIMEOUT + SLACK, \
+        f"{seconds:.1f} s, the start {start_seconds[command]:.1f} s + --timeout {TIMEOUT} + {SLACK} s"
