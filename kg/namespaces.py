@@ -92,6 +92,9 @@ class CG(DefinedNamespace):
     CertaintyNotGraded: URIRef
     CertaintyUnconfirmed: URIRef
     CertaintyVeryLow: URIRef
+    CommunicationBoxedWarning: URIRef
+    CommunicationDrugSafety: URIRef
+    CommunicationKind: URIRef
     Condition: URIRef
     CuratedEntity: URIRef
     Decision: URIRef
@@ -163,6 +166,7 @@ class CG(DefinedNamespace):
     LineOfTherapy: URIRef
     LinePrerequisite: URIRef
     LineSecond: URIRef
+    MedicationListUnknown: URIRef
     MedicationUse: URIRef
     NotCriterion: URIRef
     OptionAssessment: URIRef
@@ -223,6 +227,7 @@ class CG(DefinedNamespace):
     RouteOral: URIRef
     RouteSublingual: URIRef
     RouteTransdermal: URIRef
+    SafetyCommunication: URIRef
     Severity: URIRef
     SeverityAvoid: URIRef
     SeverityCaution: URIRef
@@ -265,6 +270,7 @@ class CG(DefinedNamespace):
     aboutAgent: URIRef
     aboutCondition: URIRef
     absenceOf: URIRef
+    activeIngredient: URIRef
     adequacyUndetermined: URIRef
     adequateTrial: URIRef
     adequateTrialDailyMin: URIRef
@@ -283,6 +289,7 @@ class CG(DefinedNamespace):
     coMedication: URIRef
     code: URIRef
     codeSystem: URIRef
+    communicationKind: URIRef
     comparator: URIRef
     criterion: URIRef
     criterionKeyword: URIRef
@@ -328,6 +335,7 @@ class CG(DefinedNamespace):
     interactionSeverity: URIRef
     involvesStatement: URIRef
     issuedBy: URIRef
+    issuedYear: URIRef
     issuer: URIRef
     lacksCondition: URIRef
     laterLineReachable: URIRef
@@ -339,6 +347,7 @@ class CG(DefinedNamespace):
     memberOfDrugClass: URIRef
     nameAsGiven: URIRef
     nextStep: URIRef
+    noMaximumReason: URIRef
     onQuantity: URIRef
     operand: URIRef
     operandIndex: URIRef
@@ -348,10 +357,12 @@ class CG(DefinedNamespace):
     possibleIntendedName: URIRef
     possibleMembershipOf: URIRef
     possiblyHasCondition: URIRef
+    possiblyTakesAgent: URIRef
     precautionAction: URIRef
     precedenceKind: URIRef
     precedenceRule: URIRef
     prevailingStatement: URIRef
+    profileField: URIRef
     publicationType: URIRef
     publicationYear: URIRef
     pubmedIri: URIRef
