@@ -35,7 +35,13 @@ BRANDS = {
     "Wellbutrin": "bupropion", "Wellbutrin XL": "bupropion", "Prozac": "fluoxetine",
     "Neurontin": "gabapentin", "Horizant": "gabapentin-enacarbil",
 }
-UNKNOWN = ["metformin", "quetiapine", "zolpidem"]
+UNKNOWN = ["metformin", "levothyroxine", "atorvastatin"]
+
+
+def _rows(path):
+    """A curated table's rows (comment lines skipped, as kg/load.py does)."""
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +64,9 @@ def test_replaced_and_corrected_codes_resolve(code, agent, agents):
 def test_brand_names_cite_their_sources():
     """Convention (kg/tables/README.md): a brand added to synonyms is listed in the row's section as
     'brand names: Brand (source_id, ...)', and every such source is in the row's source_ids."""
-    known_sources = {row["source_id"] for row in csv.DictReader(SOURCES.open(encoding="utf-8"), delimiter="\t")}
+    known_sources = {row["source_id"] for row in _rows(SOURCES)}
     cited = {}
-    for row in csv.DictReader(INTERVENTIONS.open(encoding="utf-8"), delimiter="\t"):
+    for row in _rows(INTERVENTIONS):
         if "brand names:" not in row["section"]:
             continue
         synonyms = row["synonyms"].split("|")
@@ -70,7 +76,8 @@ def test_brand_names_cite_their_sources():
             for source in ids.split(", "):
                 assert source in row["source_ids"].split("|") and source in known_sources, (brand, source)
             cited[brand] = row["intervention_id"]
-    assert {b: a for b, a in BRANDS.items() if b not in ("Neurontin", "Horizant")} == cited
+    # every brand above is cited; the drug-safety layer (ADR 0015) cites many more (tests/test_drug_safety_layer.py)
+    assert {b: a for b, a in BRANDS.items() if b not in ("Neurontin", "Horizant")}.items() <= cited.items()
 
 
 def test_issue_examples_get_no_cross_class_hint(agents):
@@ -121,15 +128,16 @@ def test_unknown_drugs_become_unrecognised_medications(agents):
 def test_unrecognised_medications_are_reported_as_undetermined():
     knowledge = default_knowledge()
     profile = {"patient_id": "unknown-drugs", "sex": "male", "age_years": 60,
-               "current_medications": [{"drug": "quetiapine", "daily_dose_mg": 25}, {"drug": "gabapentn"}],
-               "past_trials": [{"drug": "zolpidem", "outcome": "response"}]}
+               "current_medications": [{"drug": "metformin", "daily_dose_mg": 1000}, {"drug": "gabapentn"}],
+               "past_trials": [{"drug": "levothyroxine", "outcome": "response"}]}
     decision = decide(profile, knowledge=knowledge)
     actions = {str(r["targetId"]): str(r["instruction"]) for r in decision.actions
                if str(r["kind"]) == "check-unrecognised-medication"}
-    assert set(actions) == {"quetiapine", "gabapentn", "zolpidem"}
-    assert "interaction and exacerbation checks for this medication are undetermined" in actions["quetiapine"]
+    assert set(actions) == {"metformin", "gabapentn", "levothyroxine"}
+    assert actions["metformin"].startswith("Identify this medication")
+    assert "interaction and exacerbation checks are undetermined" in actions["metformin"]
     assert actions["gabapentn"].endswith("Did you mean: gabapentin?")
-    assert "counts for no rule" in actions["zolpidem"]
+    assert "counts for no rule" in actions["levothyroxine"]
     data = to_json_data(decision)
     schema = json.loads((PACKAGE_DIR / "schemas" / "decision.schema.json").read_text(encoding="utf-8"))
     assert not list(Draft202012Validator(schema).iter_errors(data))

@@ -92,6 +92,9 @@ class CG(DefinedNamespace):
     CertaintyNotGraded: URIRef
     CertaintyUnconfirmed: URIRef
     CertaintyVeryLow: URIRef
+    CommunicationBoxedWarning: URIRef
+    CommunicationDrugSafety: URIRef
+    CommunicationKind: URIRef
     Condition: URIRef
     CuratedEntity: URIRef
     Decision: URIRef
@@ -169,6 +172,7 @@ class CG(DefinedNamespace):
     LineOfTherapy: URIRef
     LinePrerequisite: URIRef
     LineSecond: URIRef
+    MedicationListUnknown: URIRef
     MedicationUse: URIRef
     NotCriterion: URIRef
     OptionAssessment: URIRef
@@ -231,6 +235,7 @@ class CG(DefinedNamespace):
     RouteOral: URIRef
     RouteSublingual: URIRef
     RouteTransdermal: URIRef
+    SafetyCommunication: URIRef
     Severity: URIRef
     SeverityAvoid: URIRef
     SeverityCaution: URIRef
@@ -273,6 +278,7 @@ class CG(DefinedNamespace):
     aboutAgent: URIRef
     aboutCondition: URIRef
     absenceOf: URIRef
+    activeIngredient: URIRef
     adequacyUndetermined: URIRef
     adequateDose: URIRef
     adequateTrial: URIRef
@@ -292,6 +298,7 @@ class CG(DefinedNamespace):
     coMedication: URIRef
     code: URIRef
     codeSystem: URIRef
+    communicationKind: URIRef
     comparator: URIRef
     completedByAdequateUseOf: URIRef
     criterion: URIRef
@@ -338,6 +345,7 @@ class CG(DefinedNamespace):
     interactionSeverity: URIRef
     involvesStatement: URIRef
     issuedBy: URIRef
+    issuedYear: URIRef
     issuer: URIRef
     lacksCondition: URIRef
     laterLine: URIRef
@@ -351,6 +359,7 @@ class CG(DefinedNamespace):
     nameAsGiven: URIRef
     nextStep: URIRef
     nextStepPhrase: URIRef
+    noMaximumReason: URIRef
     onQuantity: URIRef
     operand: URIRef
     operandIndex: URIRef
@@ -360,10 +369,12 @@ class CG(DefinedNamespace):
     possibleIntendedName: URIRef
     possibleMembershipOf: URIRef
     possiblyHasCondition: URIRef
+    possiblyTakesAgent: URIRef
     precautionAction: URIRef
     precedenceKind: URIRef
     precedenceRule: URIRef
     prevailingStatement: URIRef
+    profileField: URIRef
     publicationType: URIRef
     publicationYear: URIRef
     pubmedIri: URIRef

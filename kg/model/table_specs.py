@@ -27,9 +27,10 @@ INTERACTION = "interaction"
 ALGORITHM_STEP = "algorithm_step"
 DISAGREEMENT = "disagreement"
 SEED_CLAIM = "seed_claim"
+SAFETY_COMMUNICATION = "safety_communication"
 
 AGENTS = (INTERVENTION, DRUG_CLASS)
-STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP)
+STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP, SAFETY_COMMUNICATION)
 CLASS_KINDS = frozenset({CONDITION, POPULATION})  # ids of these kinds become OWL classes
 
 
@@ -135,6 +136,8 @@ TABLES: tuple[TableSpec, ...] = (
             Column("unmapped_reason", "text", False, CG.unmappedReason),
             _sources(),
             SECTION,
+            Column("active_ingredient", "ref", False, CG.activeIngredient, (INTERVENTION,)),
+            Column("profile_field", "text", False, CG.profileField),
         ),
         label_column="label",
     ),
@@ -265,9 +268,10 @@ TABLES: tuple[TableSpec, ...] = (
             SECTION,
             CURATION_REF,
             NOTE,
+            Column("no_max_reason", "text", False, CG.noMaximumReason),
         ),
         rdf_type=CG.DosingRegimen,
-        extras=("ordered_ranges",),
+        extras=("ordered_ranges", "no_max_reason_without_maximum"),
     ),
     TableSpec(
         "interactions",
@@ -289,6 +293,25 @@ TABLES: tuple[TableSpec, ...] = (
             CURATION_REF,
         ),
         rdf_type=CG.DrugInteraction,
+    ),
+    TableSpec(
+        "safety_communications",
+        SAFETY_COMMUNICATION,
+        (
+            Column("communication_id", "id", True),
+            Column("title", "text", True, RDFS.label),
+            Column("kind", "enum", True, CG.communicationKind, vocabulary=CG.CommunicationKind),
+            Column("issued_year", "year", False, CG.issuedYear),
+            Column("applies_to", "refs", True, CG.aboutAgent, AGENTS),
+            Column("statement", "text", True, CG.statementText),
+            Column("management", "text", True, CG.management),
+            BASIS,
+            _sources(),
+            SECTION,
+            CURATION_REF,
+        ),
+        rdf_type=CG.SafetyCommunication,
+        label_column="title",
     ),
     TableSpec(
         "algorithm",

@@ -49,6 +49,9 @@ OUTCOMES = {
 # Tri-state answers (README, "Patient profile"): every field whose schema is a "#/$defs/triState…"
 # takes these words, normalised here and nowhere else. "none" is kept for alcohol and caffeine.
 TRI_STATE_DEF = "#/$defs/triState"
+# The substances a profile reports by a field of the same name (the agents with cg:profileField in the graph;
+# tests/test_drug_safety_layer.py checks the two agree).
+SUBSTANCE_FIELDS = ("alcohol", "caffeine")
 TRI_STATE_VALUES: dict[Any, bool | str] = {
     True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
 }
@@ -253,10 +256,12 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     condition("copd", data.get("copd", "unknown"))
     condition("valvular-heart-disease", data.get("valvular_heart_disease", "unknown"))
     condition("dopaminergic-augmentation", data.get("augmentation_signs", "unknown"))
-    # substances
-    for substance in ("alcohol", "caffeine"):
+    # substances (interventions.tsv profile_field): omitted or "unknown" is unknown, never "none" (ADR 0015)
+    for substance in SUBSTANCE_FIELDS:
         if data.get(substance) is True:
             graph.add((patient, CG.takesAgent, RLS[substance]))
+        elif data.get(substance) in (None, "unknown"):
+            graph.add((patient, CG.possiblyTakesAgent, RLS[substance]))
 
     def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
         medication = individual("unrecognised-medication", CG.UnrecognisedMedication)
@@ -266,7 +271,9 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
         if hint:
             graph.add((medication, CG.possibleIntendedName, Literal(hint)))
 
-    # medications and trials
+    # medications and trials; an omitted list is unknown, never "takes nothing" (fail safe, ADR 0015)
+    if "current_medications" not in data:
+        graph.add((patient, RDF.type, CG.MedicationListUnknown))
     for item in data.get("current_medications", []):
         agent = resolve(item["drug"], agents)
         if agent is None:

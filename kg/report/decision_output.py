@@ -92,6 +92,7 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
         ],
         "interactions": [
             {"interaction": _id(r["interaction"]), "drugs": [_id(r["drugA"]), _id(r["drugB"])],
+             "classes": [_text(r["classA"]), _text(r["classB"])],
              "severity": _text(r["severity"]), "effect": _text(r["effect"]), "management": _text(r["management"]),
              "evidence_basis": _text(r["basis"]), "sources": _sources(r["sources"])}
             for r in decision.interactions

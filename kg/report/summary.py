@@ -209,11 +209,17 @@ def merged_dose_checks(data: dict[str, Any], decision: Decision, vocabulary: Voc
     return items
 
 
+def _as_class(row: Any, side: str) -> str:
+    """'mirtazapine (serotonergic drugs)': the drug, and the class through which it triggers the interaction."""
+    drug, cls = str(row[f"label{side}"]), str(row[f"class{side}"])
+    return drug if cls == drug else f"{drug} ({cls})"
+
+
 def _interaction_items(decision: Decision, vocabulary: Vocabulary) -> list[Item]:
     items = []
     for row in decision.interactions:
         severity = vocabulary.label("InteractionSeverity", str(row["severity"]))
-        items.append(_item("interaction", vocabulary, f"{row['labelA']} + {row['labelB']}",
+        items.append(_item("interaction", vocabulary, f"{_as_class(row, 'A')} + {_as_class(row, 'B')}",
                            f"{severity}: {shorten(str(row['effect']), 60)}; {shorten(str(row['management']), 90)}",
                            [str(row["basis"])], str(row["sources"] or "").split("|"),
                            [_local(row["drugA"]), _local(row["drugB"])]))

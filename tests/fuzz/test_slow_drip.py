@@ -1,9 +1,9 @@
-"""Deadlines that hold against a slow-drip server (issue 16, item 4): ``kg query --endpoint URL --timeout N``
-and ``kg push --timeout N`` end within N seconds of the exchange starting (plus a slack for a loaded machine), whatever the server sends
-one byte every 2 s: the status line and headers, a body with a Content-Length, or a chunked body, on the
-query's POST and on each request of a push (the HEAD that asks how to authenticate and both PUTs). Before
-the fix the deadline was checked only between 64 kB reads (push: a per-read timeout), so every case ran for
-as long as the server dripped.
+"""Deadlines that hold against a slow-drip server (issue 16, item 4): ``kg query --endpoint URL --timeout N`` and ``kg
+push --timeout N`` end within N seconds of the exchange starting (plus a slack for a loaded machine), whatever the
+server sends one byte every 2 s: the status line and headers, a body with a Content-Length, or a chunked body, on
+the query's POST and on each request of a push (the HEAD that asks how to authenticate and both PUTs). Before the
+fix the deadline was checked only between 64 kB reads (push: a per-read timeout), so every case ran for as long as
+the server dripped.
 
 Measured around a subprocess of the real CLI; the process's own start (imports, loading the build, the
 N-Triples of a push) is measured on the same command against a port nothing listens on and added."""

@@ -253,6 +253,13 @@ def _ordered_ranges(row: Row, problems: list[Problem]) -> None:
             pass  # reported as "not a number"
 
 
+def _no_max_reason_without_maximum(row: Row, problems: list[Problem]) -> None:
+    """A "no sourced maximum" row states an absence: it cannot also give a maximum."""
+    if row["no_max_reason"] and row["max_daily"]:
+        problems.append(Problem("dosing.tsv", row.line, "no_max_reason", row["no_max_reason"][:40],
+                                "a row with a sourced maximum (max_daily) cannot give a reason for having none"))
+
+
 def _prevailing_is_involved(row: Row, problems: list[Problem]) -> None:
     for prevailing in row.values("prevailing_id"):
         if prevailing not in row.values("statement_ids"):
@@ -309,6 +316,7 @@ ROW_RULES: dict[str, Callable[[Row, list[Problem]], None]] = {
     "unconfirmed_certainty_basis": _unconfirmed_certainty_basis,
     "population_or_comedication": _population_or_comedication,
     "ordered_ranges": _ordered_ranges,
+    "no_max_reason_without_maximum": _no_max_reason_without_maximum,
     "prevailing_is_involved": _prevailing_is_involved,
     "claim_status_consistent": _claim_status_consistent,
 }

@@ -53,6 +53,11 @@ class Facts:
     def takes_class(self, drug_class: str) -> bool:
         return False
 
+    def possibly_takes(self, agent_or_class: str) -> bool:
+        """The patient may take it: a substance field is unknown, or the medication list is omitted or names a
+        medication the graph does not know (``cg:possiblyTakesAgent``, queries/decision/derive/)."""
+        return False
+
     def failed_class(self, drug_class: str, possibly: bool) -> bool:
         """A (possibly) failed trial of a drug of the class."""
         return False
@@ -79,9 +84,9 @@ def holds(expr: Expr, facts: Facts, possible: bool, resolve: Resolver) -> bool:
     if expr.keyword == "condition":
         return facts.has_condition(target) or (possible and facts.possibly_has_condition(target))
     if expr.keyword == "takes":
-        return facts.takes(target)
+        return facts.takes(target) or (possible and facts.possibly_takes(target))
     if expr.keyword == "takes-class":
-        return facts.takes_class(target)
+        return facts.takes_class(target) or (possible and facts.possibly_takes(target))
     if expr.keyword == "failed-class":
         return facts.failed_class(target, possible) or (possible and facts.trial_history_unknown())
     return holds(resolve(target), facts, possible, resolve)  # "population": the referenced rule, in place

@@ -29,7 +29,8 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
 
     With ``possible=True`` every fact the patient may lack counts as satisfiable: a threshold on a
     lab also accepts "lab unknown", a condition also accepts "possibly has condition", a failed
-    trial also accepts "possibly failed", and a population reference uses that population's
+    trial also accepts "possibly failed", taking a drug, class or substance also accepts "possibly
+    takes" (ADR 0015), and a population reference uses that population's
     possible class (three-valued membership, ADR 0005). A reference to another population is
     inlined (its rule is compiled in place, through ``resolve``): same semantics as naming the
     class, and it avoids an internal error of Pellet 2.3 on nested named datatype classes.
@@ -64,10 +65,13 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
         if not possible:
             return has
         return _union(graph, [has, _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, target)])
-    if expr.keyword == "takes":
-        return _restriction(graph, CG.takesAgent, OWL.hasValue, target)
-    if expr.keyword == "takes-class":
-        return _restriction(graph, CG.takesDrugOfClass, OWL.hasValue, target)
+    if expr.keyword in ("takes", "takes-class"):
+        prop = CG.takesAgent if expr.keyword == "takes" else CG.takesDrugOfClass
+        takes = _restriction(graph, prop, OWL.hasValue, target)
+        if not possible:
+            return takes
+        # a substance of unknown use, or a medication list that is omitted or names an unknown drug (ADR 0015)
+        return _union(graph, [takes, _restriction(graph, CG.possiblyTakesAgent, OWL.hasValue, target)])
     if expr.keyword == "failed-class":
         trial = BNode()
         head = BNode()

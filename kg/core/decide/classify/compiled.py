@@ -118,6 +118,9 @@ class PatientFacts(Facts):
         return any(RLS[drug_class] in self.kb.drug_classes.get(agent, ())
                    for agent in self.graph.objects(self.patient, CG.takesAgent))
 
+    def possibly_takes(self, agent_or_class: str) -> bool:
+        return (self.patient, CG.possiblyTakesAgent, RLS[agent_or_class]) in self.graph
+
     def failed_class(self, drug_class: str, possibly: bool) -> bool:
         wanted = CG.PossiblyFailedTrial if possibly else CG.FailedTrial
         return any(wanted in self.trial_types.get(trial, ()) and
