@@ -4,10 +4,12 @@
   patient in whom every caution may apply (every fact unknown, taking a drug under every co-medication and
   every drug class a population rule asks about);
 * for every agent of the graph, `cq/cautions` lists every caution a decision cites for it, as an option or as
-  a current drug, for patients in the populations the cautions name (CONTEXTS), each taking every agent."""
+  a current drug, for patients in the populations the cautions name (CONTEXTS), each taking every agent (in
+  batches of what a profile may list, each batch with the co-medications the rules ask about)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import pytest
@@ -17,6 +19,7 @@ from kg.core.build.knowledge import default_knowledge
 from kg.core.decide.decision import decide
 from kg.core.query.library import load_query, run_query
 from kg.model.population.grammar import Reference, walk
+from kg.profile.reader import SCHEMA_FILE
 
 PICK_AGENTS = """
 PREFIX cg: <https://w3id.org/cgkg/ontology#>
@@ -47,6 +50,10 @@ CONTEXTS = (
     {"patient_id": "adolescent-15", "age_years": 15, "sex": "male", "obstructive_sleep_apnea": "untreated",
      "copd": True},
 )
+
+
+# a profile lists at most this many current medications (the profile schema): the agents go in batches
+MAX_MEDICATIONS = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["properties"]["current_medications"]["maxItems"]
 
 
 def _taking_everything() -> list[dict[str, str]]:
@@ -87,8 +94,12 @@ def cited_per_agent() -> dict[str, set[str]]:
     agents = {row["name"].value: row["agent"].value for row in knowledge.store.query(EVERY_AGENT)}
     cited: dict[str, set[str]] = defaultdict(set)
     as_current_drug: set[str] = set()
-    for context in CONTEXTS:
-        profile = {**context, "current_medications": [{"drug": name} for name in sorted(agents)]}
+    always = _taking_everything()  # the co-medications and classes the rules ask about, in every batch
+    size = MAX_MEDICATIONS - len(always)
+    names = sorted(agents)
+    batches = [always + [{"drug": name} for name in names[i:i + size]] for i in range(0, len(names), size)]
+    for context, medications in ((c, b) for c in CONTEXTS for b in batches):
+        profile = {**context, "current_medications": medications}
         decision = decide(profile, knowledge=knowledge)
         for option, rows in decision.reasons.items():
             cited[str(option)] |= {str(r["statement"]) for r in rows if str(r["kind"]) == "caution"}

@@ -30,7 +30,9 @@ def test_a_boxed_warning_interaction_comes_first(knowledge):
 
 def test_a_pregnancy_warning_comes_before_the_opioid_agreement(knowledge):
     status, statements = _shown(knowledge, "pregnant-refractory-on-sertraline", "methadone")
-    assert status == "allowed-with-caution" and statements[0] == "caut-opioids-pregnancy"
+    # sertraline is a CNS depressant in the CDC value set (ADR 0015): the opioid x CNS-depressant boxed warning the
+    # patient actually has comes first, then the pregnancy warning, before the agreement
+    assert status == "allowed-with-caution" and statements[0] == "ddi-opioids-cns-depressants"
     assert statements.index("caut-opioids-pregnancy") < statements.index(AGREEMENT)
 
 
