@@ -102,3 +102,34 @@ def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, fixture_
     assert caught.value.exit_code == 2
     with pytest.raises(UserError, match="Pellet .* needs a Java 25 runtime"):
         reasoning.check_consistency(fixture_graph, reasoner="pellet")
+
+
+def test_query_takes_inline_sparql_and_stdin_with_the_same_checks_as_a_file():
+    text = 'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?agent WHERE { ?agent rdfs:label "methadone" }'
+    inline = run("query", text, "--format", "csv")
+    assert inline.returncode == 0, inline.stderr
+    assert inline.stdout == "agent\nhttps://w3id.org/cgkg/rls/methadone\n"  # (CRLF read in text mode)
+    piped = subprocess.run([*KG, "query", "-", "--format", "csv"], input=text, capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stdout == inline.stdout, piped.stderr
+    bound = run("query", "ASK { ?agent ?p ?o }", "--param", "agent=Mirapex")  # parameters bind in text too
+    assert bound.returncode == 0 and bound.stdout == "true\n", bound.stderr
+    service = subprocess.run([*KG, "query", "-"], input="SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                             capture_output=True, text=True)
+    assert service.returncode == 2 and "uses SERVICE" in service.stderr
+    huge = subprocess.run([*KG, "query", "-"], input="SELECT * WHERE { ?s ?p ?o }\n" + "#" * 1_000_001,
+                          capture_output=True, text=True)
+    assert huge.returncode == 2 and "query on standard input: more than the limit" in huge.stderr
+    assert "Traceback" not in service.stderr + huge.stderr
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT ?x WHERE { ?x foo:bar ?y }", "undeclared prefix 'foo:': declare it with PREFIX foo: <IRI>"),
+    ('SELECT ?x WHERE { ?x rdfs:label "a:b" }',  # a colon in a string is not a prefix
+     "undeclared prefix 'rdfs:': add PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"),
+    ("PREFIX a: <http://e.org/> PREFIX b: <http://e.org/b#> SELECT * { ?x a:p b:q ; c:r d:s }",
+     "undeclared prefix 'c:' (also 'd:')"),
+])
+def test_an_undeclared_prefix_is_named(text, message):
+    inline = run("query", text)
+    assert inline.returncode == 2 and message in inline.stderr, inline.stderr
+    assert "expected one of" not in inline.stderr and "Traceback" not in inline.stderr

@@ -12,7 +12,7 @@ from rdflib import Literal
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target
-from kg.core.query.library import all_queries, load_query, query_from_text, run_query
+from kg.core.query.library import all_queries, load_query, query_from_text, run_query, undeclared_prefixes
 from kg.core.query.params import parse_pairs, resolve
 from kg.model.namespaces import PREFIXES, RLS
 from tests.conftest import GOLDEN, rendered_rows
@@ -151,3 +151,10 @@ def test_headers_declare_required_and_optional_parameters_and_prefixes():
     assert query.prefixes == {"ex": "http://example.org/", "": "http://example.org/base#"}
     adhoc = query_from_text("SELECT ?x WHERE { ?x ?p $y }")
     assert not adhoc.declares_params and adhoc.bindable == ("x", "p", "y") and adhoc.required == ()
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_no_library_query_is_taken_for_one_with_an_undeclared_prefix(query):
+    """The check that names an undeclared prefix finds none in a query that runs (no false alarm on IRIs with
+    colons, strings, comments, blank nodes or datatypes)."""
+    assert undeclared_prefixes(query.text) == ()

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.base.oxigraph_bridge import to_graph, to_ox
-from kg.core.query.library import Graphs, Query, load_query, query_from_text, refuse_federation
+from kg.core.query.library import Graphs, Query, query_from_argument, refuse_federation, refuse_undeclared_prefixes
 from kg.core.query.params import Names, bindings_for
 from kg.core.query.results import Boolean, QueryResult, Solutions, from_engine
 from kg.model.curies import compact
@@ -65,6 +65,7 @@ class Target:
 
 def execute(query: Query, target: Target, values: Mapping[str, object] | None = None) -> QueryResult:
     """Resolve ``values`` against the graph, bind them, run ``query`` where ``target`` says."""
+    refuse_undeclared_prefixes(query)
     bindings = bindings_for(query, values or {}, target.names(query))
     if target.endpoint is not None:
         from kg.core.query.endpoint import run_remote
@@ -126,7 +127,7 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     Traceback (most recent call last):
     kg.base.errors.UserError: --param agent=methadon: names nothing ... Did you mean: methadone (rls:methadone)...
     """
-    query = _query(text_or_name)
+    query = query_from_argument(text_or_name)
     target = Target(_knowledge(graph), endpoint)
     result = execute(query, target, bindings)
     if isinstance(result, Solutions):
@@ -137,15 +138,6 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     for prefix, namespace in target.prefixes(query).items():
         graph_out.bind(prefix, namespace)
     return graph_out
-
-
-def _query(text_or_name: str) -> Query:
-    """A library name (``cq/cautions``) or an .rq file by its path; anything else is SPARQL text."""
-    if text_or_name.endswith(".rq") and Path(text_or_name).is_file():
-        return load_query(text_or_name)
-    if any(c.isspace() for c in text_or_name.strip()) or "{" in text_or_name:
-        return query_from_text(text_or_name)
-    return load_query(text_or_name)
 
 
 def _knowledge(graph: Any) -> Knowledge:
