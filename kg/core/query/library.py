@@ -5,6 +5,7 @@ A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). I
     #+ summary: the question in plain words
     #+ params: ?patient            (variables the caller may bind; required unless optional)
     #+ optional: ?patient          (parameters the query is written to answer correctly unbound)
+    #+ kinds: ?agent agent         (the kind of node a parameter takes: queries/kinds/agent.rq lists them)
     #+ tags: cq, treatment
 
 Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
@@ -32,6 +33,8 @@ from kg.model.namespaces import PREFIXES
 Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+KIND_DECLARATION = re.compile(r"[?$]([A-Za-z_]\w*)\s+([a-z][a-z0-9-]*)")  # #+ kinds: ?lab lab-test, ?system ...
+KINDS = "kinds"  # the folder of queries/ that lists the nodes of each kind
 VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 # what can hold the word SERVICE without being the keyword: strings (long ones first), IRIs, comments
 NOT_KEYWORDS = re.compile(r"""'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}"""
@@ -54,6 +57,11 @@ class Query:
     tags: tuple[str, ...]
     optional: tuple[str, ...] = ()
     declares_params: bool = True  # False: no #+ params header (an ad-hoc query): any variable may be bound
+    kinds: tuple[tuple[str, str], ...] = ()  # (parameter, kind): the parameter takes a node of queries/kinds/<kind>.rq
+
+    def kind_of(self, param: str) -> str | None:
+        """The kind of node ``param`` takes (a query name below ``kinds/``), or None (any value)."""
+        return dict(self.kinds).get(param)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -116,6 +124,7 @@ def _parse(text: str, name: str, path: Path) -> Query:
         tags=split("tags"),
         optional=optional,
         declares_params="params" in header or "optional" in header,
+        kinds=tuple(KIND_DECLARATION.findall(header.get("kinds", ""))),
     )
 
 
