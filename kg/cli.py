@@ -129,9 +129,13 @@ def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
 
 
 @app.command("queries")
-def list_queries() -> None:
-    """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters."""
-    typer.echo(formatting.query_list(all_queries()))
+def list_queries(build_dir: BuildOption = None) -> None:
+    """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters, each parameter with the
+    kind of node it takes and an example value from the graph."""
+    from kg.core.query.execute import parameter_examples
+
+    queries = all_queries()
+    typer.echo(formatting.query_list(queries, parameter_examples(queries, _knowledge(build_dir)), _width()))
 
 
 @app.command()

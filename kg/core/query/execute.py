@@ -21,7 +21,13 @@ from rdflib.term import Node
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.base.oxigraph_bridge import to_graph, to_ox
-from kg.core.query.library import Graphs, Query, query_from_argument, refuse_federation, refuse_undeclared_prefixes
+from kg.core.query.library import (
+    Graphs,
+    Query,
+    query_from_argument,
+    refuse_federation,
+    refuse_undeclared_prefixes,
+)
 from kg.core.query.params import Names, bindings_for
 from kg.core.query.results import Boolean, QueryResult, Solutions, from_engine
 from kg.model.curies import compact
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
     import pandas
 
     from kg.core.build.knowledge import Knowledge
+
+
+MAX_EXAMPLES_TRIED = 5  # nodes of a kind tried for an example that gives rows
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,27 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
         raise UserError(f"query '{query.name}' is not valid SPARQL: {str(error).splitlines()[0][:300]}") from None
     except (RuntimeError, OSError) as error:  # e.g. a bound variable the SELECT does not project
         raise UserError(f"query '{query.name}' failed: {str(error).splitlines()[0][:300]}") from None
+
+
+def parameter_examples(queries: list[Query], knowledge: Knowledge) -> dict[tuple[str, str], str]:
+    """(query name, parameter) -> a value to type for it, from the graph: a name of one of the first nodes of the
+    parameter's kind (``queries/kinds/<kind>.rq`` order) for which the query has rows, else of the first one."""
+    target = Target(knowledge)
+    examples: dict[tuple[str, str], str] = {}
+    for query in queries:
+        names = target.names(query)
+        for param, kind_name in query.kinds:
+            kind = names.kind(kind_name)
+            tried = [e for e in (names.example(kind, m) for m in kind.members[:MAX_EXAMPLES_TRIED]) if e is not None]
+            useful = (e for e in tried if _has_rows(execute(query, target, {param: e})))
+            example = next(useful, tried[0] if tried else None)
+            if example is not None:
+                examples[(query.name, param)] = example
+    return examples
+
+
+def _has_rows(result: QueryResult) -> bool:
+    return bool(result.rows()) if isinstance(result, Solutions) else not isinstance(result, Boolean) or result.value
 
 
 class Rows(list):

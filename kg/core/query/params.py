@@ -63,6 +63,7 @@ IRI_SCHEMES = ("http://", "https://", "urn:")
 LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
 MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 MAX_SUGGESTIONS = 5
+MAX_EXAMPLE_CHARS = 40  # an example value kg queries shows; a longer name (a document's title) gives way to the CURIE
 
 
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
@@ -238,15 +239,16 @@ class Names:
         names, curie = self.display_names(term), self._curie(term)  # type: ignore[arg-type]
         return f"{names[0]} ({curie})" if names and names[0] != curie else curie
 
-    def example(self, kind: Kind) -> str | None:
-        """A value to type for ``kind``: the first name of its first member that resolves back to it."""
-        for member in kind.members[:MAX_SUGGESTIONS]:
-            for name in [*self.display_names(member), self._curie(member) if isinstance(member, URIRef) else ""]:
-                try:
-                    if name and _of_kind("example", name, self, kind) == member:
-                        return name
-                except UserError:
-                    continue
+    def example(self, kind: Kind, member: Node) -> str | None:
+        """A value to type for ``member`` of ``kind``: its first short name (else its CURIE) that resolves back
+        to it, or None."""
+        short = [n for n in self.display_names(member) if len(n) <= MAX_EXAMPLE_CHARS]
+        for name in [*short, self._curie(member) if isinstance(member, URIRef) else ""]:  # type: ignore[arg-type]
+            try:
+                if name and _of_kind("example", name, self, kind) == member:
+                    return name
+            except UserError:
+                continue
         return None
 
     def suggestions(self, value: str) -> list[str]:
@@ -365,7 +367,7 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
             listed = "; ".join(names.shown(f) for f in found[:MAX_SUGGESTIONS])
             raise UserError(f"{where}: '{text}' names several nodes of kind {kind.name} ({listed}); give one as a "
                             "CURIE")
-    existing = [c for c in candidates if names.contains(c)]  # type: ignore[arg-type]
+    existing = sorted((c for c in candidates if names.contains(c)), key=lambda c: isinstance(c, Literal))  # type: ignore[arg-type]
     found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing else f"'{text}' names nothing"
     _not_of_kind(where, text, found, kind, names, [])
 
