@@ -191,6 +191,13 @@ def test_a_value_of_another_kind_is_refused_naming_the_kind(query, pair, said, l
     assert any(lab_names.shown(m) in message for m in members), "no example or close match of the kind named"
 
 
+def test_a_code_gets_no_close_match_by_spelling(lab_names):
+    """Codes one character apart are different things: a wrong code gets examples of the kind, not a guess."""
+    with pytest.raises(UserError) as caught:
+        bindings_for(LAB_THRESHOLDS, {"lab": "LOINC:2276-5"}, lab_names)
+    assert "Did you mean" not in str(caught.value) and "e.g. ferritin (loinc:2276-4)" in str(caught.value)
+
+
 def test_a_close_match_of_the_kind_is_suggested(lab_names):
     with pytest.raises(UserError, match=r"Did you mean: ferritin \(loinc:2276-4\)\?") as caught:
         bindings_for(LAB_THRESHOLDS, {"lab": "feritin"}, lab_names)

@@ -384,7 +384,8 @@ def _shown_term(term: Node, names: Names) -> str:
 
 
 def _not_of_kind(where: str, text: str, found: str, kind: Kind, names: Names, hint: list[str]) -> NoReturn:
-    if not hint and not is_code(text):
+    prefix, colon, _ = text.partition(":")
+    if not hint and not is_code(text) and not (colon and prefix.upper() in MAPPING_PREFIXES):  # codes: see suggestions
         shown = {name: member for member in kind.members for name in names.display_names(member)}
         close = difflib.get_close_matches(normalise_name(text), [normalise_name(n) for n in shown],
                                           n=MAX_SUGGESTIONS, cutoff=0.75)
