@@ -351,7 +351,7 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
     candidates are mapped to (``ferritin`` -> the quantity with that notation -> its LOINC code). Anything else is
     an error naming the kind, with close matches or examples: never an empty answer for a name."""
     where = f"--param {name}={shorten(str(value), MAX_VALUE_CHARS)}"
-    text = value.strip() if isinstance(value, str) else None
+    text = value if isinstance(value, str) and not isinstance(value, URIRef | Literal) else None  # rdflib terms are str
     if text is None or _written_as_term(text, names):
         term = resolve(name, value, names)
         if term in kind.member_set:
@@ -368,7 +368,8 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
             raise UserError(f"{where}: '{text}' names several nodes of kind {kind.name} ({listed}); give one as a "
                             "CURIE")
     existing = sorted((c for c in candidates if names.contains(c)), key=lambda c: isinstance(c, Literal))  # type: ignore[arg-type]
-    found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing else f"'{text}' names nothing"
+    found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
+        else f"'{text}' names nothing in the graph"
     _not_of_kind(where, text, found, kind, names, [])
 
 
