@@ -144,6 +144,7 @@ class Names:
     ambiguous: Mapping[str, list[URIRef]]
     contains: Callable[[URIRef | Literal], bool]
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
+    _kinds: dict[str, Kind] = field(default_factory=dict, repr=False)  # each kind's nodes, read once
 
     @cached_property
     def labels(self) -> dict[str, list[URIRef]]:
@@ -167,10 +168,6 @@ class Names:
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 found.setdefault(normalise_name(quad.object.value), set()).add(URIRef(quad.subject.value))
         return {name: sorted(nodes) for name, nodes in found.items()}
-
-    @cached_property
-    def _kinds(self) -> dict[str, Kind]:
-        return {}
 
     def kind(self, name: str) -> Kind:
         """The kind ``name`` on this graph (``queries/kinds/<name>.rq``, run once)."""
