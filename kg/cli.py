@@ -19,7 +19,7 @@ from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_
 from kg.base.oxigraph_bridge import invalid_iris
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
 from kg.core.build.tables import load_tables
-from kg.core.query.library import all_queries, load_query
+from kg.core.query.library import all_queries, query_from_argument
 from kg.report import formatting
 
 app = typer.Typer(
@@ -129,14 +129,19 @@ def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
 
 
 @app.command("queries")
-def list_queries() -> None:
-    """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters."""
-    typer.echo(formatting.query_list(all_queries()))
+def list_queries(build_dir: BuildOption = None) -> None:
+    """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters, each parameter with the
+    kind of node it takes and an example value from the graph."""
+    from kg.core.query.execute import parameter_examples
+
+    queries = all_queries()
+    typer.echo(formatting.query_list(queries, parameter_examples(queries, _knowledge(build_dir)), _width()))
 
 
 @app.command()
 def query(
-    name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options) or a path to an .rq file.")],
+    name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options), a path to an .rq file, "
+                                             "SPARQL text ('SELECT ...'), or - to read the query from stdin.")],
     graph: GraphOption = None,
     build_dir: BuildOption = None,
     inferred: Annotated[
@@ -162,7 +167,7 @@ def query(
     from kg.core.query.execute import Target, execute
     from kg.core.query.params import parse_pairs
 
-    selected = load_query(name)
+    selected = query_from_argument(name, sys.stdin.buffer)
     values = parse_pairs(param or [])
     if endpoint is not None and (graph is not None or inferred):
         raise UserError("--endpoint runs on the endpoint's data: it cannot be used with --graph or --inferred "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +104,59 @@ def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, fixture_
     assert caught.value.exit_code == 2
     with pytest.raises(UserError, match="Pellet .* needs a Java 25 runtime"):
         reasoning.check_consistency(fixture_graph, reasoner="pellet")
+
+
+def test_query_takes_inline_sparql_and_stdin_with_the_same_checks_as_a_file():
+    text = 'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?agent WHERE { ?agent rdfs:label "methadone" }'
+    inline = run("query", text, "--format", "csv")
+    assert inline.returncode == 0, inline.stderr
+    assert inline.stdout == "agent\nhttps://w3id.org/cgkg/rls/methadone\n"  # (CRLF read in text mode)
+    piped = subprocess.run([*KG, "query", "-", "--format", "csv"], input=text, capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stdout == inline.stdout, piped.stderr
+    bound = run("query", "ASK { ?agent ?p ?o }", "--param", "agent=Mirapex")  # parameters bind in text too
+    assert bound.returncode == 0 and bound.stdout == "true\n", bound.stderr
+    service = subprocess.run([*KG, "query", "-"], input="SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                             capture_output=True, text=True)
+    assert service.returncode == 2 and "uses SERVICE" in service.stderr
+    huge = subprocess.run([*KG, "query", "-"], input="SELECT * WHERE { ?s ?p ?o }\n" + "#" * 1_000_001,
+                          capture_output=True, text=True)
+    assert huge.returncode == 2 and "query on standard input: more than the limit" in huge.stderr
+    assert "Traceback" not in service.stderr + huge.stderr
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT ?x WHERE { ?x foo:bar ?y }", "undeclared prefix 'foo:': declare it with PREFIX foo: <IRI>"),
+    ('SELECT ?x WHERE { ?x rdfs:label "a:b" }',  # a colon in a string is not a prefix
+     "undeclared prefix 'rdfs:': add PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"),
+    ("PREFIX a: <http://e.org/> PREFIX b: <http://e.org/b#> SELECT * { ?x a:p b:q ; c:r d:s }",
+     "undeclared prefix 'c:' (also 'd:')"),
+])
+def test_an_undeclared_prefix_is_named(text, message):
+    inline = run("query", text)
+    assert inline.returncode == 2 and message in inline.stderr, inline.stderr
+    assert "expected one of" not in inline.stderr and "Traceback" not in inline.stderr
+
+
+def test_a_parameter_binds_the_node_of_the_kind_the_query_expects():
+    """``lab=ferritin`` gave 0 rows with exit 0 (it bound the text 'ferritin'); now it binds the lab test, the same
+    rows as its LOINC code (terminology.md: serum ferritin is LOINC 2276-4) in any spelling."""
+    answers = [run("query", "cq/lab-thresholds", "--param", pair, "--format", "json")
+               for pair in ("lab=ferritin", "lab=LOINC:2276-4", "lab=<http://loinc.org/rdf#2276-4>")]
+    assert all(a.returncode == 0 for a in answers), [a.stderr for a in answers]
+    rows = json.loads(answers[0].stdout)["results"]["bindings"]
+    assert rows and {r["loinc"]["value"] for r in rows} == {"2276-4"}
+    assert answers[1].stdout == answers[0].stdout == answers[2].stdout
+    refused = run("query", "cq/lab-thresholds", "--param", "lab=methadone")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "--param lab=methadone: expected a lab test ('methadone' is rls:methadone, not one; e.g. " \
+           "ferritin (loinc:2276-4)" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_rows():
+    wide = {**os.environ, "COLUMNS": "1000"}  # one line per query: no cell wraps
+    listing = subprocess.run([*KG, "queries"], capture_output=True, text=True, env=wide)
+    assert listing.returncode == 0, listing.stderr
+    example = re.search(r"\?lab \(optional; lab test, e\.g\. lab=(\S+)\)", listing.stdout)
+    assert example, "no example for ?lab of cq/lab-thresholds"
+    answer = run("query", "cq/lab-thresholds", "--param", f"lab={example.group(1)}", "--format", "json")
+    assert answer.returncode == 0 and json.loads(answer.stdout)["results"]["bindings"], answer.stderr

@@ -74,8 +74,8 @@ def test_a_hostile_literal_comes_back_as_sent_and_changes_nothing(value, oxigrap
     else:
         assert rows == [{"value": Literal(value), "after": AFTER}]
         assert rows == execute(ECHO, Target(default_knowledge()), values).rows()
-    bound = execute(load_query("cq/cautions"), remote, {"agent": Literal(value)})
-    assert bound.rows() == []  # a literal is no agent: no rows, on the server as embedded
+    with pytest.raises(UserError, match="expected an agent"):  # a literal is no agent: refused, nothing sent
+        execute(load_query("cq/cautions"), remote, {"agent": Literal(value)})
     assert quad_count(oxigraph_server) == before[0]
 
 
@@ -90,7 +90,7 @@ def test_a_hostile_iri_is_refused(value, oxigraph_server, before):
 
 @pytest.mark.parametrize(("value", "outcome"), [
     ('x" } ; DROP ALL', "names nothing in the graph"),  # unquoted: a name, and no node has it
-    ('"x\\" } ; DROP ALL"', "0 row(s)."),  # quoted: a literal, bound as one
+    ('"x\\" } ; DROP ALL"', "expected an agent"),  # quoted: a literal, which is no agent (an ad-hoc query binds it)
     ("<http://example.org/x> } ; DROP ALL", "not a valid IRI"),
     ('"a\\n\\\\\\"" ', "names nothing in the graph"),  # not one literal (trailing space): read as a name
 ])

@@ -12,7 +12,7 @@ from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target
 from kg.core.query.library import load_query, query_from_text
 from kg.core.query.params import bindings_for, parse_literal, parse_pairs, resolve
-from kg.model.namespaces import RLS
+from kg.model.namespaces import CODE_SYSTEMS, RLS
 
 CAUTIONS = load_query("cq/cautions")
 
@@ -139,3 +139,68 @@ def test_param_pairs():
                         (["a=1", "a=2"], "given twice"):
         with pytest.raises(UserError, match=message):
             parse_pairs(bad)
+
+
+# LOINC codes from shared/reference/terminology.md (section 3): 2276-4 serum ferritin (the code threshold rules
+# use), 2502-3 transferrin saturation; 20567-4 is ferritin by immunoassay (Mayo), which the graph holds only as a
+# related code of the iron studies, not as a lab a threshold is on.
+FERRITIN_LOINC = URIRef("http://loinc.org/rdf#2276-4")
+LAB_THRESHOLDS = load_query("cq/lab-thresholds")
+VALUE_SET = load_query("cq/exacerbating-drugs-value-set")
+
+
+@pytest.fixture(scope="module")
+def lab_names():
+    return Target(default_knowledge()).names(LAB_THRESHOLDS)
+
+
+@pytest.mark.parametrize("value", ["ferritin", " Ferritin ", "LOINC:2276-4", "loinc:2276-4",
+                                   "<http://loinc.org/rdf#2276-4>", URIRef("http://loinc.org/rdf#2276-4")])
+def test_a_value_resolves_to_the_node_of_the_kind_the_query_expects(value, lab_names):
+    """``lab=ferritin`` means the lab test ferritin (its LOINC code), not the text 'ferritin' (the notation of the
+    patient quantity), which matched no row."""
+    assert LAB_THRESHOLDS.kind_of("lab") == "lab-test"
+    assert bindings_for(LAB_THRESHOLDS, {"lab": value}, lab_names) == {"lab": FERRITIN_LOINC}
+
+
+@pytest.mark.parametrize(("value", "system"), [("RXNORM", CODE_SYSTEMS["RXNORM"]), ("rxnorm", CODE_SYSTEMS["RXNORM"]),
+                                               ("ATC", CODE_SYSTEMS["ATC"])])
+def test_a_code_system_resolves_by_its_name(value, system, lab_names):
+    assert bindings_for(VALUE_SET, {"system": value}, lab_names) == {"system": URIRef(system)}
+
+
+@pytest.mark.parametrize(("query", "pair", "said"), [
+    (LAB_THRESHOLDS, "lab=methadone", "'methadone' is rls:methadone, not one"),
+    (LAB_THRESHOLDS, "lab=RXNORM:6813", "'RXNORM:6813' is rls:methadone, not one"),  # a drug code names its drug
+    (LAB_THRESHOLDS, "lab=LOINC:20567-4", "'LOINC:20567-4' is loinc:20567-4, not one"),  # a code in another role
+    (LAB_THRESHOLDS, "lab=LOINC:0000-0", "'LOINC:0000-0' names nothing"),
+    (LAB_THRESHOLDS, "lab=cg:ferritinNgPerMl", "cg:ferritinNgPerMl is not one"),  # the quantity, not the lab
+    (LAB_THRESHOLDS, 'lab="ferritin"', '"ferritin" is not one'),  # a literal is a value, taken as written
+    (VALUE_SET, "system=SNOMEDCT", "'SNOMEDCT' is http://snomed.info/sct, not one"),  # no drug is coded in it
+    (CAUTIONS, "agent=ferritin", "'ferritin' is "),
+])
+def test_a_value_of_another_kind_is_refused_naming_the_kind(query, pair, said, lab_names):
+    name, _, value = pair.partition("=")
+    kind = query.kind_of(name)
+    with pytest.raises(UserError) as caught:
+        bindings_for(query, {name: value}, lab_names)
+    message = str(caught.value)
+    assert message.startswith(f"--param {pair}: expected a") and f" {kind.replace('-', ' ')} (" in message
+    assert said in message and f"kg query kinds/{kind}" in message
+    members = lab_names.kind(kind).members
+    assert any(lab_names.shown(m) in message for m in members), "no example or close match of the kind named"
+
+
+def test_a_code_gets_no_close_match_by_spelling(lab_names):
+    """Codes one character apart are different things: a wrong code gets examples of the kind, not a guess."""
+    with pytest.raises(UserError) as caught:
+        bindings_for(LAB_THRESHOLDS, {"lab": "LOINC:2276-5"}, lab_names)
+    assert "Did you mean" not in str(caught.value) and "e.g. ferritin (loinc:2276-4)" in str(caught.value)
+
+
+def test_a_close_match_of_the_kind_is_suggested(lab_names):
+    with pytest.raises(UserError, match=r"Did you mean: ferritin \(loinc:2276-4\)\?") as caught:
+        bindings_for(LAB_THRESHOLDS, {"lab": "feritin"}, lab_names)
+    assert "'feritin' names nothing" in str(caught.value)
+    with pytest.raises(UserError, match=r"Did you mean: ferritin \(loinc:2276-4\)\?"):  # the quantity's code
+        bindings_for(LAB_THRESHOLDS, {"lab": "cg:ferritinNgPerMl"}, lab_names)

@@ -11,9 +11,10 @@ from rdflib import Literal
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
-from kg.core.query.execute import Target
-from kg.core.query.library import all_queries, load_query, query_from_text, run_query
+from kg.core.query.execute import Target, execute, parameter_examples
+from kg.core.query.library import all_queries, load_query, query_from_text, run_query, undeclared_prefixes
 from kg.core.query.params import parse_pairs, resolve
+from kg.core.query.results import Solutions
 from kg.model.namespaces import PREFIXES, RLS
 from tests.conftest import GOLDEN, rendered_rows
 
@@ -151,3 +152,45 @@ def test_headers_declare_required_and_optional_parameters_and_prefixes():
     assert query.prefixes == {"ex": "http://example.org/", "": "http://example.org/base#"}
     adhoc = query_from_text("SELECT ?x WHERE { ?x ?p $y }")
     assert not adhoc.declares_params and adhoc.bindable == ("x", "p", "y") and adhoc.required == ()
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_no_library_query_is_taken_for_one_with_an_undeclared_prefix(query):
+    """The check that names an undeclared prefix finds none in a query that runs (no false alarm on IRIs with
+    colons, strings, comments, blank nodes or datatypes)."""
+    assert undeclared_prefixes(query.text) == ()
+
+
+KIND_CASES = [(q, p) for q in CQ for p in q.params]
+
+
+@pytest.mark.parametrize(("query", "param"), KIND_CASES, ids=[f"{q.name}?{p}" for q, p in KIND_CASES])
+def test_every_parameter_of_a_competency_question_declares_the_kind_of_node_it_takes(query, param):
+    kind = query.kind_of(param)
+    assert kind is not None, f"#+ kinds: ?{param} KIND missing (queries/README.md)"
+    assert load_query(f"kinds/{kind}").tags == ("kind",)
+    assert set(dict(query.kinds)) <= set(query.params), "a kind declared for a variable that is no parameter"
+
+
+@pytest.mark.parametrize(("query", "param"), KIND_CASES, ids=[f"{q.name}?{p}" for q, p in KIND_CASES])
+def test_a_kind_takes_every_value_its_query_answers_for(query, param, built_store):
+    """The kind is not narrower than the query: every value of ?param in the unbound answer is a node of it
+    (so a value the query has rows for is never refused)."""
+    members = set(Target(Knowledge(built_store, "memory")).names(query).kind(query.kind_of(param)).members)
+    assert members, f"kinds/{query.kind_of(param)} lists nothing on the packaged build"
+    answered = {row[param] for row in run_query(query, built_store) if row[param] is not None}
+    assert answered <= members, f"values the query answers for but kinds/{query.kind_of(param)} lacks: " \
+                                f"{sorted(map(str, answered - members))[:5]}"
+
+
+def test_the_example_of_each_parameter_gives_rows(built_store):
+    """``kg queries`` shows an example per parameter, taken from the graph: as --param it names a node of the
+    parameter's kind and gives rows."""
+    knowledge = Knowledge(built_store, "memory")
+    examples = parameter_examples(CQ, knowledge)
+    for query, param in KIND_CASES:
+        example = examples[(query.name, param)]
+        names = Target(knowledge).names(query)
+        assert resolve(param, example, names, query.kind_of(param)) in names.kind(query.kind_of(param)).members
+        result = execute(query, Target(knowledge), {param: example})
+        assert isinstance(result, Solutions) and result.rows(), f"{query.name} --param {param}={example}: no rows"

@@ -48,7 +48,8 @@ def test_other_graphs(tmp_path):
     empty = tmp_path / "empty.ttl"
     empty.write_text("")
     assert kg.sparql("cq/treatment-algorithm", graph=empty) == []
-    with pytest.raises(UserError, match="names nothing in the graph"):
+    with pytest.raises(UserError, match=r"expected an agent \('methadone' names nothing in the graph\), and the graph "
+                                        "has none"):
         kg.sparql("cq/cautions", graph=Graph(), agent="methadone")
 
 

@@ -9,6 +9,7 @@ hostile input is refused quickly with a message instead of exhausting time or me
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from kg.base.errors import UserError
 
@@ -19,6 +20,7 @@ MAX_YAML_NODES = 20_000  # YAML nodes after expanding aliases (an "alias bomb" e
 MAX_REPLY_BYTES = 50_000_000  # a SPARQL endpoint's reply
 DEFAULT_TIMEOUT_SECONDS = 30.0  # a SPARQL endpoint: total time for one query
 MAX_GRAPH_BYTES = 500_000_000  # a graph given with --graph
+MAX_QUERY_BYTES = 1_000_000  # a query's text (an .rq file, inline text or stdin); the library's are < 10 kB
 
 
 def read_user_text(path: Path, what: str, max_bytes: int) -> str:
@@ -33,6 +35,14 @@ def read_user_text(path: Path, what: str, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise UserError(f"{what} {path}: more than the limit of {max_bytes} bytes")
     return decode_utf8(data, f"{what} {path}")
+
+
+def read_user_stream(stream: BinaryIO, what: str, max_bytes: int) -> str:
+    """The text of a stream the user gave (stdin): a clear UserError if it is too large or not UTF-8."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UserError(f"{what}: more than the limit of {max_bytes} bytes")
+    return decode_utf8(data, what)
 
 
 def decode_utf8(data: bytes, what: str) -> str:

@@ -1,14 +1,16 @@
 """JSON-LD 1.1 export: one JSON object per node, each statement with its evidence inside, compacted with the
-shipped context (``ontology/context.jsonld``, kg.export.context), which is written beside it.
+shipped context (``ontology/context.jsonld``, kg.export.context), which is embedded and written beside it.
 
-The export is a folder: ``rls-kg.jsonld`` (``"@context": "context.jsonld"``, resolved against the file) and
-``context.jsonld`` (a copy of the shipped context). ``@graph`` holds every IRI node once, grouped by type then
-sorted by ``@id``; a blank node used once (class expressions, lists) is nested where it is used, other blank
-nodes get their canonical (RDFC-1.0) label. The evidence of a statement is inside it: the values of
-``prov:wasDerivedFrom`` ("sources") are embedded as full copies of the source documents (the same triples
-again: the graph is unchanged). Enumeration values read as their notation (``"strength": "strong"``), IRIs as
-compact IRIs (``"population": "rls:..."``). Keys are sorted: the same graph gives the same bytes.
-The RDF is the graph plus the provenance triples (kg.export.provenance), as in every RDF export.
+The export is a folder: ``rls-kg.jsonld``, whose ``@context`` is the shipped context itself (embedded, so the
+document expands with no base IRI, no document loader and no network: ``pyld.jsonld.expand(doc)``), and
+``context.jsonld`` (a copy of the shipped context, for documents of your own). ``@graph`` holds every IRI node
+once, grouped by type then sorted by ``@id``; a blank node used once (class expressions, lists) is nested
+where it is used, other blank nodes get their canonical (RDFC-1.0) label. The evidence of a statement is
+inside it: the values of ``prov:wasDerivedFrom`` ("sources") are embedded as full copies of the source
+documents (the same triples again: the graph is unchanged). Enumeration values read as their notation
+(``"strength": "strong"``), IRIs as compact IRIs (``"population": "rls:..."``). Keys are sorted: the same
+graph gives the same bytes. The RDF is the graph plus the provenance triples (kg.export.provenance), as in
+every RDF export.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ CANONICAL_NATIVE = re.compile(r"true|false|-?(0|[1-9][0-9]{0,14})")
 
 def write_jsonld(source: ExportSource, path: Path) -> None:
     context = build_context(source.graph)
-    document = {"@context": CONTEXT_NAME, "@graph": nodes(export_triples(source), context)}
+    document = {"@context": context["@context"], "@graph": nodes(export_triples(source), context)}
     (path / DOCUMENT_NAME).write_bytes(_json(document))
     (path / CONTEXT_NAME).write_bytes(context_bytes(source.graph))
 
@@ -127,18 +129,3 @@ def _in_cycle(start: object, parent: dict) -> bool:
             return True
         seen.add(node)
     return False
-
-
-def file_loader(url: str, options: dict | None = None) -> dict:
-    """A pyld document loader for ``file:`` URLs (the context beside an export): no network.
-
-    ``pyld.jsonld.expand(doc, {"base": path.as_uri(), "documentLoader": file_loader})``"""
-    from urllib.parse import unquote, urlparse
-
-    from kg.export.errors import ExportError
-
-    parsed = urlparse(url)
-    if parsed.scheme != "file":
-        raise ExportError(f"context {url}: only file: URLs are loaded (rule: no network)")
-    document = json.loads(Path(unquote(parsed.path)).read_text(encoding="utf-8"))
-    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": document}

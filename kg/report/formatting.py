@@ -111,15 +111,25 @@ def _turtle(result: Triples, prefixes: Mapping[str, str]) -> bytes:
     return ox.serialize(_sorted(result.triples), format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
 
 
-def query_list(queries: list[Query]) -> str:
+def query_list(queries: list[Query], examples: Mapping[tuple[str, str], str], width: int = 160) -> str:
+    """The library as a table; each parameter with its kind and an example value (``examples``: (query name,
+    parameter) -> value)."""
     table = Table(title="SPARQL queries (queries/)", expand=True)
     table.add_column("name", no_wrap=True)
     table.add_column("summary", overflow="fold")
-    table.add_column("params")
+    table.add_column("params (--param NAME=VALUE)")
     for query in queries:
-        params = [f"?{p}" + (" (optional)" if p in query.optional else "") for p in query.params]
-        table.add_row(*map(escape, (query.name, query.summary, ", ".join(params))))
-    return _to_text(table)
+        params = [_param_cell(query, p, examples) for p in query.params]
+        table.add_row(*map(escape, (query.name, query.summary, "; ".join(params))))
+    return _to_text(table, width)
+
+
+def _param_cell(query: Query, param: str, examples: Mapping[tuple[str, str], str]) -> str:
+    kind, example = query.kind_of(param), examples.get((query.name, param))
+    notes = ["optional"] if param in query.optional else []
+    if kind is not None:
+        notes.append(kind.replace("-", " ") + (f", e.g. {param}={example}" if example is not None else ""))
+    return f"?{param}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def build_summary(result: BuildResult) -> str:

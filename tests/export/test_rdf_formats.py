@@ -13,7 +13,7 @@ from kg.base.oxigraph_bridge import parse_file
 from kg.base.paths import JSONLD_CONTEXT_FILE, ONTOLOGY_FILE
 from kg.export import FORMATS, ExportError, ExportSource, Provenance, export, source_from_graph
 from kg.export.context import context_bytes
-from kg.export.jsonld import CONTEXT_NAME, DOCUMENT_NAME, file_loader
+from kg.export.jsonld import CONTEXT_NAME, DOCUMENT_NAME
 from kg.export.provenance import export_iri, provenance_graph, with_provenance
 from tests.export.conftest import assert_isomorphic
 
@@ -49,12 +49,13 @@ def test_jsonld_reparses_with_rdflib(jsonld_folder: Path, expected: Graph) -> No
     assert_isomorphic(Graph().parse(jsonld_folder / DOCUMENT_NAME, format="json-ld"), expected)
 
 
-def test_jsonld_expands_with_pyld(jsonld_folder: Path, expected: Graph) -> None:
+def test_jsonld_expands_with_pyld_with_no_options(jsonld_folder: Path, expected: Graph) -> None:
+    """The context is embedded: a plain ``jsonld.expand(doc)`` (no base IRI, no document loader, no network)
+    gives the graph."""
     from pyld import jsonld
 
     document = json.loads((jsonld_folder / DOCUMENT_NAME).read_text(encoding="utf-8"))
-    options = {"base": (jsonld_folder / DOCUMENT_NAME).as_uri(), "documentLoader": file_loader}
-    expanded = jsonld.expand(document, options)
+    expanded = jsonld.expand(document)
     nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads"})
     assert_isomorphic(Graph().parse(data=nquads, format="nt"), expected)
 
@@ -62,7 +63,7 @@ def test_jsonld_expands_with_pyld(jsonld_folder: Path, expected: Graph) -> None:
 def test_jsonld_ships_its_context_and_reads_as_plain_json(jsonld_folder: Path, build_source: ExportSource) -> None:
     assert (jsonld_folder / CONTEXT_NAME).read_bytes() == JSONLD_CONTEXT_FILE.read_bytes()
     document = json.loads((jsonld_folder / DOCUMENT_NAME).read_text(encoding="utf-8"))
-    assert document["@context"] == CONTEXT_NAME
+    assert document["@context"] == json.loads(JSONLD_CONTEXT_FILE.read_bytes())["@context"]  # embedded
     graded = [n for n in document["@graph"] if "cg:GradedRecommendation" in n.get("@type", [])
               and n.get("strength") == "strong"]
     assert graded, "no strong graded recommendation read as 'strength': 'strong'"
@@ -139,6 +140,5 @@ def test_odd_literals_and_blank_nodes_round_trip(name: str, tmp_path: Path) -> N
         return
     assert_isomorphic(Graph().parse(path / DOCUMENT_NAME, format="json-ld"), expected)
     document = json.loads((path / DOCUMENT_NAME).read_text(encoding="utf-8"))
-    options = {"base": (path / DOCUMENT_NAME).as_uri(), "documentLoader": file_loader}
-    nquads = jsonld.to_rdf(jsonld.expand(document, options), {"format": "application/n-quads"})
+    nquads = jsonld.to_rdf(jsonld.expand(document), {"format": "application/n-quads"})
     assert_isomorphic(Graph().parse(data=nquads, format="nt"), expected)

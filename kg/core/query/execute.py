@@ -21,7 +21,13 @@ from rdflib.term import Node
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_REPLY_BYTES
 from kg.base.oxigraph_bridge import to_graph, to_ox
-from kg.core.query.library import Graphs, Query, load_query, query_from_text, refuse_federation
+from kg.core.query.library import (
+    Graphs,
+    Query,
+    query_from_argument,
+    refuse_federation,
+    refuse_undeclared_prefixes,
+)
 from kg.core.query.params import Names, bindings_for
 from kg.core.query.results import Boolean, QueryResult, Solutions, from_engine
 from kg.model.curies import compact
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
     import pandas
 
     from kg.core.build.knowledge import Knowledge
+
+
+MAX_EXAMPLES_TRIED = 5  # nodes of a kind tried for an example that gives rows
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Target:
 
 def execute(query: Query, target: Target, values: Mapping[str, object] | None = None) -> QueryResult:
     """Resolve ``values`` against the graph, bind them, run ``query`` where ``target`` says."""
+    refuse_undeclared_prefixes(query)
     bindings = bindings_for(query, values or {}, target.names(query))
     if target.endpoint is not None:
         from kg.core.query.endpoint import run_remote
@@ -79,6 +89,27 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
         raise UserError(f"query '{query.name}' is not valid SPARQL: {str(error).splitlines()[0][:300]}") from None
     except (RuntimeError, OSError) as error:  # e.g. a bound variable the SELECT does not project
         raise UserError(f"query '{query.name}' failed: {str(error).splitlines()[0][:300]}") from None
+
+
+def parameter_examples(queries: list[Query], knowledge: Knowledge) -> dict[tuple[str, str], str]:
+    """(query name, parameter) -> a value to type for it, from the graph: a name of one of the first nodes of the
+    parameter's kind (``queries/kinds/<kind>.rq`` order) for which the query has rows, else of the first one."""
+    target = Target(knowledge)
+    examples: dict[tuple[str, str], str] = {}
+    for query in queries:
+        names = target.names(query)
+        for param, kind_name in query.kinds:
+            kind = names.kind(kind_name)
+            tried = [e for e in (names.example(kind, m) for m in kind.members[:MAX_EXAMPLES_TRIED]) if e is not None]
+            useful = (e for e in tried if _has_rows(execute(query, target, {param: e})))
+            example = next(useful, tried[0] if tried else None)
+            if example is not None:
+                examples[(query.name, param)] = example
+    return examples
+
+
+def _has_rows(result: QueryResult) -> bool:
+    return bool(result.rows()) if isinstance(result, Solutions) else not isinstance(result, Boolean) or result.value
 
 
 class Rows(list):
@@ -124,9 +155,9 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     True
     >>> kg.sparql("cq/cautions", agent="methadon")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    kg.base.errors.UserError: --param agent=methadon: names nothing ... Did you mean: methadone (rls:methadone)...
+    kg.base.errors.UserError: --param agent=methadon: expected an agent ... Did you mean: methadone (rls:methadone)?
     """
-    query = _query(text_or_name)
+    query = query_from_argument(text_or_name)
     target = Target(_knowledge(graph), endpoint)
     result = execute(query, target, bindings)
     if isinstance(result, Solutions):
@@ -137,15 +168,6 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     for prefix, namespace in target.prefixes(query).items():
         graph_out.bind(prefix, namespace)
     return graph_out
-
-
-def _query(text_or_name: str) -> Query:
-    """A library name (``cq/cautions``) or an .rq file by its path; anything else is SPARQL text."""
-    if text_or_name.endswith(".rq") and Path(text_or_name).is_file():
-        return load_query(text_or_name)
-    if any(c.isspace() for c in text_or_name.strip()) or "{" in text_or_name:
-        return query_from_text(text_or_name)
-    return load_query(text_or_name)
 
 
 def _knowledge(graph: Any) -> Knowledge:

@@ -5,6 +5,7 @@ A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). I
     #+ summary: the question in plain words
     #+ params: ?patient            (variables the caller may bind; required unless optional)
     #+ optional: ?patient          (parameters the query is written to answer correctly unbound)
+    #+ kinds: ?agent agent         (the kind of node a parameter takes: queries/kinds/agent.rq lists them)
     #+ tags: cq, treatment
 
 Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
@@ -17,23 +18,32 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from kg.base.errors import UserError
+from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
+from kg.base.input_limits import MAX_QUERY_BYTES, read_user_stream, read_user_text
 from kg.base.oxigraph_bridge import from_ox, to_ox, to_store
 from kg.base.paths import QUERIES_DIR
+from kg.model.namespaces import PREFIXES
 
 Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+KIND_DECLARATION = re.compile(r"[?$]([A-Za-z_]\w*)\s+([a-z][a-z0-9-]*)")  # #+ kinds: ?lab lab-test, ?system ...
+KINDS = "kinds"  # the folder of queries/ that lists the nodes of each kind
 VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 # what can hold the word SERVICE without being the keyword: strings (long ones first), IRIs, comments
 NOT_KEYWORDS = re.compile(r"""'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}"""
                           r"""|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*""")
 SERVICE_KEYWORD = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])", re.IGNORECASE)  # not ?service, ex:service, a-service
+# a prefixed name's prefix (SPARQL 1.1 grammar, rules [140] PNAME_NS, [168] PN_PREFIX), not part of a variable,
+# a blank node label (_:b) or another prefixed name, in query code (strings, IRIs and comments blanked first)
+PREFIX_DECLARATION = re.compile(r"(?<![\w:?$-])PREFIX\s+([A-Za-z][\w.-]*|):\s*<", re.IGNORECASE)  # anywhere
+PREFIXED_NAME = re.compile(r"(?<![\w?$:.\-\u00B7])([A-Za-z](?:[\w.\-\u00B7]*[\w\-\u00B7])?)?:")
 CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -47,6 +57,11 @@ class Query:
     tags: tuple[str, ...]
     optional: tuple[str, ...] = ()
     declares_params: bool = True  # False: no #+ params header (an ad-hoc query): any variable may be bound
+    kinds: tuple[tuple[str, str], ...] = ()  # (parameter, kind): the parameter takes a node of queries/kinds/<kind>.rq
+
+    def kind_of(self, param: str) -> str | None:
+        """The kind of node ``param`` takes (a query name below ``kinds/``), or None (any value)."""
+        return dict(self.kinds).get(param)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -71,11 +86,24 @@ def query_from_text(text: str, name: str = "query") -> Query:
 
 
 def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"query file {path}: not UTF-8 text (byte {error.start})") from None
+    text = read_user_text(path, "query file", MAX_QUERY_BYTES)
     return _parse(text, path.relative_to(root).with_suffix("").as_posix(), path)
+
+
+def query_from_argument(argument: str, stdin: BinaryIO | None = None, root: Path = QUERIES_DIR) -> Query:
+    """What ``kg query`` and ``kg.sparql`` take: ``-`` (the text on ``stdin``), a path to an .rq file, SPARQL text
+    (anything with a space or a brace), else a library name (``cq/cautions``). Text is bounded like a file."""
+    if argument == "-":
+        if stdin is None:
+            raise UserError("query '-': no standard input to read the query from")
+        return query_from_text(read_user_stream(stdin, "query on standard input", MAX_QUERY_BYTES), "stdin")
+    if argument.endswith(".rq") and Path(argument).is_file():
+        return load_query(argument, root)
+    if any(c.isspace() for c in argument.strip()) or "{" in argument:
+        if len(argument.encode("utf-8")) > MAX_QUERY_BYTES:
+            raise UserError(f"query text: more than the limit of {MAX_QUERY_BYTES} bytes")
+        return query_from_text(argument)
+    return load_query(argument, root)
 
 
 def _parse(text: str, name: str, path: Path) -> Query:
@@ -96,6 +124,7 @@ def _parse(text: str, name: str, path: Path) -> Query:
         tags=split("tags"),
         optional=optional,
         declares_params="params" in header or "optional" in header,
+        kinds=tuple(KIND_DECLARATION.findall(header.get("kinds", ""))),
     )
 
 
@@ -125,6 +154,27 @@ def refuse_federation(query: Query) -> None:
                         "federate (kg query --endpoint URL), or remove the SERVICE clause")
 
 
+def refuse_undeclared_prefixes(query: Query) -> None:
+    """A prefixed name whose prefix the query does not declare is named as such (the SPARQL parser's own message
+    lists the characters it expected instead), with the PREFIX line to add when the project knows the prefix."""
+    undeclared = undeclared_prefixes(query.text)
+    if undeclared:
+        prefix = undeclared[0]
+        known = f": add PREFIX {prefix}: <{PREFIXES[prefix]}>" if prefix in PREFIXES else \
+            f": declare it with PREFIX {prefix}: <IRI>"
+        more = f" (also {', '.join(repr(p + ':') for p in undeclared[1:])})" if undeclared[1:] else ""
+        raise UserError(f"query '{shorten(query.name, MAX_VALUE_CHARS)}': undeclared prefix '{prefix}:'{more}{known}")
+
+
+@lru_cache(maxsize=1024)
+def undeclared_prefixes(text: str) -> tuple[str, ...]:
+    """The prefixes of prefixed names in the query code that no PREFIX line of ``text`` declares, in order."""
+    code = NOT_KEYWORDS.sub(" ", text)
+    declared = set(PREFIX_DECLARATION.findall(text))
+    used = (match.group(1) or "" for match in PREFIXED_NAME.finditer(code))
+    return tuple(dict.fromkeys(p for p in used if p not in declared))
+
+
 @lru_cache(maxsize=1024)  # the decision rules run for every patient
 def _federated(text: str) -> bool:
     decoded = CODEPOINT_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
@@ -143,6 +193,7 @@ def _solutions(query: Query, data: Graph | ox.Store, bindings: dict[str, Node] |
     try:
         return store.query(query.text, substitutions=substitutions, default_graph=graphs)
     except SyntaxError as error:
+        refuse_undeclared_prefixes(query)
         raise UserError(f"query '{query.name}' is not valid SPARQL: {error}") from None
     except OSError as error:  # a broken rule file is a project bug, reported plainly
         raise UserError(f"query '{query.name}' failed: {error}") from None

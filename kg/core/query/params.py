@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from rdflib import XSD, BNode, Literal, URIRef
@@ -39,9 +39,9 @@ from rdflib.term import Node
 
 from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
 from kg.base.oxigraph_bridge import from_ox, is_valid_iri
-from kg.core.query.library import Query
+from kg.core.query.library import KINDS, Query, load_query, run_query
 from kg.model.curies import compact
-from kg.model.namespaces import PREFIXES
+from kg.model.namespaces import CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
 from kg.profile.drug_names import is_code, normalise_name
 
 # Turtle's string and number productions (https://www.w3.org/TR/turtle/#sec-grammar-grammar)
@@ -61,7 +61,9 @@ NUMBER_TYPES = [
 ]
 IRI_SCHEMES = ("http://", "https://", "urn:")
 LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 MAX_SUGGESTIONS = 5
+MAX_EXAMPLE_CHARS = 40  # an example value kg queries shows; a longer name (a document's title) gives way to the CURIE
 
 
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
@@ -111,6 +113,25 @@ def _checked_iri(iri: str, given: object) -> str:
     return iri
 
 
+@dataclass(frozen=True)
+class Kind:
+    """The nodes a parameter of one kind may be bound to: the rows of ``queries/kinds/<name>.rq`` on the graph,
+    in its order (the first is the example ``kg queries`` shows)."""
+
+    name: str
+    members: tuple[Node, ...]
+
+    @cached_property
+    def member_set(self) -> frozenset[Node]:
+        return frozenset(self.members)
+
+    @property
+    def noun(self) -> str:
+        """How messages name the kind: ``lab-test`` -> 'a lab test'."""
+        words = self.name.replace("-", " ")
+        return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 @dataclass
 class Names:
     """What values may name: the graph's nodes (is this IRI in it?), agents' names (``kg decide``'s) and labels.
@@ -123,6 +144,7 @@ class Names:
     ambiguous: Mapping[str, list[URIRef]]
     contains: Callable[[URIRef | Literal], bool]
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
+    _kinds: dict[str, Kind] = field(default_factory=dict, repr=False)  # each kind's nodes, read once
 
     @cached_property
     def labels(self) -> dict[str, list[URIRef]]:
@@ -138,6 +160,93 @@ class Names:
         subjects = {quad.subject.value for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
                     if isinstance(quad.subject, ox.NamedNode)}
         return sorted(compact(URIRef(s), self.prefixes) for s in subjects)
+
+    @cached_property
+    def notations(self) -> dict[str, list[URIRef]]:
+        found: dict[str, set[URIRef]] = {}
+        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(SKOS.notation)), None, ox.DefaultGraph()):
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                found.setdefault(normalise_name(quad.object.value), set()).add(URIRef(quad.subject.value))
+        return {name: sorted(nodes) for name, nodes in found.items()}
+
+    def kind(self, name: str) -> Kind:
+        """The kind ``name`` on this graph (``queries/kinds/<name>.rq``, run once)."""
+        if name not in self._kinds:
+            rows = run_query(load_query(f"{KINDS}/{name}"), self.store)
+            self._kinds[name] = Kind(name, tuple(dict.fromkeys(r["node"] for r in rows if r["node"] is not None)))
+        return self._kinds[name]
+
+    def candidates(self, text: str) -> list[Node]:
+        """Every node or value a name may mean, most specific first: the agent ``kg decide`` knows by it, nodes
+        with it as a label, the code system of that name (RXNORM), the code of a mapping CURIE in any case
+        (LOINC:2276-4), the plain literal, nodes with it as their notation."""
+        key, stripped = normalise_name(text), text.strip()
+        found: list[Node] = [self.agents[key]] if key in self.agents else []
+        found += [*self.ambiguous.get(key, []), *self.labels.get(key, [])]
+        if stripped.upper() in CODE_SYSTEMS:
+            found.append(URIRef(CODE_SYSTEMS[stripped.upper()]))
+        prefix, colon, local = stripped.partition(":")
+        if colon and local and prefix.upper() in MAPPING_PREFIXES:
+            found.append(URIRef(MAPPING_PREFIXES[prefix.upper()] + local))
+        found += [Literal(stripped), *self.notations.get(key, [])]
+        return list(dict.fromkeys(found))
+
+    def mapped(self, term: Node) -> list[Node]:
+        """What ``term`` is mapped to or from (SKOS mappings, either way), and its notations (or, for a literal,
+        the nodes it is the notation of): one step from a name's node to the node of the kind a query wants."""
+        node = ox.NamedNode(str(term)) if isinstance(term, URIRef) else ox.Literal(str(term))
+        found: list[Node] = []
+        notation = ox.NamedNode(str(SKOS.notation))
+        if isinstance(term, URIRef):
+            for predicate in (*MAPPINGS, SKOS.notation):
+                found += [from_ox(q.object) for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)),
+                                                                                  None, ox.DefaultGraph())]
+            for predicate in MAPPINGS:
+                found += [from_ox(q.subject) for q in self.store.quads_for_pattern(
+                    None, ox.NamedNode(str(predicate)), node, ox.DefaultGraph())]
+        elif isinstance(term, Literal):
+            found += [from_ox(q.subject) for q in self.store.quads_for_pattern(None, notation, node, ox.DefaultGraph())]
+        return list(dict.fromkeys(found))
+
+    def display_names(self, term: Node) -> list[str]:
+        """The names a user may type for ``term``: its notations and labels, those of what it is mapped to, then a
+        code system's or a code's name (RXNORM, LOINC:2276-4)."""
+        if isinstance(term, Literal):
+            return [str(term)]
+        names = self._own_names(term)
+        for other in self.mapped(term):
+            names += [str(other)] if isinstance(other, Literal) else self._own_names(other)
+        systems = {iri: name for name, iri in CODE_SYSTEMS.items()}
+        if str(term) in systems:
+            names.append(systems[str(term)])
+        names += [f"{prefix}:{str(term)[len(base):]}" for prefix, base in MAPPING_PREFIXES.items()
+                  if str(term).startswith(base) and len(str(term)) > len(base)]
+        return list(dict.fromkeys(names))
+
+    def _own_names(self, term: Node) -> list[str]:
+        node = ox.NamedNode(str(term))
+        return [q.object.value for predicate in (SKOS.notation, *LABELS)
+                for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)), None, ox.DefaultGraph())
+                if isinstance(q.object, ox.Literal)]
+
+    def shown(self, term: Node) -> str:
+        """A member as a message shows it: a name and its CURIE (``ferritin (loinc:2276-4)``), a literal as is."""
+        if isinstance(term, Literal):
+            return str(term)
+        names, curie = self.display_names(term), self._curie(term)  # type: ignore[arg-type]
+        return f"{names[0]} ({curie})" if names and names[0] != curie else curie
+
+    def example(self, kind: Kind, member: Node) -> str | None:
+        """A value to type for ``member`` of ``kind``: its first short name (else its CURIE) that resolves back
+        to it, or None."""
+        short = [n for n in self.display_names(member) if len(n) <= MAX_EXAMPLE_CHARS]
+        for name in [*short, self._curie(member) if isinstance(member, URIRef) else ""]:  # type: ignore[arg-type]
+            try:
+                if name and _of_kind("example", name, self, kind) == member:
+                    return name
+            except UserError:
+                continue
+        return None
 
     def suggestions(self, value: str) -> list[str]:
         """The closest labels and CURIEs, one per node (never for a drug code: codes one character apart are
@@ -164,8 +273,11 @@ class Names:
         return compact(node, self.prefixes)
 
 
-def resolve(name: str, value: object, names: Names) -> Node:
-    """One parameter value as an RDF term (see the module doc); an error names the parameter and the value."""
+def resolve(name: str, value: object, names: Names, kind: str | None = None) -> Node:
+    """One parameter value as an RDF term (see the module doc); an error names the parameter and the value.
+    With a ``kind`` (``#+ kinds:``), the value must be a node of that kind (see ``_of_kind``)."""
+    if kind is not None:
+        return _of_kind(name, value, names, names.kind(kind))
     where = f"--param {name}={shorten(str(value), MAX_VALUE_CHARS)}"
     if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
         value = from_ox(value)
@@ -230,6 +342,60 @@ def _nothing(where: str, text: str, names: Names) -> None:
                     + (f". Did you mean: {'; '.join(hint)}?" if hint else ""))
 
 
+def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
+    """``value`` as a node of ``kind``. An IRI, CURIE or literal is taken as written and must be one. A name
+    means the first of its candidates (``Names.candidates``) that is one, else the one node of the kind its
+    candidates are mapped to (``ferritin`` -> the quantity with that notation -> its LOINC code). Anything else is
+    an error naming the kind, with close matches or examples: never an empty answer for a name."""
+    where = f"--param {name}={shorten(str(value), MAX_VALUE_CHARS)}"
+    text = value if isinstance(value, str) and not isinstance(value, URIRef | Literal) else None  # rdflib terms are str
+    if text is None or _written_as_term(text, names):
+        term = resolve(name, value, names)
+        if term in kind.member_set:
+            return term
+        hint = [names.shown(m) for m in names.mapped(term) if m in kind.member_set]
+        _not_of_kind(where, str(value), f"{_shown_term(term, names)} is not one", kind, names, hint)
+    candidates = names.candidates(text)
+    for found in ([c for c in candidates if c in kind.member_set],
+                  list(dict.fromkeys(m for c in candidates for m in names.mapped(c) if m in kind.member_set))):
+        if len(found) == 1 or (found and found[0] == names.agents.get(normalise_name(text))):
+            return _existing(found[0], where, text, names)  # type: ignore[arg-type]
+        if found:
+            listed = "; ".join(names.shown(f) for f in found[:MAX_SUGGESTIONS])
+            raise UserError(f"{where}: '{text}' names several nodes of kind {kind.name} ({listed}); give one as a "
+                            "CURIE")
+    existing = sorted((c for c in candidates if names.contains(c)), key=lambda c: isinstance(c, Literal))  # type: ignore[arg-type]
+    found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
+        else f"'{text}' names nothing in the graph"
+    _not_of_kind(where, text, found, kind, names, [])
+
+
+def _written_as_term(text: str, names: Names) -> bool:
+    """An IRI, a literal in Turtle syntax, or a CURIE of a declared prefix (a drug code is a name)."""
+    prefix, colon, _ = text.partition(":")
+    return text.startswith(("<", *IRI_SCHEMES)) or _in_context(parse_literal, text, text, names.prefixes) is not None \
+        or bool(colon and prefix in names.prefixes and not is_code(text))
+
+
+def _shown_term(term: Node, names: Names) -> str:
+    return names._curie(term) if isinstance(term, URIRef) else term.n3()
+
+
+def _not_of_kind(where: str, text: str, found: str, kind: Kind, names: Names, hint: list[str]) -> NoReturn:
+    prefix, colon, _ = text.partition(":")
+    if not hint and not is_code(text) and not (colon and prefix.upper() in MAPPING_PREFIXES):  # codes: see suggestions
+        shown = {name: member for member in kind.members for name in names.display_names(member)}
+        close = difflib.get_close_matches(normalise_name(text), [normalise_name(n) for n in shown],
+                                          n=MAX_SUGGESTIONS, cutoff=0.75)
+        by_key = {normalise_name(n): m for n, m in shown.items()}
+        hint = list(dict.fromkeys(names.shown(by_key[c]) for c in close))
+    if not kind.members:
+        raise UserError(f"{where}: expected {kind.noun} ({found}), and the graph has none ({KINDS}/{kind.name})")
+    examples = "" if hint else "; e.g. " + "; ".join(names.shown(m) for m in kind.members[:MAX_SUGGESTIONS])
+    raise UserError(f"{where}: expected {kind.noun} ({found}{examples}; all of them: kg query {KINDS}/{kind.name})"
+                    + (f". Did you mean: {'; '.join(hint)}?" if hint else ""))
+
+
 def bindings_for(query: Query, values: Mapping[str, object], names: Names) -> dict[str, Node]:
     """Every value resolved once. A name the query does not declare, or a required parameter left unbound,
     is an error naming the declared ones."""
@@ -242,4 +408,4 @@ def bindings_for(query: Query, values: Mapping[str, object], names: Names) -> di
     if missing:
         raise UserError(f"query '{query.name}': parameter {', '.join('?' + n for n in missing)} is required "
                         f"(give --param {missing[0]}=VALUE)")
-    return {name: resolve(name, value, names) for name, value in values.items()}
+    return {name: resolve(name, value, names, query.kind_of(name)) for name, value in values.items()}
