@@ -28,7 +28,6 @@ from kg.errors import UserError
 from kg.export import FORMATS, ExportSource, export, source_from_build
 from kg.export.write import write_atomically
 from kg.namespaces import CG, PREFIXES
-from kg.paths import BUILD_REPORT_NAME, PACKAGED_BUILD_DIR
 from kg.progress import steps
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -121,10 +120,9 @@ def manifest(source: ExportSource, formats: dict[str, list[ReleaseFile]], build:
 
 
 def _build_origin(build_dir: Path | None) -> dict[str, object]:
-    report = (PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)) / BUILD_REPORT_NAME
-    if not report.is_file():
-        return {}
-    recorded = json.loads(report.read_text(encoding="utf-8"))
+    from kg.build_files import open_build
+
+    recorded = open_build(build_dir).report
     return {key: recorded[key] for key in ("graph_sha256", "inferred_sha256", "origin") if key in recorded}
 
 
