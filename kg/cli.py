@@ -231,21 +231,22 @@ def decide(
     then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
     from kg.decision import decide as run_decision
     from kg.decision_output import render
+    from kg.export.write import check_target, write_atomically
     from kg.paths import EXAMPLE_PROFILE
 
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
     if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):
         raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
-    if out is not None and not out.parent.is_dir():
-        raise UserError(f"--out: no such folder: {out.parent}")
+    if out is not None:
+        check_target(out, folder=False, kind="decision")
     decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
                             knowledge=_knowledge(build_dir, not no_verify))
     text = render(decision, output.value, explain, why)
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_atomically(out, False, lambda path: path.write_text(text + "\n", encoding="utf-8"), "decision")
         typer.echo(f"wrote {out}")
 
 
