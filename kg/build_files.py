@@ -40,8 +40,6 @@ def open_build(build_dir: Path | None = None, verify: bool = True) -> BuildFiles
     """The files of a build folder (default: the packaged build), checked against its build report."""
     folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
     where = f"--build {folder}"
-    if not folder.is_dir():
-        raise UserError(f"{where}: no such folder; make one with: kg build --out {folder}")
     if not (folder / BUILT_GRAPH_NAME).is_file():
         raise UserError(f"{where}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
     if not verify:

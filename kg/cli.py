@@ -323,7 +323,8 @@ def push(
         str | None, typer.Option(envvar="KG_PUSH_PASSWORD", show_envvar=True, help="Password (never printed).")
     ] = None,
     auth: Annotated[
-        AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names.")
+        AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names (Basic "
+                                      "only over https; --auth basic sends it over http too).")
     ] = AuthScheme.auto,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for the connection and for each reply of the store.")
