@@ -36,10 +36,11 @@ class BuildFiles:
         return hashlib.sha256(self.graph).hexdigest()
 
 
-def open_build(build_dir: Path | None = None, verify: bool = True) -> BuildFiles:
-    """The files of a build folder (default: the packaged build), checked against its build report."""
+def open_build(build_dir: Path | None = None, verify: bool = True, role: str = "--build") -> BuildFiles:
+    """The files of a build folder (default: the packaged build), checked against its build report; ``role``
+    names the folder in messages (``--build``, ``OLD``...)."""
     folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
-    where = f"--build {folder}"
+    where = f"{role} {folder}"
     if not (folder / BUILT_GRAPH_NAME).is_file():
         raise UserError(f"{where}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
     if not verify:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.errors import UserError
 from kg.formatting import compact
-from kg.paths import QUERIES_DIR
+from kg.paths import BUILT_GRAPH_NAME, QUERIES_DIR
 from kg.queries import Query, parse_query_file, run_query
 
 DIFF_DIR = QUERIES_DIR / "diff"
@@ -53,8 +53,10 @@ def load_store(path: Path, role: str) -> ox.Store:
 
     path = Path(path)
     if path.is_dir():
+        if not (path / BUILT_GRAPH_NAME).is_file():
+            raise UserError(f"{role} {path}: a folder without {BUILT_GRAPH_NAME}; give a build folder or a graph file")
         store = ox.Store()
-        store.load(open_build(path).graph, format=ox.RdfFormat.TURTLE)
+        store.load(open_build(path, role=role).graph, format=ox.RdfFormat.TURTLE)
         return store
     if not path.exists():
         raise UserError(f"{role} {path}: no such file or folder; give a build folder (kg build --out) or a graph file")

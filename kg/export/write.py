@@ -71,16 +71,16 @@ def check_target(target: Path, folder: bool, kind: str = "output",
         _make_parent(target)
     elif stat.S_ISLNK(mode):
         if not (folder and _own_version(target, staging_prefix(target, kind))):
-            raise UserError(f"{where}: is a symbolic link (to {os.readlink(target)}), not a previous {kind} output "
-                            "of kg; kg replaces only what it wrote: give a new path or the real one")
+            raise UserError(f"{where}: is a symbolic link (to {os.readlink(target)}), not a previous output of kg "
+                            f"({kind}); kg replaces only what it wrote: give a new path or the real one")
     elif stat.S_ISDIR(mode):
         if not folder:
-            raise UserError(f"{where}: is a folder; a {kind} output is a file: give a file name")
+            raise UserError(f"{where}: is a folder; this output ({kind}) is a file: give a file name")
         if any(target.iterdir()) and not (is_previous is not None and is_previous(target)):
-            raise UserError(f"{where}: a folder that is not empty and not a previous {kind} output of kg; kg "
+            raise UserError(f"{where}: a folder that is not empty and not a previous output of kg ({kind}); kg "
                             "replaces only what it wrote: give a new folder, an empty one or a previous output's")
     elif folder:
-        raise UserError(f"{where}: is an existing file; a {kind} output is a folder: give a folder name")
+        raise UserError(f"{where}: is an existing file; this output ({kind}) is a folder: give a folder name")
     elif not (stat.S_ISREG(mode) or any(test(mode) for test in WRITE_THROUGH)):
         raise UserError(f"{where}: is a socket or a block device, not a file kg writes; give a file name")
     return mode
