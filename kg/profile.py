@@ -122,8 +122,8 @@ def read_profile_file(path: Path) -> dict[str, Any] | Graph:
     except ValidationError:
         raise
     except RecursionError:
-        raise ValidationError([Problem(path.name, 0, "", "", "nested too deeply to read (lists or mappings "
-                                       f"more than {MAX_PROFILE_NESTING} deep): not a profile")],
+        raise ValidationError([Problem(path.name, 0, "", "", "nested too deeply to read (lists, mappings or "
+                                       f"brackets more than {MAX_PROFILE_NESTING} deep): not a profile")],
                               what="patient profile") from None
     except Exception as error:  # noqa: BLE001 - any parser error is the user's syntax error
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
