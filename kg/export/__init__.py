@@ -104,8 +104,18 @@ def export(graph: Graph | ExportSource | None, format_name: str, path: Path | st
     else:
         source = source_from_graph(graph)
     target = Path(path) if path is not None else Path(fmt.default_name)
-    write_atomically(target, fmt.folder, lambda tmp: fmt.writer()(source, tmp))
+    write_atomically(target, fmt.folder, lambda tmp: fmt.writer()(source, tmp), format_name)
     return target
+
+
+def write_format(source: ExportSource, format_name: str, path: Path) -> Path:
+    """Write *source* as *format_name* at the new *path* directly, for a caller that stages and publishes the
+    whole (kg release); return the path written."""
+    fmt = FORMATS[format_name]
+    if fmt.folder:
+        path.mkdir()
+    fmt.writer()(source, path)
+    return path
 
 
 class _CallablePackage(types.ModuleType):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg import __version__
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
 from kg.model.namespaces import CG
 
 TOOL = "cgkg"
@@ -55,34 +53,24 @@ def _parse(data: bytes, fmt: str = "turtle") -> Graph:
     return Graph().parse(data=data, format=fmt)
 
 
-def source_from_build(build_dir: Path | None = None) -> ExportSource:
-    """The build folder written by ``kg build`` (default: the packaged build); hash from its build report."""
-    folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
-    from kg.base.errors import UserError
+def source_from_build(build_dir: Path | None = None, verify: bool = True) -> ExportSource:
+    """The build folder written by ``kg build`` (default: the packaged build), verified against its build report
+    (kg/core/build/verify.py); hashed by its graph file's bytes."""
+    from kg.core.build.verify import open_build
 
-    graph_file = folder / BUILT_GRAPH_NAME
-    if not graph_file.is_file():
-        raise UserError(f"--build {folder}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
-    data = graph_file.read_bytes()
-    report = folder / BUILD_REPORT_NAME
-    sha = hashlib.sha256(data).hexdigest()
-    if report.is_file():
-        recorded = json.loads(report.read_text(encoding="utf-8")).get("graph_sha256")
-        if recorded and recorded != sha:
-            raise UserError(f"--build {folder}: {BUILT_GRAPH_NAME} does not match its build report's graph_sha256")
-    graph = _parse(data)
-    inferred_file = folder / INFERRED_GRAPH_NAME
-    inferred = _parse(inferred_file.read_bytes()) if inferred_file.is_file() else Graph()
-    return ExportSource(graph, _provenance(graph, sha), inferred)
+    files = open_build(build_dir, verify)
+    graph = _parse(files.graph)
+    inferred = _parse(files.inferred) if files.inferred else Graph()
+    return ExportSource(graph, _provenance(graph, files.graph_sha256), inferred)
 
 
 def source_from_file(path: Path) -> ExportSource:
-    """A graph file given with ``--graph``: hashed by its bytes."""
-    from rdflib.util import guess_format
+    """A graph file given with ``--graph``, read by the one graph-file reader (kg/base/graph_files.py)."""
+    from kg.base.graph_files import read_graph_file
 
-    data = Path(path).read_bytes()
-    graph = _parse(data, guess_format(Path(path).name) or "turtle")
-    return ExportSource(graph, _provenance(graph, hashlib.sha256(data).hexdigest()))
+    read = read_graph_file(Path(path))
+    graph = read.graph()
+    return ExportSource(graph, _provenance(graph, read.sha256))
 
 
 def source_from_graph(graph: Graph, inferred: Graph | None = None) -> ExportSource:

@@ -22,8 +22,8 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema import ValidationError as SchemaError
 from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
-from kg.base.errors import Problem, ValidationError
-from kg.base.input_limits import MAX_PROFILE_BYTES, read_user_text
+from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError, shorten
+from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_user_text
 from kg.base.literals import decimal_literal
 from kg.base.paths import PACKAGE_DIR, SHAPES_DIR
 from kg.model.namespaces import CG, RLS, RLS_ABSENT
@@ -109,7 +109,12 @@ def _raise_reading_problems(name: str, problems: list[ReadProblem]) -> None:
 def read_profile_file(path: Path) -> dict[str, Any] | Graph:
     """Parse a profile file (size, encoding and reading limits: kg/base/input_limits.py); a syntax error or a
     reading problem is a ValidationError naming the file."""
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as error:  # e.g. a name too long for the file system
+        raise UserError(f"patient profile {shorten(str(path), MAX_VALUE_CHARS)}: cannot be read "
+                        f"({error.strerror})") from None
+    if not found:
         raise ValidationError([Problem(path.name, 0, "", "", "file not found")], what="patient profile")
     text = read_user_text(path, "patient profile", MAX_PROFILE_BYTES)
     problems: list[ReadProblem] = []
@@ -119,6 +124,10 @@ def read_profile_file(path: Path) -> dict[str, Any] | Graph:
         data, problems = load_json(text) if path.suffix == ".json" else load_yaml(text)
     except ValidationError:
         raise
+    except RecursionError:
+        raise ValidationError([Problem(path.name, 0, "", "", "nested too deeply to read (lists, mappings or "
+                                       f"brackets more than {MAX_PROFILE_NESTING} deep): not a profile")],
+                              what="patient profile") from None
     except Exception as error:  # noqa: BLE001 - any parser error is the user's syntax error
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValidationError([Problem(path.name, 0, "", "", f"cannot be parsed: {first}")],
@@ -134,9 +143,40 @@ def _field(path: Any) -> str:
     return ".".join(parts).replace(".[", "[") or "(profile)"
 
 
+def _structure_problems(data: Any, source: str) -> list[Problem]:
+    """Values no profile field can hold, found without recursion: lists and mappings nested deeper than
+    MAX_PROFILE_NESTING, and text with a lone surrogate (not a Unicode character: no RDF literal can hold it)."""
+    problems: list[Problem] = []
+    pending: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while pending:
+        path, value = pending.pop()
+        if len(path) > MAX_PROFILE_NESTING:
+            return [Problem(source, 0, _field(path[:MAX_PROFILE_NESTING]), "",
+                            f"nested more than {MAX_PROFILE_NESTING} lists or mappings deep: not a profile")]
+        if isinstance(value, dict):
+            pending += [((*path, key), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [((*path, index), item) for index, item in enumerate(value)]
+        if isinstance(value, str) and _has_surrogate(value):
+            problems.append(Problem(source, 0, _field(path), value.encode("utf-8", "backslashreplace").decode()[:80],
+                                    "holds a lone surrogate (\\ud800-\\udfff), which is not a Unicode character"))
+    return problems
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
     """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
     the graph does not know becomes an unrecognised medication (``to_rdf``)."""
+    unreadable = _structure_problems(data, source)
+    if unreadable:  # the schema and the checks below would recurse into it or fail on it: stop here
+        return unreadable
     errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     problems = [Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
                 for e in errors]

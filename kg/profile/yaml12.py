@@ -90,13 +90,17 @@ class _Yaml12Loader(yaml.SafeLoader):
     def construct_yaml_float(self, node):  # type: ignore[no-untyped-def]
         text = self.construct_scalar(node)
         line = node.start_mark.line + 1
-        lowered = text.lower().lstrip("+-")
-        if lowered in (".inf", ".nan"):
+        lowered = text.lower().lstrip("+-").lstrip(".")
+        if lowered in ("inf", "infinity", "nan"):  # .inf, .nan, and what an explicit !!float tag lets through
             self.problems.append((line, text, NOT_FINITE))
             return text
         if LEADING_ZERO.match(text):
             self.problems.append((line, text, LEADING_ZERO_RULE))
-        value = float(text)
+        try:
+            value = float(text)
+        except ValueError:
+            self.problems.append((line, text, "not a number (tagged !!float)"))
+            return text
         if math.isinf(value):
             self.problems.append((line, text, "number too large"))
             return text

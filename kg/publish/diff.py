@@ -16,7 +16,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.base.errors import UserError
-from kg.base.input_limits import MAX_GRAPH_BYTES
 from kg.base.paths import BUILT_GRAPH_NAME, QUERIES_DIR
 from kg.core.query.library import Query, parse_query_file, run_query
 from kg.model.curies import compact
@@ -46,32 +45,22 @@ def diff_queries() -> tuple[Query, ...]:
     return tuple(parse_query_file(path) for path in sorted(DIFF_DIR.glob("*.rq")))
 
 
-def graph_file(path: Path, role: str) -> Path:
-    """A build folder's graph, or the graph file itself; UserError (exit 2) when neither exists."""
+def load_store(path: Path, role: str) -> ox.Store:
+    """A build folder's graph (verified against its build report, kg/core/build/verify.py) or a graph file (read by
+    the one graph-file reader, kg/base/graph_files.py) in a store; UserError (exit 2) when neither can be read."""
+    from kg.base.graph_files import read_graph_file
+    from kg.core.build.verify import open_build
+
     path = Path(path)
     if path.is_dir():
-        graph = path / BUILT_GRAPH_NAME
-        if not graph.is_file():
+        if not (path / BUILT_GRAPH_NAME).is_file():
             raise UserError(f"{role} {path}: a folder without {BUILT_GRAPH_NAME}; give a build folder or a graph file")
-        return graph
-    if not path.is_file():
+        store = ox.Store()
+        store.load(open_build(path, role=role).graph, format=ox.RdfFormat.TURTLE)
+        return store
+    if not path.exists():
         raise UserError(f"{role} {path}: no such file or folder; give a build folder (kg build --out) or a graph file")
-    return path
-
-
-def load_store(path: Path, role: str) -> ox.Store:
-    """Parse a build folder's graph or a graph file (format from its extension) into a store."""
-    file = graph_file(path, role)
-    if file.stat().st_size > MAX_GRAPH_BYTES:
-        raise UserError(f"{role} {file}: larger than {MAX_GRAPH_BYTES} bytes")
-    rdf_format = ox.RdfFormat.from_extension(file.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
-    store = ox.Store()
-    try:
-        store.bulk_load(path=str(file), format=rdf_format)
-    except (SyntaxError, ValueError, OSError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UserError(f"{role} {file}: not a {rdf_format.name} graph ({first[:200]})") from None
-    return store
+    return read_graph_file(path, role).store()
 
 
 Content = dict[str, tuple[str, dict[str, frozenset[str]]]]  # item -> (label, attribute -> values)

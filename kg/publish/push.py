@@ -36,6 +36,7 @@ from kg.base.deadline import Deadline, watched
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI
+from kg.core.query.endpoint import shown_url
 
 N_TRIPLES = "application/n-triples"
 AUTH_SCHEMES = ("auto", "basic", "digest")
@@ -171,21 +172,16 @@ class _Store:
     def __init__(self, endpoint: str, timeout: float) -> None:
         parts = urllib.parse.urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"--endpoint {self._shown(parts)}: give the store's http:// or https:// Graph Store "
+            raise UserError(f"--endpoint {shown_url(parts)}: give the store's http:// or https:// Graph Store "
                             "endpoint (e.g. http://127.0.0.1:7878/store)")
         if parts.username or parts.password:
-            raise UserError(f"--endpoint {self._shown(parts)}: give credentials with --user and --password, "
+            raise UserError(f"--endpoint {shown_url(parts)}: give credentials with --user and --password, "
                             "not in the URL")
         if any(name == "graph" for name, _ in urllib.parse.parse_qsl(parts.query)):
-            raise UserError(f"--endpoint {self._shown(parts)}: give the graph with --graph, not in the URL")
+            raise UserError(f"--endpoint {shown_url(parts)}: give the graph with --graph, not in the URL")
         if not timeout > 0:
             raise UserError(f"--timeout {timeout}: must be a positive number of seconds")
-        self.parts, self.timeout, self.shown = parts, timeout, self._shown(parts)
-
-    @staticmethod
-    def _shown(parts: urllib.parse.SplitResult) -> str:
-        host = parts.hostname or ""
-        return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        self.parts, self.timeout, self.shown = parts, timeout, shown_url(parts)
 
     def url(self, graph: str) -> str:
         query = "&".join(q for q in (self.parts.query, urllib.parse.urlencode({"graph": graph})) if q)
@@ -204,6 +200,9 @@ class _Store:
             return None
         if scheme == "auto":
             scheme = "basic" if challenge.lower().startswith("basic") else "digest"
+            if scheme == "basic" and self.parts.scheme != "https" and reply.status_code == 401:
+                raise UserError(f"store {self.shown}: asks for HTTP Basic over plain http, which would send the "
+                                "password readable; use an https:// endpoint, or --auth basic to send it anyway")
         auth: AuthBase = HTTPBasicAuth(user, password) if scheme == "basic" else HTTPDigestAuth(user, password)
         if reply.status_code == 401:  # prove the credentials (and, for Digest, get the nonce) before uploading
             session.auth = auth

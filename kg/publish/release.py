@@ -16,8 +16,6 @@ from pathlib import Path
 from rdflib import DCTERMS, OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from kg import __version__
-from kg.base.errors import UserError
-from kg.base.paths import BUILD_REPORT_NAME, PACKAGED_BUILD_DIR
 from kg.base.progress import steps
 from kg.core.build.header import (
     CODE_LICENSE_SPDX,
@@ -27,8 +25,8 @@ from kg.core.build.header import (
     DATA_TITLE,
     data_version_iri,
 )
-from kg.export import FORMATS, ExportSource, export, source_from_build
-from kg.export.write import write_atomically
+from kg.export import FORMATS, ExportSource, source_from_build, write_format
+from kg.export.write import check_target, write_atomically
 from kg.model.namespaces import CG, PREFIXES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -37,6 +35,8 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 MANIFEST_NAME = "release.json"
 CHECKSUMS_NAME = "SHA256SUMS"
 VOID_NAME = "void.ttl"
+RELEASE_KIND = "release"
+PROJECT_NAME = "cgkg"  # release.json's "name": what marks a release folder as this tool's
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,22 @@ def _files(root: Path, under: Path) -> list[ReleaseFile]:
             for p in paths]
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is an existing file; give a new folder or a previous release's folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
-        raise UserError(f"--out {out}: a folder that is not empty and holds no {MANIFEST_NAME} (not a release); "
-                        "give a new folder or a previous release's folder (it is replaced as a whole)")
+def is_previous_release(folder: Path) -> bool:
+    """A release folder this tool wrote before links were used: its release.json names this project and lists
+    every file the folder holds (nothing else would be lost by replacing it)."""
+    try:
+        recorded = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(recorded, dict) or recorded.get("name") != PROJECT_NAME \
+            or not isinstance(recorded.get("formats"), list):
+        return False
+    listed = {MANIFEST_NAME, CHECKSUMS_NAME, VOID_NAME}
+    for entry in recorded["formats"]:
+        files = entry.get("files") if isinstance(entry, dict) else None
+        listed |= {f.get("path") for f in files if isinstance(f, dict)} if isinstance(files, list) else set()
+    held = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()}
+    return held <= listed
 
 
 def describe(source: ExportSource, formats: dict[str, list[ReleaseFile]]) -> Graph:
@@ -105,7 +115,7 @@ def _serialize(graph: Graph) -> bytes:
 
 def manifest(source: ExportSource, formats: dict[str, list[ReleaseFile]], build: dict[str, object]) -> dict:
     return {
-        "name": "cgkg",
+        "name": PROJECT_NAME,
         "version": __version__,
         "data_iri": str(DATA_IRI),
         "version_iri": str(data_version_iri()),
@@ -121,10 +131,9 @@ def manifest(source: ExportSource, formats: dict[str, list[ReleaseFile]], build:
 
 
 def _build_origin(build_dir: Path | None) -> dict[str, object]:
-    report = (PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)) / BUILD_REPORT_NAME
-    if not report.is_file():
-        return {}
-    recorded = json.loads(report.read_text(encoding="utf-8"))
+    from kg.core.build.verify import open_build
+
+    recorded = open_build(build_dir).report
     return {key: recorded[key] for key in ("graph_sha256", "inferred_sha256", "origin") if key in recorded}
 
 
@@ -132,7 +141,7 @@ def release(out: Path, source: ExportSource | None = None, build_dir: Path | Non
     """Write every registered export of *source* (default: the build in *build_dir*, else the packaged build)
     into the folder *out*, with ``void.ttl``, ``release.json`` and ``SHA256SUMS``; return the files written."""
     out = Path(out)
-    _check_out(out)
+    check_target(out, True, RELEASE_KIND, is_previous_release)
     build = _build_origin(build_dir) if source is None else {}
     source = source_from_build(build_dir) if source is None else source
     written: list[ReleaseFile] = []
@@ -142,7 +151,7 @@ def release(out: Path, source: ExportSource | None = None, build_dir: Path | Non
         with steps(len(FORMATS) + 1, "release") as step:
             for name in sorted(FORMATS):
                 step(name)
-                target = export(source, name, folder / FORMATS[name].default_name)
+                target = write_format(source, name, folder / FORMATS[name].default_name)
                 formats[name] = _files(folder, target)
             step("checksums")
             (folder / VOID_NAME).write_bytes(_serialize(describe(source, formats)))
@@ -153,5 +162,5 @@ def release(out: Path, source: ExportSource | None = None, build_dir: Path | Non
             (folder / CHECKSUMS_NAME).write_text(sums, encoding="utf-8")
         written.extend(_files(folder, folder))
 
-    write_atomically(out, True, write)
+    write_atomically(out, True, write, RELEASE_KIND, is_previous_release)
     return written

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.base.errors import UserError
-from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME
 from kg.base.tempdirs import fresh_dir
 
 TEMP_PREFIX = "kg-serve-"
@@ -63,9 +63,9 @@ def oxigraph_binary() -> Path:
 @contextmanager
 def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 7878) -> Iterator[Served]:
     """The build served read-only until the block ends; then the server is stopped and its folder removed."""
-    build = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
-    if not (build / BUILT_GRAPH_NAME).is_file():
-        raise UserError(f"--build {build}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {build}")
+    from kg.core.build.verify import open_build
+
+    build = open_build(build_dir).folder
     if not 0 < port < 65536:
         raise UserError(f"--port {port}: not a TCP port (1-65535)")
     binary = oxigraph_binary()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from kg.base.errors import UserError
 from kg.export import FORMATS, ExportError, ExportSource, Format, export
 from kg.export import write as write_module
 
@@ -51,8 +53,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_debris(tmp_path: Path, buil
 
 def test_a_failing_folder_writer_leaves_the_old_folder(tmp_path: Path) -> None:
     target = tmp_path / "kgx"
-    target.mkdir()
-    (target / "nodes.tsv").write_text("old", encoding="utf-8")
+    write_module.write_atomically(target, True, lambda tmp: (tmp / "nodes.tsv").write_text("old", encoding="utf-8"))
 
     def fail(tmp: Path) -> None:
         (tmp / "nodes.tsv").write_text("partial", encoding="utf-8")
@@ -61,7 +62,16 @@ def test_a_failing_folder_writer_leaves_the_old_folder(tmp_path: Path) -> None:
     with pytest.raises(ExportError):
         write_module.write_atomically(target, True, fail)
     assert (target / "nodes.tsv").read_text(encoding="utf-8") == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kgx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["kgx", os.readlink(target)])  # no staging left
+
+
+def test_a_folder_kg_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "kgx"
+    target.mkdir()
+    (target / "nodes.tsv").write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError, match="not a previous output of kg"):
+        write_module.write_atomically(target, True, lambda tmp: None)
+    assert (target / "nodes.tsv").read_text(encoding="utf-8") == "mine"
 
 
 def test_registry_entries_name_real_writers() -> None:

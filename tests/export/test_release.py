@@ -91,6 +91,7 @@ def test_kg_release_refuses_a_folder_that_is_not_a_release(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "kg", "release", "--out", str(tmp_path)], capture_output=True,
                           text=True)
-    assert done.returncode == 2 and "not a release" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "not a previous output of kg (release)" in done.stderr
+    assert "Traceback" not in done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 

@@ -38,7 +38,7 @@ from rdflib import Graph, URIRef
 
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
-from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import INFERRED_GRAPH_IRI
 from kg.core.query.library import load_query, run_query
 from kg.profile.drug_names import normalise_name
 from kg.profile.isolation import KnowledgeNodes
@@ -154,21 +154,20 @@ def knowledge_from_graph(graph: Graph, inferred: Graph | None = None) -> Knowled
     return Knowledge(store, "memory", graph_given=graph)
 
 
-def load_knowledge(build_dir: Path | None = None) -> Knowledge:
-    """The knowledge of a build folder (default: the packaged build, kg/built/)."""
-    folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
-    graph_file, inferred_file = folder / BUILT_GRAPH_NAME, folder / INFERRED_GRAPH_NAME
-    if not graph_file.is_file():
-        raise UserError(f"--build {folder}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
-    text = graph_file.read_bytes()
+def load_knowledge(build_dir: Path | None = None, verify: bool = True) -> Knowledge:
+    """The knowledge of a build folder (default: the packaged build, kg/built/), verified against its build
+    report (kg/core/build/verify.py) unless ``verify`` is False."""
+    from kg.core.build.verify import open_build
+
+    files = open_build(build_dir, verify)
     store = ox.Store()
     try:
-        store.load(text, format=ox.RdfFormat.TURTLE)
-        if inferred_file.is_file():
-            store.load(inferred_file.read_bytes(), format=ox.RdfFormat.TURTLE, to_graph=INFERRED_GRAPH)
+        store.load(files.graph, format=ox.RdfFormat.TURTLE)
+        if files.inferred:
+            store.load(files.inferred, format=ox.RdfFormat.TURTLE, to_graph=INFERRED_GRAPH)
     except SyntaxError as error:
-        raise UserError(f"--build {folder}: not a readable build ({str(error)[:200]})") from None
-    return Knowledge(store, str(folder), graph_text=text)
+        raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
+    return Knowledge(store, str(files.folder), graph_text=files.graph)
 
 
 @cache

@@ -170,9 +170,23 @@ def _check_out(out_dir: Path) -> None:
         return
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir}: is an existing file, not a folder; choose another --out")
-    if out_dir.is_dir() and not {p.name for p in out_dir.iterdir()} <= set(OUTPUT_NAMES):
-        raise UserError(f"--out {out_dir}: the folder holds other files than a build's "
-                        f"({', '.join(sorted(OUTPUT_NAMES))}); choose a new or build-only folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not _is_previous_build(out_dir):
+        raise UserError(f"--out {out_dir}: a folder that is not empty and not a previous build of kg (its "
+                        f"{', '.join(sorted(OUTPUT_NAMES))}, matching the report's hashes); kg replaces only what it "
+                        "wrote: choose a new folder, an empty one or a previous build's")
+
+
+def _is_previous_build(folder: Path) -> bool:
+    """A plain build folder of an older kg: exactly a build's files, which its report verifies."""
+    from kg.core.build.verify import open_build
+
+    if {p.name for p in folder.iterdir()} != set(OUTPUT_NAMES):
+        return False
+    try:
+        open_build(folder)
+    except UserError:
+        return False
+    return True
 
 
 def _write_synced(path: Path, data: bytes) -> None:

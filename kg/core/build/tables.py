@@ -8,6 +8,7 @@ of the right kind, population rules, and a few named table rules (``TableSpec.ex
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from rdflib import URIRef
 
 from kg.base.errors import Problem, ValidationError
+from kg.base.input_limits import UTF8_BOM
 from kg.base.paths import ONTOLOGY_FILE, TABLES_DIR
 from kg.model import population as population_rules
 from kg.model.namespaces import MAPPING_PREFIXES
@@ -47,28 +49,39 @@ class Row:
 Tables = dict[str, list[Row]]
 
 
-def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row]:
-    """Read one TSV; header problems are reported and stop reading that file."""
+def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row] | None:
+    """Read one TSV; a file-level problem (missing, not a file, not UTF-8) or a header problem is reported and
+    stops reading that file: None, so that nothing cascades from a table that could not be read."""
     name = path.name
     if not path.exists():
         problems.append(Problem(name, 0, "", "", "file is missing"))
-        return []
+        return None
+    if not path.is_file():
+        problems.append(Problem(name, 0, "", "", "not a file (a folder or a special file): give the table as a file"))
+        return None
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(handle, start=1)]
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(name, 0, "", "", f"cannot be read ({error.strerror})"))
+        return None
+    try:
+        text = data.decode("utf-8").removeprefix(UTF8_BOM)  # the one BOM rule (kg/input_limits.py)
     except UnicodeDecodeError as error:
-        problems.append(Problem(name, 0, "", "", f"not UTF-8 text (byte {error.start})"))
-        return []
+        line = data[:error.start].count(b"\n") + 1
+        problems.append(Problem(name, line, "", repr(data[error.start:error.start + 1]),
+                                f"not UTF-8 text (byte {error.start}); save the file as UTF-8"))
+        return None
+    lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(io.StringIO(text, newline=""), start=1)]
     lines = [(n, line) for n, line in lines if line.strip() and not line.startswith("#")]
     if not lines:
         problems.append(Problem(name, 0, "", "", "file has no header row"))
-        return []
+        return None
     header_line, header_text = lines[0]
     try:
         header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
     except csv.Error as error:
         problems.append(Problem(name, header_line, "", "", f"cannot be read: {error}"))
-        return []
+        return None
     expected = [c.name for c in spec.columns]
     unknown = [h for h in header if h not in expected]
     missing = [c for c in expected if c not in header]
@@ -79,7 +92,7 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
     if unknown or missing or len(set(header)) != len(header):
         if len(set(header)) != len(header):
             problems.append(Problem(name, header_line, "", "", "duplicate column in header"))
-        return []
+        return None
     rows = []
     for line_no, text in lines[1:]:
         try:
@@ -99,14 +112,14 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
 def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FILE) -> Tables:
     """Read and validate every curated table; raise ValidationError listing every problem."""
     problems: list[Problem] = []
-    tables: Tables = {
-        spec.name: read_table(tables_dir / f"{spec.name}.tsv", spec, problems) for spec in TABLES
-    }
+    read = {spec.name: read_table(tables_dir / f"{spec.name}.tsv", spec, problems) for spec in TABLES}
+    tables: Tables = {name: rows or [] for name, rows in read.items()}
+    unread = {spec.id_kind for spec in TABLES if read[spec.name] is None and spec.id_kind}  # no follow-on problems
     ids = _collect_ids(tables, problems)
     vocabs = vocabularies(ontology_file)
     for spec in TABLES:
         for row in tables[spec.name]:
-            _check_cells(spec, row, ids, vocabs, problems)
+            _check_cells(spec, row, ids, vocabs, problems, unread)
         for rule in spec.extras:
             if rule in ROW_RULES:
                 for row in tables[spec.name]:
@@ -151,6 +164,7 @@ def _check_cells(
     ids: dict[str, str],
     vocabs: dict[URIRef, dict[str, URIRef]],
     problems: list[Problem],
+    unread: set[str] = frozenset(),  # type: ignore[assignment]  # kinds of ids whose table could not be read
 ) -> None:
     file = f"{spec.name}.tsv"
 
@@ -180,6 +194,8 @@ def _check_cells(
             values = row.values(column.name) if kind == "refs" else [value]
             for target in values:
                 found = ids.get(target)
+                if found is None and unread & set(column.targets):
+                    continue  # the table that would declare it could not be read: reported once, there
                 if found is None:
                     report(column.name, target, "refers to an unknown id")
                 elif found not in column.targets:
@@ -198,7 +214,7 @@ def _check_cells(
                 report(column.name, value, f"population rule: {error}")
                 continue
             for target_kind, target in population_rules.references(expr):
-                if ids.get(target) != target_kind:
+                if ids.get(target) != target_kind and target_kind not in unread:
                     report(column.name, target, f"population rule refers to an unknown {target_kind}")
 
 

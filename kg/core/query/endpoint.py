@@ -51,12 +51,26 @@ def run_remote(query: Query, endpoint: str, bindings: Mapping[str, Node] | None 
 def fetch_result(text: str, endpoint: str, timeout: float = DEFAULT_TIMEOUT_SECONDS,
                  max_bytes: int = MAX_REPLY_BYTES) -> QueryResult:
     """Send SPARQL ``text`` as it is and read the reply."""
-    if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
-        raise UserError(f"endpoint {endpoint}: only http:// and https:// endpoints are supported")
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https"):
+        raise UserError(f"endpoint {shown_url(parts)}: only http:// and https:// endpoints are supported")
+    if parts.username is not None or parts.password is not None:
+        raise UserError(f"endpoint {shown_url(parts)}: credentials in the URL are refused (never sent nor shown); "
+                        "give an endpoint that needs none")
     if not timeout > 0:
         raise UserError(f"--timeout {timeout}: must be a positive number of seconds")
     media_type, body = _fetch(text, endpoint, timeout, max_bytes)
     return from_reply(body, media_type, f"endpoint {endpoint}")
+
+
+def shown_url(parts: urllib.parse.SplitResult) -> str:
+    """A URL as messages show it: scheme, host, port and path, never the user information (a password)."""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
 
 
 def contains(endpoint: str, term: URIRef | Literal, timeout: float = DEFAULT_TIMEOUT_SECONDS,

@@ -184,9 +184,9 @@ def _knowledge(graph: Any) -> Knowledge:
     path = Path(graph)
     if path.is_dir():
         return load_knowledge(path)
-    from kg.base.oxigraph_bridge import parse_file
+    from kg.base.graph_files import read_graph_file
 
     if not path.is_file():
         raise UserError(f"graph {path}: no such file or build folder")
-    return knowledge_from_graph(parse_file(path))
+    return knowledge_from_graph(read_graph_file(path, "graph").graph())
 

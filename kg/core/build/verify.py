@@ -1,0 +1,83 @@
+"""The one function that opens a build folder and verifies it (ADR 0013): every consumer (decide, query, reason,
+serve, push, export, release, diff) reads a build through ``open_build``.
+
+A build folder holds the graph, the reasoner's entailments and ``build-report.json``, which records the SHA-256
+of both files. ``open_build`` reads the three files, checks that the report is a JSON object naming both hashes
+and that each file's bytes hash to what it names: an edited, truncated, emptied or missing file, or a report
+that is missing or not one, is a UserError naming the file (exit 2). ``verify=False`` (``--no-verify``) skips the
+comparison, for experiments, and warns on stderr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.base.errors import UserError
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+
+HASHED_FILES = {"graph_sha256": BUILT_GRAPH_NAME, "inferred_sha256": INFERRED_GRAPH_NAME}  # report key -> file
+
+
+@dataclass(frozen=True)
+class BuildFiles:
+    """A build folder's files, read once (and verified unless asked not to)."""
+
+    folder: Path
+    graph: bytes
+    inferred: bytes  # empty when --no-verify and the file is missing
+    report: dict[str, object]  # empty when --no-verify and the report is missing or unreadable
+
+    @property
+    def graph_sha256(self) -> str:
+        return hashlib.sha256(self.graph).hexdigest()
+
+
+def open_build(build_dir: Path | None = None, verify: bool = True, role: str = "--build") -> BuildFiles:
+    """The files of a build folder (default: the packaged build), checked against its build report; ``role``
+    names the folder in messages (``--build``, ``OLD``...)."""
+    folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
+    where = f"{role} {folder}"
+    if not (folder / BUILT_GRAPH_NAME).is_file():
+        raise UserError(f"{where}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
+    if not verify:
+        print(f"warning: --no-verify: the build {folder} is used without checking it against its "
+              f"{BUILD_REPORT_NAME}", file=sys.stderr)
+    files = {name: _read(folder / name, where, required=verify or name == BUILT_GRAPH_NAME)
+             for name in HASHED_FILES.values()}
+    report = _report(folder, where, required=verify)
+    if verify:
+        for key, name in HASHED_FILES.items():
+            if report.get(key) != hashlib.sha256(files[name]).hexdigest():
+                raise UserError(f"{where}: {name} does not match the {key} in its {BUILD_REPORT_NAME} (edited, "
+                                f"truncated or from another build); rebuild it with: kg build --out {folder}")
+    return BuildFiles(folder, files[BUILT_GRAPH_NAME], files[INFERRED_GRAPH_NAME], report)
+
+
+def _read(path: Path, where: str, required: bool) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise UserError(f"{where}: no {path.name} there; rebuild it with: kg build --out {path.parent}") \
+                from None
+        return b""
+    except OSError as error:
+        raise UserError(f"{where}: {path.name} cannot be read ({error.strerror})") from None
+
+
+def _report(folder: Path, where: str, required: bool) -> dict[str, object]:
+    text = _read(folder / BUILD_REPORT_NAME, where, required)
+    try:
+        report = json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        report = None
+    if isinstance(report, dict) and all(isinstance(report.get(key), str) for key in HASHED_FILES):
+        return report
+    if required:
+        raise UserError(f"{where}: {BUILD_REPORT_NAME} is not a build report (a JSON object with "
+                        f"{' and '.join(HASHED_FILES)}); rebuild it with: kg build --out {folder}")
+    return report if isinstance(report, dict) else {}
