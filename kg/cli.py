@@ -337,13 +337,14 @@ def push(
                                  "reply (the upload included).")
     ] = DEFAULT_TIMEOUT_SECONDS,
     build_dir: BuildOption = None,
+    no_verify: NoVerifyOption = False,
 ) -> None:
     """Put the checked build on a triple store: each named graph replaced by one HTTP PUT, so a failed push
     leaves it as it was."""
     from kg.publish.push import push as push_build
 
     pushed = push_build(endpoint, build_dir, graph, None if no_inferred else inferred_graph, user, password,
-                        auth.value, timeout)
+                        auth.value, timeout, verify=not no_verify)
     for done in pushed:
         typer.echo(f"replaced <{done.iri}>: {done.triples} triples ({done.size / 1e6:.1f} MB N-Triples) "
                    f"in {done.seconds:.2f} s (HTTP {done.status})")
@@ -354,6 +355,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
     host: Annotated[str, typer.Option(help="Address to listen on (the server has no authentication).")] = "127.0.0.1",
     build_dir: BuildOption = None,
+    no_verify: NoVerifyOption = False,
 ) -> None:
     """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint) until
     Ctrl-C."""
@@ -361,7 +363,7 @@ def serve(
 
     signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
     try:
-        with serving(build_dir, host, port) as served:
+        with serving(build_dir, host, port, verify=not no_verify) as served:
             typer.echo(f"serving the build {build_dir or PACKAGED_BUILD_DIR} read-only: the graph is the default "
                        f"graph, the DL reasoner's entailments are <{INFERRED_GRAPH_IRI}>\n"
                        f"  query UI:        {served.ui_url}\n"

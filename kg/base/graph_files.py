@@ -1,5 +1,6 @@
 """The one reader of graph files a user names: ``--graph`` (query, reason, export), ``kg diff``, ``kg.sparql(graph=
-FILE)`` (ADR 0006, ADR 0013; README "Limits of input").
+FILE)`` (ADR 0006, ADR 0013; README "Limits of input"); Turtle profiles pass the same checks before parsing
+(``checked_graph_bytes``).
 
 A graph file is untrusted. Before any parser sees it: its size (``MAX_GRAPH_BYTES``), UTF-8 (a leading BOM is
 ignored), how deeply it nests (``MAX_GRAPH_NESTING`` brackets or XML elements: parsers of deep JSON-LD crashed,
@@ -94,11 +95,8 @@ def read_graph_file(path: Path, role: str = "--graph") -> GraphFile:
     where = f"{role} {path}"
     data = read_user_bytes(path, role, MAX_GRAPH_BYTES)
     sha256 = hashlib.sha256(data).hexdigest()
-    data = _utf8(data, where)
     rdf_format = graph_format(path)
-    _check_nesting(data, rdf_format, where)
-    if rdf_format == ox.RdfFormat.RDF_XML:
-        _check_entities(data, where)
+    data = checked_graph_bytes(data, rdf_format, where)
     parser = None
     try:
         parser = ox.parse(data, format=rdf_format)
@@ -112,6 +110,16 @@ def read_graph_file(path: Path, role: str = "--graph") -> GraphFile:
     except BaseException as error:  # noqa: BLE001 - a parser's error or panic: the file is not a readable graph
         raise UserError(f"{where}: not {_article(rdf_format)} graph ({_reason(error)})") from None
     return GraphFile(path, rdf_format, triples, dict(parser.prefixes) if parser is not None else {}, sha256)
+
+
+def checked_graph_bytes(data: bytes, rdf_format: ox.RdfFormat, where: str) -> bytes:
+    """What every graph text passes before a parser sees it, a file's or a Turtle profile's
+    (kg/profile/isolation.py): UTF-8 (a leading BOM dropped), nesting depth, and RDF/XML entities."""
+    data = _utf8(data, where)
+    _check_nesting(data, rdf_format, where)
+    if rdf_format == ox.RdfFormat.RDF_XML:
+        _check_entities(data, where)
+    return data
 
 
 def _article(rdf_format: ox.RdfFormat) -> str:

@@ -27,6 +27,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from kg.base.errors import Problem, ValidationError
+from kg.base.graph_files import checked_graph_bytes
 from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
 from kg.base.paths import SHAPES_DIR
@@ -91,6 +92,7 @@ def _list(graph: Graph, head: Node | None) -> list[Node]:
 
 def read_turtle_profile(text: str, name: str) -> Graph:
     """Parse a Turtle profile (syntax errors propagate); more than MAX_PROFILE_TRIPLES is a ValidationError."""
+    checked_graph_bytes(text.encode("utf-8", "surrogatepass"), ox.RdfFormat.TURTLE, name)  # nesting, as any graph file
     rdflib_terms = logging.getLogger("rdflib.term")  # it warns about IRIs it cannot write back: checked below
     level = rdflib_terms.level
     rdflib_terms.setLevel(logging.ERROR)

@@ -62,11 +62,11 @@ class PushedGraph:
 
 
 def build_uploads(build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
-                  inferred_graph: str | None = INFERRED_GRAPH_IRI) -> list[GraphUpload]:
+                  inferred_graph: str | None = INFERRED_GRAPH_IRI, verify: bool = True) -> list[GraphUpload]:
     """The build's graph (and, unless ``inferred_graph`` is None, its entailments) as uploads."""
     from kg.core.build.knowledge import INFERRED_GRAPH, load_knowledge
 
-    store = load_knowledge(build_dir).store
+    store = load_knowledge(build_dir, verify).store
     parts = [(graph, ox.DefaultGraph())] + ([(inferred_graph, INFERRED_GRAPH)] if inferred_graph else [])
     return [GraphUpload(iri, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source),
                         sum(1 for _ in store.quads_for_pattern(None, None, None, source)))
@@ -75,7 +75,7 @@ def build_uploads(build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
 
 def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
          inferred_graph: str | None = INFERRED_GRAPH_IRI, user: str | None = None, password: str | None = None,
-         auth: str = "auto", timeout: float = DEFAULT_TIMEOUT_SECONDS) -> list[PushedGraph]:
+         auth: str = "auto", timeout: float = DEFAULT_TIMEOUT_SECONDS, verify: bool = True) -> list[PushedGraph]:
     """Replace ``graph`` (and ``inferred_graph``) on the Graph Store endpoint with the build, one PUT each."""
     store = _Store(endpoint, timeout)
     for option, iri in (("--graph", graph), ("--inferred-graph", inferred_graph)):
@@ -88,7 +88,7 @@ def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_
         raise UserError("--user and --password go together (the password may come from KG_PUSH_PASSWORD)")
     if auth not in AUTH_SCHEMES:
         raise UserError(f"--auth {auth}: not one of {', '.join(AUTH_SCHEMES)}")
-    uploads = build_uploads(build_dir, graph, inferred_graph)
+    uploads = build_uploads(build_dir, graph, inferred_graph, verify)
     with _session() as session:
         session.auth = store.authenticate(session, graph, user, password, auth)
         pushed: list[PushedGraph] = []

@@ -61,11 +61,12 @@ def oxigraph_binary() -> Path:
 
 
 @contextmanager
-def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 7878) -> Iterator[Served]:
+def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 7878,
+            verify: bool = True) -> Iterator[Served]:
     """The build served read-only until the block ends; then the server is stopped and its folder removed."""
     from kg.core.build.verify import open_build
 
-    build = open_build(build_dir).folder
+    build = open_build(build_dir, verify).folder
     if not 0 < port < 65536:
         raise UserError(f"--port {port}: not a TCP port (1-65535)")
     binary = oxigraph_binary()

@@ -142,3 +142,14 @@ def test_an_untouched_copy_of_the_build_is_used(tmp_path):
     packaged = run_kg_process("decide", "--example", "--format", "json", cwd=tmp_path)
     assert outcome.code == 0 and outcome.stderr == "", outcome.stderr
     assert json.loads(outcome.stdout)["options"] == json.loads(packaged.stdout)["options"]
+
+
+def test_push_with_no_verify_reaches_the_store_with_a_warning(tmp_path):
+    """push takes --no-verify like decide, query, reason and export: the tampered build is used (the warning
+    first), and the command goes on to the store (here a closed port: a connection error, not the build's)."""
+    folder = tampered(tmp_path, "flipped-against")
+    outcome = run_kg_process("push", "--endpoint", f"http://127.0.0.1:{free_port()}/store", "--build", str(folder),
+                             "--no-verify", cwd=tmp_path, timeout=120)
+    warning, error = outcome.stderr.split("\n", 1)
+    assert outcome.code == 2 and "Traceback" not in outcome.stderr, outcome.stderr
+    assert warning.startswith("warning: --no-verify") and error.startswith("error: store http://127.0.0.1:")

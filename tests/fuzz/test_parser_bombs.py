@@ -196,3 +196,13 @@ def test_diff_exit_codes_say_same_different_or_could_not_compare(tmp_path):
     assert run_kg_process("diff", str(PACKAGED_BUILD_DIR), str(same), cwd=tmp_path).code == 1
     (tmp_path / "deep.jsonld").write_text(deep_json_ld(), encoding="utf-8")
     assert run_kg_process("diff", str(same), str(tmp_path / "deep.jsonld"), cwd=tmp_path).code == 2
+
+
+def test_a_deeply_nested_turtle_profile_is_refused_by_the_graph_files_nesting_check(tmp_path):
+    """Turtle profiles pass the checks of every graph file before rdflib parses them (kg/base/graph_files.py):
+    the nesting limit names itself, instead of a parser's recursion error."""
+    profile = tmp_path / "deep-profile.ttl"
+    profile.write_text(deep_turtle(500), encoding="utf-8")
+    outcome = run_kg_process("decide", str(profile), cwd=tmp_path, memory_bytes=MEMORY_BYTES)
+    assert outcome.clean_error, f"exit {outcome.code}: {outcome.stderr[-2000:]}"
+    assert "deep-profile.ttl" in outcome.stderr and "nested 500 deep, more than the limit" in outcome.stderr
