@@ -28,6 +28,9 @@ STATEMENT_ENDS = {
     CG.Caution: (CG.aboutAgent, CG.appliesToPopulation),
     CG.DrugInteraction: (CG.interactant, CG.interactant),
 }
+# an object end a statement may give instead: a caution for every patient on a co-medication (tramadol with an
+# MAOI, ADR 0015) names no population, and its edge goes from the agent to the co-medication
+OBJECT_FALLBACK = {CG.Caution: CG.coMedication}
 EDGE_VALUES = {  # statement property -> edge property (the value's skos:notation); Biolink has no slot for these
     CG.direction: "direction", CG.strength: "strength", CG.certainty: "certainty",
     CG.lineOfTherapy: "line_of_therapy", CG.evidenceBasis: "evidence_basis", CG.certaintyBasis: "certainty_basis",
@@ -180,6 +183,9 @@ class Projector:
         subject_prop, object_prop = STATEMENT_ENDS[kind]
         subjects = sorted((o for o in g.objects(statement, subject_prop) if o in self.ids), key=self.ids.__getitem__)
         objects = sorted((o for o in g.objects(statement, object_prop) if o in self.ids), key=self.ids.__getitem__)
+        if not objects and kind in OBJECT_FALLBACK and g.value(statement, object_prop) is None:
+            object_prop = OBJECT_FALLBACK[kind]
+            objects = sorted((o for o in g.objects(statement, object_prop) if o in self.ids), key=self.ids.__getitem__)
         if subject_prop == object_prop:  # a symmetric statement: the first end to the last (or itself)
             subjects, objects = subjects[:1], objects[-1:]
         if not subjects or not objects:

@@ -155,7 +155,7 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     True
     >>> kg.sparql("cq/cautions", agent="methadon")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    kg.base.errors.UserError: --param agent=methadon: expected an agent ... Did you mean: methadone (rls:methadone)?
+    kg.base.errors.UserError: --param agent=methadon: expected an agent ... Did you mean: methadone (rls:methadone)...
     """
     query = query_from_argument(text_or_name)
     target = Target(_knowledge(graph), endpoint)
