@@ -40,6 +40,12 @@ TRI_STATE_WORDS = ("yes", "no", UNKNOWN)
 TRI_STATE_VALUES: dict[Any, bool | str] = {
     True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
 }
+TRIAL_OUTCOMES = {
+    "inadequate-response": CG.OutcomeInadequateResponse,
+    "not-tolerated": CG.OutcomeNotTolerated,
+    "augmentation": CG.OutcomeAugmentation,
+    "response": CG.OutcomeResponse,
+}
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 CONDITION_TEST = re.compile(r"^([a-z0-9_.]+)=([a-z0-9-]+(?:\|[a-z0-9-]+)*)$")
 

@@ -1,8 +1,10 @@
 """Patient profiles: read (JSON, YAML or Turtle), validate strictly, convert to RDF.
 
 Validation reports every problem at once, naming the field, the value and the rule (JSON Schema
-``kg/schemas/patient-profile.schema.json`` plus the checks below; Turtle input is checked with the
-SHACL shapes ``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here.
+``kg/schemas/patient-profile.schema.json``, generated from kg/tables/profile_fields.tsv, plus lab dates and
+the contradictions of kg/tables/profile_implications.tsv; Turtle input is checked with the SHACL shapes
+``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here; what each field and
+value asserts is declared in those two tables and interpreted by ``kg/profile/fields.py``.
 Missing facts are left missing (or marked "possibly" when the profile says "unknown"); the
 closed-world rules in ``queries/decision/derive/`` and the reasoner decide what follows.
 """
@@ -25,13 +27,14 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 from kg.base.errors import Problem, ValidationError
 from kg.base.input_limits import MAX_PROFILE_BYTES, read_user_text
 from kg.base.literals import decimal_literal
-from kg.base.paths import PACKAGE_DIR, SHAPES_DIR
+from kg.base.paths import SHAPES_DIR
 from kg.model.namespaces import CG
 from kg.model.namespaces import RLS as CONTENT  # where the tables' ids live (the content namespace)
 from kg.model.namespaces import RLS_ABSENT as CONTENT_ABSENT
 from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
 from kg.profile.fields import (
+    TRIAL_OUTCOMES,
     contradictions,
     date_property,
     declarations,
@@ -48,16 +51,10 @@ from kg.profile.isolation import (
     show_triple,
     turtle_profile_problems,
 )
+from kg.profile.schema_gen import SCHEMA_FILE
 from kg.profile.yaml12 import ReadProblem, load_json, load_yaml
 
-SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
 PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
-OUTCOMES = {
-    "inadequate-response": CG.OutcomeInadequateResponse,
-    "not-tolerated": CG.OutcomeNotTolerated,
-    "augmentation": CG.OutcomeAugmentation,
-    "response": CG.OutcomeResponse,
-}
 # The profile's fields, what each value means and implies: kg/tables/profile_fields.tsv and
 # profile_implications.tsv, interpreted by kg/profile/fields.py (TRI_STATE_VALUES normalises tri-states).
 CONDITION_LINKS = {"has-condition": CG.hasCondition, "possibly-has-condition": CG.possiblyHasCondition}
@@ -229,7 +226,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
             trial = individual("trial", CG.TreatmentTrial)
             graph.add((patient, CG.hadTrial, trial))
             graph.add((trial, CG.trialOf, agent))
-            graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
+            graph.add((trial, CG.trialOutcome, TRIAL_OUTCOMES[item["outcome"]]))
             if "max_daily_dose_mg" in item:
                 graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
             if "adequate" in item:
