@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +112,17 @@ class Declarations:
     fields: tuple[FieldDeclaration, ...]
     implications: tuple[Implication, ...]
 
+    @cached_property
+    def by_name(self) -> dict[str, FieldDeclaration]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def implications_of(self) -> dict[str, tuple[Implication, ...]]:
+        """Field -> the implications that belong to it (that it is the first to test), in table order."""
+        return {f.name: tuple(i for i in self.implications if i.field == f.name) for f in self.fields}
+
     def field(self, name: str) -> FieldDeclaration:
-        return next(f for f in self.fields if f.name == name)
+        return self.by_name[name]
 
     def children(self, parent: str) -> tuple[FieldDeclaration, ...]:
         return tuple(f for f in self.fields if f.parent == parent)
@@ -281,9 +290,8 @@ def facts(field: FieldDeclaration, data: Mapping[str, Any], decl: Declarations) 
             yield effect, field.conditions[0]
         if field.agent and state == "yes":
             yield "takes-agent", field.agent
-    for implication in decl.implications:
-        if (implication.field == field.name and implication.effect != "field-value"
-                and holds(implication.premise, data, decl)):
+    for implication in decl.implications_of.get(field.name, ()):
+        if implication.effect != "field-value" and holds(implication.premise, data, decl):
             yield implication.effect, implication.target
 
 
