@@ -356,7 +356,8 @@ def declaration_problems(
             flag("if", row["if"], str(error))
             premise = ()
         for name, values in premise:
-            _check_field_values(name, values, declared, lambda value, rule: flag("if", value, rule))
+            for value, rule in _field_value_problems(name, values, declared):
+                flag("if", value, rule)
         effect, target = row["then"], row["target"]
         if effect not in EFFECTS:
             flag("then", effect, f"not one of: {', '.join(EFFECTS)}")
@@ -368,7 +369,8 @@ def declaration_problems(
             flag("target", target, "must be an intervention id (interventions.tsv)")
         if effect == "field-value":
             name, _, value = target.partition("=")
-            _check_field_values(name, (value,), declared, lambda v, rule, t=target: flag("target", t, rule))
+            for _, rule in _field_value_problems(name, (value,), declared):
+                flag("target", target, rule)
             if row["on_contradiction"] not in ON_CONTRADICTION:
                 flag("on_contradiction", row["on_contradiction"], f"not one of: {', '.join(ON_CONTRADICTION)}")
             if not row["problem"]:
@@ -376,12 +378,11 @@ def declaration_problems(
     return problems
 
 
-def _check_field_values(name: str, values: tuple[str, ...], declared: Mapping[str, FieldDeclaration],
-                        report: Any) -> None:
+def _field_value_problems(name: str, values: tuple[str, ...],
+                          declared: Mapping[str, FieldDeclaration]) -> list[tuple[str, str]]:
+    """(value, rule) for a field a declaration tests or concludes: declared, and each value one it takes."""
     if name not in declared:
-        report(name, "names a field profile_fields.tsv does not declare")
-        return
+        return [(name, "names a field profile_fields.tsv does not declare")]
     allowed = declared[name].words()
-    for value in values:
-        if allowed and value not in allowed or not allowed:
-            report(f"{name}={value}", f"not a value of {name}: {', '.join(allowed) or '(none to test)'}")
+    return [(f"{name}={value}", f"not a value of {name}: {', '.join(allowed) or '(none to test)'}")
+            for value in values if value not in allowed]
