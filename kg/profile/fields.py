@@ -16,7 +16,7 @@ are :func:`declaration_problems`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, cached_property
@@ -27,6 +27,7 @@ from rdflib import URIRef
 
 from kg.base.paths import TABLES_DIR
 from kg.model.namespaces import CG
+from kg.model.table_specs import CONDITION, INTERVENTION
 
 FIELDS_TABLE = "profile_fields"
 IMPLICATIONS_TABLE = "profile_implications"
@@ -321,10 +322,12 @@ def declaration_problems(
     implication_rows: list[tuple[int, Mapping[str, str]]],
     ids: Mapping[str, str],
     intervention_rows: Sequence[tuple[int, Mapping[str, str]]],
+    unread: Collection[str] = (),
 ) -> list[tuple[str, int, str, str, str]]:
     """(file, line, column, value, rule) for every problem of the declarations beyond the column rules:
     types, nesting, allowed values, premises and targets (conditions and agents the tables declare), and
-    the agents of the fields against interventions.tsv ``profile_field`` (the one says what the other does)."""
+    the agents of the fields against interventions.tsv ``profile_field`` (the one says what the other does).
+    Nothing is said about ids of an ``unread`` kind (a table that could not be read: no follow-on problems)."""
     problems: list[tuple[str, int, str, str, str]] = []
     ffile, ifile = f"{FIELDS_TABLE}.tsv", f"{IMPLICATIONS_TABLE}.tsv"
     declared: dict[str, FieldDeclaration] = {}
@@ -376,7 +379,8 @@ def declaration_problems(
             report("quantity", row["quantity"], "only a number or a lab maps to a quantity")
         if kind in FIELD_TYPES and name not in declared:
             declared[name] = field_from_row(row)
-    problems += _agent_problems(field_rows, intervention_rows)
+    if INTERVENTION not in unread:
+        problems += _agent_problems(field_rows, intervention_rows)
     for line, row in implication_rows:
         def flag(column: str, value: str, rule: str, line: int = line) -> None:
             problems.append((ifile, line, column, value, rule))
@@ -393,9 +397,9 @@ def declaration_problems(
             flag("then", effect, f"not one of: {', '.join(EFFECTS)}")
         if row["kind"] not in KINDS:
             flag("kind", row["kind"], f"not one of: {', '.join(KINDS)}")
-        if effect in CONDITION_EFFECTS and ids.get(target) != "condition":
+        if effect in CONDITION_EFFECTS and CONDITION not in unread and ids.get(target) != CONDITION:
             flag("target", target, "must be a condition id (conditions.tsv)")
-        if effect == "failed-adequate-trial" and ids.get(target) != "intervention":
+        if effect == "failed-adequate-trial" and INTERVENTION not in unread and ids.get(target) != INTERVENTION:
             flag("target", target, "must be an intervention id (interventions.tsv)")
         if effect == "field-value":
             name, _, value = target.partition("=")

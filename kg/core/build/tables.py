@@ -123,7 +123,7 @@ def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FI
             _check_cells(spec, row, ids, vocabs, problems, unread)
         for rule in spec.extras:
             if rule in TABLES_RULES:
-                TABLES_RULES[rule](tables, ids, problems)
+                TABLES_RULES[rule](tables, ids, problems, unread)
             elif rule in ROW_RULES:
                 for row in tables[spec.name]:
                     ROW_RULES[rule](row, problems)
@@ -367,7 +367,7 @@ TABLE_RULES: dict[str, Callable[[list[Row], list[Problem]], None]] = {
 }
 
 
-def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Problem]) -> None:
+def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Problem], unread: set[str]) -> None:
     """The profile declarations: field types and nesting, premises, targets, agents against interventions.tsv
     profile_field (kg/profile/fields.py)."""
     found = profile_fields.declaration_problems(
@@ -375,11 +375,12 @@ def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Pr
         [(row.line, row.cells) for row in tables[profile_fields.IMPLICATIONS_TABLE]],
         ids,
         [(row.line, row.cells) for row in tables["interventions"]],
+        unread,
     )
     problems.extend(Problem(*problem) for problem in found)
 
 
-# Rules that read several tables and the ids they declare.
-TABLES_RULES: dict[str, Callable[[Tables, dict[str, str], list[Problem]], None]] = {
+# Rules that read several tables and the ids they declare (none about the kinds of an unread table).
+TABLES_RULES: dict[str, Callable[[Tables, dict[str, str], list[Problem], set[str]], None]] = {
     "profile_declarations": _profile_declarations,
 }
