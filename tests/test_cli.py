@@ -33,7 +33,7 @@ def test_validate_broken_tables_exits_2_with_every_problem_and_no_traceback():
     result = run("validate", "--tables", str(BROKEN_TABLES))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "11 problem(s)" in result.stderr
+    assert "12 problem(s)" in result.stderr
     assert "recommendations.tsv:3 column 'strength' value 'very-strong': not one of" in result.stderr
 
 

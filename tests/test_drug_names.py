@@ -18,7 +18,8 @@ from kg.base.paths import PACKAGE_DIR
 from kg.core.decide.decision import decide, default_knowledge
 from kg.model.namespaces import CG, RLS
 from kg.profile.drug_names import resolve, typing_hint
-from kg.profile.reader import read_yaml, to_rdf, tri_state_fields, validate_profile
+from kg.profile.fields import tri_state_fields
+from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from kg.report.decision_output import to_json_data
 
 INTERVENTIONS = PACKAGE_DIR / "tables" / "interventions.tsv"

@@ -35,6 +35,7 @@ def test_broken_tables_report_every_problem_with_file_row_column_and_rule():
         ("dosing.tsv", 2, "target_daily_min", "2400"),  # min > max
         ("interactions.tsv", 1, "comment", ""),  # unknown column
         ("populations.tsv", 3, "definition_expr", "ferritin =< 75 or tsat < 20"),  # bad rule
+        ("profile_implications.tsv", 3, "target", "esrd-on-dialysys"),  # an implied condition that does not exist
         ("recommendations.tsv", 3, "source_ids", ""),  # a row without a source
         ("recommendations.tsv", 3, "strength", "very-strong"),  # bad enum value
         ("seed_claims.tsv", 2, "reason", ""),  # not-encoded without a reason

@@ -28,6 +28,7 @@ ALGORITHM_STEP = "algorithm_step"
 DISAGREEMENT = "disagreement"
 SEED_CLAIM = "seed_claim"
 SAFETY_COMMUNICATION = "safety_communication"
+PROFILE_IMPLICATION = "profile_implication"
 
 AGENTS = (INTERVENTION, DRUG_CLASS)
 STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP, SAFETY_COMMUNICATION)
@@ -63,6 +64,9 @@ class TableSpec:
     is_class: bool = False  # rows become OWL classes rather than individuals
     label_column: str | None = None  # else the id is the label
     extras: tuple[str, ...] = field(default=())  # named table-specific rules (see kg/core/build/tables.py)
+    # False: validated with the others but not part of the build graph (the profile declarations,
+    # read by kg/profile/fields.py)
+    in_graph: bool = True
 
     @property
     def id_column(self) -> Column | None:
@@ -385,6 +389,50 @@ TABLES: tuple[TableSpec, ...] = (
         ),
     ),
 )
+
+# The patient profile's declarations (kg/profile/fields.py interprets them; kg/profile/schema_gen.py
+# generates kg/schemas/patient-profile.schema.json from them). Not in the build graph.
+PROFILE_TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "profile_fields",
+        None,
+        (
+            Column("field", "text", True),
+            Column("type", "text", True),
+            Column("values", "texts", False),
+            Column("unit", "texts", False),
+            Column("minimum", "number", False),
+            Column("maximum", "number", False),
+            Column("required", "text", True),
+            Column("if_omitted", "text", False),
+            Column("if_unknown", "text", False),
+            Column("condition", "refs", False, None, (CONDITION,)),
+            Column("agent", "ref", False, None, (INTERVENTION,)),
+            Column("quantity", "enum", False, vocabulary=OWL.DatatypeProperty),
+            Column("date_property", "text", False),
+            Column("description", "text", False),
+        ),
+        extras=("profile_declarations",),
+        in_graph=False,
+    ),
+    TableSpec(
+        "profile_implications",
+        PROFILE_IMPLICATION,
+        (
+            Column("implication_id", "id", True),
+            Column("if", "text", True),
+            Column("then", "text", True),
+            Column("target", "text", True),
+            Column("kind", "text", True),
+            Column("on_contradiction", "text", False),
+            Column("problem", "text", False),
+            Column("rationale", "text", True),
+        ),
+        in_graph=False,
+    ),
+)
+
+TABLES = (*TABLES, *PROFILE_TABLES)
 
 # Allowed predicates of mappings.tsv (SSSOM mapping predicates, as SKOS).
 MAPPING_PREDICATES: dict[str, URIRef] = {

@@ -1,8 +1,10 @@
 """Patient profiles: read (JSON, YAML or Turtle), validate strictly, convert to RDF.
 
 Validation reports every problem at once, naming the field, the value and the rule (JSON Schema
-``kg/schemas/patient-profile.schema.json`` plus the checks below; Turtle input is checked with the
-SHACL shapes ``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here.
+``kg/schemas/patient-profile.schema.json``, generated from kg/tables/profile_fields.tsv, plus lab dates and
+the contradictions of kg/tables/profile_implications.tsv; Turtle input is checked with the SHACL shapes
+``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here; what each field and
+value asserts is declared in those two tables and interpreted by ``kg/profile/fields.py``.
 Missing facts are left missing (or marked "possibly" when the profile says "unknown"); the
 closed-world rules in ``queries/decision/derive/`` and the reasoner decide what follows.
 """
@@ -25,9 +27,22 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError, shorten
 from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_user_text
 from kg.base.literals import decimal_literal
-from kg.base.paths import PACKAGE_DIR, SHAPES_DIR
-from kg.model.namespaces import CG, RLS, RLS_ABSENT
+from kg.base.paths import SHAPES_DIR
+from kg.model.namespaces import CG
+from kg.model.namespaces import RLS as CONTENT  # where the tables' ids live (the content namespace)
+from kg.model.namespaces import RLS_ABSENT as CONTENT_ABSENT
+from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
+from kg.profile.fields import (
+    TRIAL_OUTCOMES,
+    cg_term,
+    contradictions,
+    declarations,
+    facts,
+    normalise_tri_states,
+    stated,
+    with_implied_values,
+)
 from kg.profile.isolation import (
     KnowledgeNodes,
     knowledge_nodes,
@@ -36,25 +51,14 @@ from kg.profile.isolation import (
     show_triple,
     turtle_profile_problems,
 )
+from kg.profile.schema_gen import SCHEMA_FILE
 from kg.profile.yaml12 import ReadProblem, load_json, load_yaml
 
-SCHEMA_FILE = PACKAGE_DIR / "schemas" / "patient-profile.schema.json"
 PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
-OUTCOMES = {
-    "inadequate-response": CG.OutcomeInadequateResponse,
-    "not-tolerated": CG.OutcomeNotTolerated,
-    "augmentation": CG.OutcomeAugmentation,
-    "response": CG.OutcomeResponse,
-}
-# Tri-state answers (README, "Patient profile"): every field whose schema is a "#/$defs/triState…"
-# takes these words, normalised here and nowhere else. "none" is kept for alcohol and caffeine.
-TRI_STATE_DEF = "#/$defs/triState"
-# The substances a profile reports by a field of the same name (the agents with cg:profileField in the graph;
-# tests/test_drug_safety_layer.py checks the two agree).
-SUBSTANCE_FIELDS = ("alcohol", "caffeine")
-TRI_STATE_VALUES: dict[Any, bool | str] = {
-    True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
-}
+# The profile's fields, what each value means and implies: kg/tables/profile_fields.tsv and
+# profile_implications.tsv, interpreted by kg/profile/fields.py (TRI_STATE_VALUES normalises tri-states).
+CONDITION_LINKS = {"has-condition": CG.hasCondition, "possibly-has-condition": CG.possiblyHasCondition}
+AGENT_LINKS = {"takes-agent": CG.takesAgent, "possibly-takes-agent": CG.possiblyTakesAgent}
 
 
 @dataclass
@@ -78,18 +82,6 @@ def _schema_validator() -> Draft202012Validator:
     strict = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
     return validators.extend(Draft202012Validator, type_checker=strict)(_schema(), format_checker=FormatChecker())
-
-
-@cache
-def tri_state_fields() -> tuple[str, ...]:
-    """The profile fields the schema declares as tri-states (yes/no/true/false/unknown)."""
-    return tuple(sorted(name for name, spec in _schema()["properties"].items()
-                        if str(spec.get("$ref", "")).startswith(TRI_STATE_DEF)))
-
-
-def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a schema-valid profile with every tri-state as True, False or "unknown"."""
-    return {key: TRI_STATE_VALUES[value] if key in tri_state_fields() else value for key, value in data.items()}
 
 
 def read_yaml(text: str, name: str = "profile") -> Any:
@@ -184,20 +176,11 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
         return problems
     data = normalise_tri_states(_without_invalid_parts(data, errors))  # later checks assume the schema's shape
     today = today or dt.date.today()
-    for lab in ("ferritin", "tsat"):
-        date = data.get("labs", {}).get(lab, {}).get("date")
+    for lab in (f for f in declarations().fields if f.type == "lab"):
+        date = (stated(data, lab.name) or {}).get("date")
         if date and dt.date.fromisoformat(date) > today:
-            problems.append(Problem(source, 0, f"labs.{lab}.date", date, "date is in the future"))
-    pregnancy = data.get("pregnancy", {})
-    if pregnancy.get("status") == "pregnant" and data.get("sex") == "male":
-        problems.append(Problem(source, 0, "pregnancy.status", "pregnant", "implausible with sex 'male'"))
-    if data.get("lactating") is True and data.get("sex") == "male":
-        problems.append(Problem(source, 0, "lactating", json.dumps(data["lactating"]), "implausible with sex 'male'"))
-    if "trimester" in pregnancy and pregnancy.get("status") != "pregnant":
-        problems.append(Problem(source, 0, "pregnancy.trimester", str(pregnancy["trimester"]),
-                                "a trimester needs pregnancy.status 'pregnant'"))
-    if data.get("dialysis") is True and data.get("esrd") is False:
-        problems.append(Problem(source, 0, "esrd", "false", "contradicts dialysis: true (dialysis implies ESRD)"))
+            problems.append(Problem(source, 0, f"{lab.name}.date", date, "date is in the future"))
+    problems += [Problem(source, 0, name, value, rule) for name, value, rule in contradictions(data)]
     return problems
 
 
@@ -225,11 +208,15 @@ def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> d
 
 
 def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
-    """The profile as RDF: one cg:Patient individual with its facts."""
-    data = normalise_tri_states(data)
+    """The profile as RDF: one cg:Patient individual with its facts, field by field as
+    kg/tables/profile_fields.tsv and profile_implications.tsv declare them."""
+    decl = declarations()
+    data = with_implied_values(normalise_tri_states(data), decl)
     patient = PATIENTS[data.get("patient_id", "patient")]
     graph = Graph()
     counter = itertools.count(1)
+    known_agents = set(agents.values())
+    trials: list[dict[str, Any]] = []  # trials the declarations imply, after those the profile lists
 
     def individual(kind: str, *types: URIRef) -> URIRef:
         node = URIRef(f"{patient}/{kind}/{next(counter)}")
@@ -237,71 +224,16 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
             graph.add((node, RDF.type, rdf_type))
         return node
 
-    def condition(condition_id: str, state: Any) -> None:
-        if state is True:
-            graph.add((patient, CG.hasCondition, individual("condition", RLS[condition_id])))
-        elif state == "unknown" or state is None:
-            graph.add((patient, CG.possiblyHasCondition, individual("condition", RLS[condition_id])))
-        elif state is False:  # stated absent: the only way 'not condition X' can hold (closed world)
-            graph.add((patient, CG.lacksCondition, individual("condition", RLS_ABSENT[condition_id])))
-
-    graph.add((patient, RDF.type, CG.Patient))
-    graph.add((patient, RDF.type, OWL.NamedIndividual))
-    condition("restless-legs-syndrome", True)
-    if "age_years" in data:
-        graph.add((patient, CG.ageYears, decimal_literal(data["age_years"])))
-    labs = (("ferritin", CG.ferritinNgPerMl, CG.ferritinDate), ("tsat", CG.tsatPercent, CG.tsatDate))
-    for lab, prop, date_prop in labs:
-        value = data.get("labs", {}).get(lab)
-        if value is not None:
-            graph.add((patient, prop, decimal_literal(value["value"])))
-            if "date" in value:
-                graph.add((patient, date_prop, Literal(f"{value['date']}T00:00:00", datatype=XSD.dateTime)))
-    # kidney
-    dialysis, esrd = data.get("dialysis", "unknown"), data.get("esrd", "unknown")
-    if dialysis is True:
-        condition("esrd-on-dialysis", True)
-    else:
-        condition("end-stage-renal-disease", esrd)
-        condition("esrd-on-dialysis", False if esrd is False else dialysis)
-    # pregnancy and lactation
-    pregnancy = data.get("pregnancy", {"status": "not-pregnant" if data.get("sex") == "male" else "unknown"})
-    status, trimester = pregnancy["status"], pregnancy.get("trimester")
-    if status == "pregnant" and trimester:
-        condition(f"pregnancy-{('first', 'second', 'third')[trimester - 1]}-trimester", True)
-    elif status == "pregnant":
-        condition("pregnancy", True)
-        for which in ("first", "second", "third"):
-            condition(f"pregnancy-{which}-trimester", "unknown")
-    elif status == "unknown":
-        for which in ("first", "second", "third"):
-            condition(f"pregnancy-{which}-trimester", "unknown")
-    else:  # not pregnant: absent, and so is each trimester
-        for which in ("", "-first-trimester", "-second-trimester", "-third-trimester"):
-            condition(f"pregnancy{which}", False)
-    condition("lactation", data.get("lactating", False if data.get("sex") == "male" else "unknown"))
-    # breathing and heart
-    osa = data.get("obstructive_sleep_apnea", "unknown")
-    if osa == "untreated":
-        condition("untreated-obstructive-sleep-apnea", True)
-    elif osa == "treated":
-        condition("treated-obstructive-sleep-apnea", True)
-    elif osa == "unknown":
-        condition("untreated-obstructive-sleep-apnea", "unknown")
-    if osa in ("none", "treated"):  # none: no OSA at all; treated: not untreated
-        condition("untreated-obstructive-sleep-apnea", False)
-        if osa == "none":
-            condition("obstructive-sleep-apnea", False)
-    condition("central-sleep-apnea", data.get("central_sleep_apnea", "unknown"))
-    condition("copd", data.get("copd", "unknown"))
-    condition("valvular-heart-disease", data.get("valvular_heart_disease", "unknown"))
-    condition("dopaminergic-augmentation", data.get("augmentation_signs", "unknown"))
-    # substances (interventions.tsv profile_field): omitted or "unknown" is unknown, never "none" (ADR 0015)
-    for substance in SUBSTANCE_FIELDS:
-        if data.get(substance) is True:
-            graph.add((patient, CG.takesAgent, RLS[substance]))
-        elif data.get(substance) in (None, "unknown"):
-            graph.add((patient, CG.possiblyTakesAgent, RLS[substance]))
+    def fact(effect: str, target: str) -> None:
+        if effect in CONDITION_LINKS:
+            graph.add((patient, CONDITION_LINKS[effect], individual("condition", CONTENT[target])))
+        elif effect == "lacks-condition":  # stated absent: the only way 'not condition X' can hold (closed world)
+            graph.add((patient, CG.lacksCondition, individual("condition", CONTENT_ABSENT[target])))
+        elif effect in AGENT_LINKS:
+            graph.add((patient, AGENT_LINKS[effect], CONTENT[target]))
+        elif effect == "failed-adequate-trial":
+            agent = CONTENT[target] if CONTENT[target] in known_agents else None
+            trials.append({"drug": target, "agent": agent, "outcome": "inadequate-response", "adequate": True})
 
     def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
         medication = individual("unrecognised-medication", CG.UnrecognisedMedication)
@@ -311,40 +243,56 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
         if hint:
             graph.add((medication, CG.possibleIntendedName, Literal(hint)))
 
-    # medications and trials; an omitted list is unknown, never "takes nothing" (fail safe, ADR 0015)
-    if "current_medications" not in data:
-        graph.add((patient, RDF.type, CG.MedicationListUnknown))
-    for item in data.get("current_medications", []):
-        agent = resolve(item["drug"], agents)
-        if agent is None:
-            unrecognised(item["drug"], CG.takesUnrecognisedMedication)
-            continue
-        graph.add((patient, CG.takesAgent, agent))
-        use = individual("medication", CG.MedicationUse)
-        graph.add((patient, CG.hasMedicationUse, use))
-        graph.add((use, CG.useOf, agent))
-        if "daily_dose_mg" in item:
-            graph.add((use, CG.currentDailyDose, decimal_literal(item["daily_dose_mg"])))
-        if "doses_per_day" in item:
-            graph.add((use, CG.currentDosesPerDay, decimal_literal(item["doses_per_day"])))
-    if "past_trials" not in data:  # omitted: unknown history, never "no trials" (fail safe, ADR 0005)
-        graph.add((patient, RDF.type, CG.TrialHistoryUnknown))
-    trials = list(data.get("past_trials", []))
-    if data.get("oral_iron_failed") is True:
-        trials.append({"drug": "ferrous sulfate", "outcome": "inadequate-response", "adequate": True})
-    for item in trials:
-        agent = resolve(item["drug"], agents)
-        if agent is None:
-            unrecognised(item["drug"], CG.hadTrialOfUnrecognisedMedication)
-            continue
-        trial = individual("trial", CG.TreatmentTrial)
-        graph.add((patient, CG.hadTrial, trial))
-        graph.add((trial, CG.trialOf, agent))
-        graph.add((trial, CG.trialOutcome, OUTCOMES[item["outcome"]]))
-        if "max_daily_dose_mg" in item:
-            graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
-        if "adequate" in item:
-            graph.add((trial, CG.adequateTrial, Literal(bool(item["adequate"]))))
+    def medications(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            agent = resolve(item["drug"], agents)
+            if agent is None:
+                unrecognised(item["drug"], CG.takesUnrecognisedMedication)
+                continue
+            graph.add((patient, CG.takesAgent, agent))
+            use = individual("medication", CG.MedicationUse)
+            graph.add((patient, CG.hasMedicationUse, use))
+            graph.add((use, CG.useOf, agent))
+            if "daily_dose_mg" in item:
+                graph.add((use, CG.currentDailyDose, decimal_literal(item["daily_dose_mg"])))
+            if "doses_per_day" in item:
+                graph.add((use, CG.currentDosesPerDay, decimal_literal(item["doses_per_day"])))
+
+    def past_trials(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            agent = item["agent"] if "agent" in item else resolve(item["drug"], agents)
+            if agent is None:
+                unrecognised(item["drug"], CG.hadTrialOfUnrecognisedMedication)
+                continue
+            trial = individual("trial", CG.TreatmentTrial)
+            graph.add((patient, CG.hadTrial, trial))
+            graph.add((trial, CG.trialOf, agent))
+            graph.add((trial, CG.trialOutcome, TRIAL_OUTCOMES[item["outcome"]]))
+            if "max_daily_dose_mg" in item:
+                graph.add((trial, CG.doseReachedDaily, decimal_literal(item["max_daily_dose_mg"])))
+            if "adequate" in item:
+                graph.add((trial, CG.adequateTrial, Literal(bool(item["adequate"]))))
+
+    graph.add((patient, RDF.type, CG.Patient))
+    graph.add((patient, RDF.type, OWL.NamedIndividual))
+    quantity = quantities()
+    for declared in decl.fields:
+        value = stated(data, declared.name)
+        if value is None and declared.omitted_class is not None:  # omitted list: unknown, never "none" (fail safe)
+            graph.add((patient, RDF.type, declared.omitted_class))
+        if declared.type == "number" and declared.quantity and value is not None:
+            graph.add((patient, quantity[declared.quantity], decimal_literal(value)))
+        elif declared.type == "lab" and value is not None:
+            graph.add((patient, quantity[declared.quantity], decimal_literal(value["value"])))
+            if "date" in value:
+                graph.add((patient, cg_term(declared.date_property),
+                           Literal(f"{value['date']}T00:00:00", datatype=XSD.dateTime)))
+        elif declared.type == "medications":
+            medications(value or [])
+        elif declared.type == "trials":
+            past_trials([*(value or []), *trials])
+        for effect, target in facts(declared, data, decl):
+            fact(effect, target)
     return patient, graph
 
 

@@ -24,6 +24,7 @@ from kg.model import population as population_rules
 from kg.model.namespaces import MAPPING_PREFIXES
 from kg.model.ontology import vocabularies
 from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
+from kg.profile import fields as profile_fields
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CURIE_PATTERN = re.compile(r"^([A-Z0-9]+):(\S+)$")
@@ -121,7 +122,9 @@ def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FI
         for row in tables[spec.name]:
             _check_cells(spec, row, ids, vocabs, problems, unread)
         for rule in spec.extras:
-            if rule in ROW_RULES:
+            if rule in TABLES_RULES:
+                TABLES_RULES[rule](tables, ids, problems, unread)
+            elif rule in ROW_RULES:
                 for row in tables[spec.name]:
                     ROW_RULES[rule](row, problems)
             else:
@@ -361,4 +364,23 @@ TABLE_RULES: dict[str, Callable[[list[Row], list[Problem]], None]] = {
     "acyclic_population_references": _acyclic_population_references,
     "acyclic_parents": _acyclic_parents,
     "consecutive_steps": _consecutive_steps,
+}
+
+
+def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Problem], unread: set[str]) -> None:
+    """The profile declarations: field types and nesting, premises, targets, agents against interventions.tsv
+    profile_field (kg/profile/fields.py)."""
+    found = profile_fields.declaration_problems(
+        [(row.line, row.cells) for row in tables[profile_fields.FIELDS_TABLE]],
+        [(row.line, row.cells) for row in tables[profile_fields.IMPLICATIONS_TABLE]],
+        ids,
+        [(row.line, row.cells) for row in tables["interventions"]],
+        unread,
+    )
+    problems.extend(Problem(*problem) for problem in found)
+
+
+# Rules that read several tables and the ids they declare (none about the kinds of an unread table).
+TABLES_RULES: dict[str, Callable[[Tables, dict[str, str], list[Problem], set[str]], None]] = {
+    "profile_declarations": _profile_declarations,
 }

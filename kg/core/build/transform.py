@@ -42,7 +42,7 @@ def transform(tables: Tables) -> Graph:
     graph = new_graph()
     kinds = _id_kinds(tables)
     rules = {row["population_id"]: population_rules.parse(row["definition_expr"]) for row in tables["populations"]}
-    for spec in TABLES:
+    for spec in (spec for spec in TABLES if spec.in_graph):
         for row in tables[spec.name]:
             if spec.id_kind is None:
                 add_mapping(graph, row)

@@ -1,0 +1,438 @@
+"""The patient profile's declarations, read once from kg/tables/profile_fields.tsv and
+kg/tables/profile_implications.tsv, and the generic interpreter of them.
+
+A field declaration says a field's name, type, unit, allowed values, what an omitted field means (a
+value, or for a list a class the patient is typed with: omitted is unknown, never "none"), what it maps
+to (a condition, an agent, a patient quantity) and what an unknown value asserts (``if_unknown``
+``possibly``: the condition or agent as possible). A field's ``agent`` is the intervention whose
+``profile_field`` (interventions.tsv) names the field: the two are checked against each other. An
+implication says what a field value implies: another field's value (``field-value``: filled in when that
+field is omitted, a contradicting stated value is a problem) or a fact about the patient
+(``has-condition``, ``possibly-has-condition``, ``lacks-condition``, ``failed-adequate-trial``). The tables
+are validated with every other table by ``kg.load_tables`` (rule ``profile_declarations``, whose checks
+are :func:`declaration_problems`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from rdflib import URIRef
+
+from kg.base.paths import TABLES_DIR
+from kg.model.namespaces import CG
+from kg.model.table_specs import CONDITION, INTERVENTION
+
+FIELDS_TABLE = "profile_fields"
+IMPLICATIONS_TABLE = "profile_implications"
+FIELD_TYPES = ("identifier", "number", "integer", "enum", "tri-state", "tri-state-or-none", "object", "lab",
+               "conditions", "medications", "trials")
+TRI_STATE_TYPES = ("tri-state", "tri-state-or-none")
+OMITTED_CLASS_TYPES = ("medications", "trials")  # an omitted list may type the patient (if_omitted: a cg: class)
+IF_UNKNOWN = ("possibly",)  # unknown (stated or omitted) asserts the condition or agent as possible
+CONDITION_EFFECTS = ("has-condition", "possibly-has-condition", "lacks-condition")
+EFFECTS = ("field-value", *CONDITION_EFFECTS, "failed-adequate-trial")
+KINDS = ("definitional", "convention")
+ON_CONTRADICTION = ("reject-conclusion", "reject-premise")
+UNKNOWN = "unknown"
+TRI_STATE_WORDS = ("yes", "no", UNKNOWN)
+# Tri-state answers (README, "Patient profile"), normalised here and nowhere else. "none" is kept for
+# the tri-state-or-none fields (alcohol, caffeine).
+TRI_STATE_VALUES: dict[Any, bool | str] = {
+    True: True, "yes": True, False: False, "no": False, "none": False, "unknown": "unknown",
+}
+TRIAL_OUTCOMES = {
+    "inadequate-response": CG.OutcomeInadequateResponse,
+    "not-tolerated": CG.OutcomeNotTolerated,
+    "augmentation": CG.OutcomeAugmentation,
+    "response": CG.OutcomeResponse,
+}
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+CONDITION_TEST = re.compile(r"^([a-z0-9_.]+)=([a-z0-9-]+(?:\|[a-z0-9-]+)*)$")
+
+
+@dataclass(frozen=True)
+class FieldDeclaration:
+    """One row of profile_fields.tsv."""
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    required: bool = False
+    if_omitted: str = ""
+    if_unknown: str = ""
+    conditions: tuple[str, ...] = ()
+    agent: str = ""
+    quantity: str = ""
+    date_property: str = ""
+    description: str = ""
+
+    @property
+    def parent(self) -> str:
+        return self.name.rpartition(".")[0]
+
+    @property
+    def key(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    @property
+    def omitted_class(self) -> URIRef | None:
+        """The class an omitted list types the patient with (``if_omitted`` a cg: class), else None."""
+        return cg_term(self.if_omitted) if self.type in OMITTED_CLASS_TYPES and self.if_omitted else None
+
+    def words(self) -> tuple[str, ...]:
+        """The values a premise may test this field for (omitted reads as if_omitted)."""
+        if self.type in TRI_STATE_TYPES:
+            return TRI_STATE_WORDS
+        return (*self.values, UNKNOWN) if self.values else ()
+
+
+@dataclass(frozen=True)
+class Implication:
+    """One row of profile_implications.tsv."""
+
+    id: str
+    premise: tuple[tuple[str, tuple[str, ...]], ...]  # (field, any of these values), all must hold
+    effect: str
+    target: str
+    kind: str
+    on_contradiction: str = ""
+    problem: str = ""
+    rationale: str = ""
+
+    @property
+    def field(self) -> str:
+        """The field the implication belongs to (the first it tests): its facts follow that field's."""
+        return self.premise[0][0]
+
+    @property
+    def conclusion(self) -> tuple[str, str]:
+        name, _, value = self.target.partition("=")
+        return name, value
+
+
+@dataclass(frozen=True)
+class Declarations:
+    fields: tuple[FieldDeclaration, ...]
+    implications: tuple[Implication, ...]
+
+    @cached_property
+    def by_name(self) -> dict[str, FieldDeclaration]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def implications_of(self) -> dict[str, tuple[Implication, ...]]:
+        """Field -> the implications that belong to it (that it is the first to test), in table order."""
+        return {f.name: tuple(i for i in self.implications if i.field == f.name) for f in self.fields}
+
+    def field(self, name: str) -> FieldDeclaration:
+        return self.by_name[name]
+
+    def children(self, parent: str) -> tuple[FieldDeclaration, ...]:
+        return tuple(f for f in self.fields if f.parent == parent)
+
+
+def parse_premise(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``field=a|b & other=c`` -> ((field, (a, b)), (other, (c,))); ValueError when malformed."""
+    tests = []
+    for part in text.split("&"):
+        match = CONDITION_TEST.match(part.strip())
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not field=value[|value...]")
+        tests.append((match.group(1), tuple(match.group(2).split("|"))))
+    return tuple(tests)
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of a TSV with their line numbers (comments and blank lines skipped)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = [(n, line.rstrip("\r\n")) for n, line in enumerate(handle, start=1)]
+    lines = [(n, line) for n, line in lines if line.strip() and not line.startswith("#")]
+    header = lines[0][1].split("\t")
+    return [(n, dict(zip(header, (c.strip() for c in line.split("\t")), strict=True))) for n, line in lines[1:]]
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in cell.split("|") if v.strip())
+
+
+def field_from_row(row: Mapping[str, str]) -> FieldDeclaration:
+    return FieldDeclaration(
+        name=row["field"], type=row["type"], values=_split(row["values"]), units=_split(row["unit"]),
+        minimum=Decimal(row["minimum"]) if row["minimum"] else None,
+        maximum=Decimal(row["maximum"]) if row["maximum"] else None,
+        required=row["required"] == "yes", if_omitted=row["if_omitted"], if_unknown=row["if_unknown"],
+        conditions=_split(row["condition"]),
+        agent=row["agent"], quantity=row["quantity"], date_property=row["date_property"],
+        description=row["description"])
+
+
+def implication_from_row(row: Mapping[str, str]) -> Implication:
+    return Implication(id=row["implication_id"], premise=parse_premise(row["if"]), effect=row["then"],
+                       target=row["target"], kind=row["kind"], on_contradiction=row["on_contradiction"],
+                       problem=row["problem"], rationale=row["rationale"])
+
+
+@cache
+def declarations(tables_dir: Path = TABLES_DIR) -> Declarations:
+    """The profile declarations of the installed tables, read once."""
+    fields = tuple(field_from_row(row) for _, row in read_rows(tables_dir / f"{FIELDS_TABLE}.tsv"))
+    implications = tuple(implication_from_row(row) for _, row in read_rows(tables_dir / f"{IMPLICATIONS_TABLE}.tsv"))
+    return Declarations(fields, implications)
+
+
+def cg_term(curie: str) -> URIRef:
+    """``cg:ferritinDate`` -> the ontology's term (KeyError or AttributeError when it has none)."""
+    prefix, _, name = curie.partition(":")
+    if prefix != "cg" or not name:
+        raise KeyError(curie)
+    return URIRef(CG[name])
+
+
+# ---- reading a profile through the declarations ----------------------------------------------
+
+
+def tri_state_fields(decl: Declarations | None = None) -> tuple[str, ...]:
+    """The top-level fields declared as tri-states (yes/no/true/false/unknown), sorted."""
+    decl = decl or declarations()
+    return tuple(sorted(f.name for f in decl.fields if f.type in TRI_STATE_TYPES and not f.parent))
+
+
+def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a schema-valid profile with every tri-state as True, False or "unknown"."""
+    names = tri_state_fields()
+    return {key: TRI_STATE_VALUES[value] if key in names else value for key, value in data.items()}
+
+
+def stated(data: Mapping[str, Any], name: str) -> Any:
+    """The value the profile states for a (dotted) field, or None when it is omitted."""
+    value: Any = data
+    for key in name.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def word(value: Any) -> str:
+    """A stated value as the word a premise tests: yes/no for tri-states, the value otherwise."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)
+
+
+def value_word(data: Mapping[str, Any], decl: FieldDeclaration) -> str:
+    value = stated(data, decl.name)
+    return decl.if_omitted if value is None else word(value)
+
+
+def holds(premise: tuple[tuple[str, tuple[str, ...]], ...], data: Mapping[str, Any], decl: Declarations) -> bool:
+    return all(value_word(data, decl.field(name)) in values for name, values in premise)
+
+
+def _set(data: dict[str, Any], name: str, value: Any) -> None:
+    *parents, last = name.split(".")
+    for key in parents:
+        data = data.setdefault(key, {})
+    data[last] = value
+
+
+def _typed(decl: FieldDeclaration, text: str) -> Any:
+    if decl.type in TRI_STATE_TYPES:
+        return TRI_STATE_VALUES[text]
+    return int(text) if decl.type == "integer" else text
+
+
+def with_implied_values(data: dict[str, Any], decl: Declarations | None = None) -> dict[str, Any]:
+    """A copy of a normalised profile with every omitted field that a ``field-value`` implication
+    concludes filled in (sex male and no pregnancy stated: not pregnant)."""
+    decl = decl or declarations()
+    filled = {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
+    for implication in decl.implications:
+        name, value = implication.conclusion
+        if (implication.effect == "field-value" and stated(filled, name) is None
+                and holds(implication.premise, filled, decl)):
+            _set(filled, name, _typed(decl.field(name), value))
+    return filled
+
+
+def contradictions(data: Mapping[str, Any], decl: Declarations | None = None) -> list[tuple[str, str, str]]:
+    """(field, value, problem) for every ``field-value`` implication a normalised profile contradicts.
+    reject-conclusion: the concluded field states another known value; reject-premise: the premise
+    holds but the concluded field states anything else (unknown too)."""
+    decl = decl or declarations()
+    found = []
+    for implication in decl.implications:
+        name, value = implication.conclusion
+        given = stated(data, name)
+        if implication.effect != "field-value" or given is None or word(given) == value:
+            continue
+        if not all(stated(data, n) is not None and word(stated(data, n)) in v for n, v in implication.premise):
+            continue
+        if implication.on_contradiction == "reject-conclusion" and word(given) != UNKNOWN:
+            found.append((name, _shown(given), implication.problem))
+        elif implication.on_contradiction == "reject-premise":
+            found.append((implication.field, _shown(stated(data, implication.field)), implication.problem))
+    return found
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else ("true" if value is True else "false" if value is False else str(value))
+
+
+def facts(field: FieldDeclaration, data: Mapping[str, Any], decl: Declarations) -> Iterator[tuple[str, str]]:
+    """(effect, target) of one field for a profile with implied values filled in: its own mapping
+    (a tri-state to its condition or agent, the conditions list), then its implications'."""
+    if field.type == "conditions":
+        for condition in stated(data, field.name) or _split(field.if_omitted):
+            yield "has-condition", condition
+    elif field.type in TRI_STATE_TYPES:
+        state = value_word(data, field)
+        possibly = field.if_unknown == "possibly"
+        if field.conditions:
+            effect = {"yes": "has-condition", "no": "lacks-condition"}.get(
+                state, "possibly-has-condition" if possibly else "")
+            if effect:
+                yield effect, field.conditions[0]
+        if field.agent:
+            effect = {"yes": "takes-agent", UNKNOWN: "possibly-takes-agent" if possibly else ""}.get(state, "")
+            if effect:
+                yield effect, field.agent
+    for implication in decl.implications_of.get(field.name, ()):
+        if implication.effect != "field-value" and holds(implication.premise, data, decl):
+            yield implication.effect, implication.target
+
+
+# ---- checking the declarations (the table rule profile_declarations) ----------------------------
+
+
+def declaration_problems(
+    field_rows: list[tuple[int, Mapping[str, str]]],
+    implication_rows: list[tuple[int, Mapping[str, str]]],
+    ids: Mapping[str, str],
+    intervention_rows: Sequence[tuple[int, Mapping[str, str]]],
+    unread: Collection[str] = (),
+) -> list[tuple[str, int, str, str, str]]:
+    """(file, line, column, value, rule) for every problem of the declarations beyond the column rules:
+    types, nesting, allowed values, premises and targets (conditions and agents the tables declare), and
+    the agents of the fields against interventions.tsv ``profile_field`` (the one says what the other does).
+    Nothing is said about ids of an ``unread`` kind (a table that could not be read: no follow-on problems)."""
+    problems: list[tuple[str, int, str, str, str]] = []
+    ffile, ifile = f"{FIELDS_TABLE}.tsv", f"{IMPLICATIONS_TABLE}.tsv"
+    declared: dict[str, FieldDeclaration] = {}
+    for line, row in field_rows:
+        def report(column: str, value: str, rule: str, line: int = line) -> None:
+            problems.append((ffile, line, column, value, rule))
+        name, kind = row["field"], row["type"]
+        if not FIELD_NAME.match(name):
+            report("field", name, "must be snake_case, one optional '.' for a field of an object")
+        if name in declared:
+            report("field", name, "declared twice")
+        if kind not in FIELD_TYPES:
+            report("type", kind, f"not one of: {', '.join(FIELD_TYPES)}")
+        if row["required"] not in ("yes", "no"):
+            report("required", row["required"], "not one of: yes, no")
+        parent = name.rpartition(".")[0]
+        if parent and (parent not in declared or declared[parent].type != "object"):
+            report("field", name, f"its object {parent!r} must be declared (type object) before it")
+        if kind in ("enum", "integer") and not row["values"]:
+            report("values", "", f"required for type {kind}")
+        if kind == "integer" and any(not v.isdigit() for v in _split(row["values"])):
+            report("values", row["values"], "must be whole numbers for type integer")
+        if kind == "lab" and not (row["unit"] and row["quantity"] and row["date_property"]):
+            report("unit", row["unit"], "type lab needs unit, quantity and date_property")
+        if row["date_property"]:
+            try:
+                cg_term(row["date_property"])
+            except (KeyError, AttributeError):
+                report("date_property", row["date_property"], "must be a cg: property of the ontology")
+        conditions = _split(row["condition"])
+        if kind in TRI_STATE_TYPES and len(conditions) > 1:
+            report("condition", row["condition"], "a tri-state maps to one condition")
+        if kind == "conditions" and not set(_split(row["if_omitted"])) <= set(conditions):
+            report("if_omitted", row["if_omitted"], "must be among the field's conditions")
+        if conditions and kind not in (*TRI_STATE_TYPES, "conditions"):
+            report("condition", row["condition"], "only a tri-state or the conditions list maps to a condition")
+        if row["agent"] and kind not in TRI_STATE_TYPES:
+            report("agent", row["agent"], "only a tri-state maps to an agent")
+        if row["if_unknown"] and (row["if_unknown"] not in IF_UNKNOWN or not (conditions or row["agent"])):
+            report("if_unknown", row["if_unknown"],
+                   f"one of: {', '.join(IF_UNKNOWN)}, and only for a field that maps to a condition or an agent")
+        if kind in OMITTED_CLASS_TYPES and row["if_omitted"]:
+            try:
+                cg_term(row["if_omitted"])
+            except (KeyError, AttributeError):
+                report("if_omitted", row["if_omitted"], "for a list: a cg: class of the ontology the patient is typed "
+                                                        "with when the list is omitted")
+        if row["quantity"] and kind not in ("number", "lab"):
+            report("quantity", row["quantity"], "only a number or a lab maps to a quantity")
+        if kind in FIELD_TYPES and name not in declared:
+            declared[name] = field_from_row(row)
+    if INTERVENTION not in unread:
+        problems += _agent_problems(field_rows, intervention_rows)
+    for line, row in implication_rows:
+        def flag(column: str, value: str, rule: str, line: int = line) -> None:
+            problems.append((ifile, line, column, value, rule))
+        try:
+            premise = parse_premise(row["if"])
+        except ValueError as error:
+            flag("if", row["if"], str(error))
+            premise = ()
+        for name, values in premise:
+            for value, rule in _field_value_problems(name, values, declared):
+                flag("if", value, rule)
+        effect, target = row["then"], row["target"]
+        if effect not in EFFECTS:
+            flag("then", effect, f"not one of: {', '.join(EFFECTS)}")
+        if row["kind"] not in KINDS:
+            flag("kind", row["kind"], f"not one of: {', '.join(KINDS)}")
+        if effect in CONDITION_EFFECTS and CONDITION not in unread and ids.get(target) != CONDITION:
+            flag("target", target, "must be a condition id (conditions.tsv)")
+        if effect == "failed-adequate-trial" and INTERVENTION not in unread and ids.get(target) != INTERVENTION:
+            flag("target", target, "must be an intervention id (interventions.tsv)")
+        if effect == "field-value":
+            name, _, value = target.partition("=")
+            for _, rule in _field_value_problems(name, (value,), declared):
+                flag("target", target, rule)
+            if row["on_contradiction"] not in ON_CONTRADICTION:
+                flag("on_contradiction", row["on_contradiction"], f"not one of: {', '.join(ON_CONTRADICTION)}")
+            if not row["problem"]:
+                flag("problem", "", "required for then field-value (the message of a contradiction)")
+    return problems
+
+
+def _agent_problems(field_rows: list[tuple[int, Mapping[str, str]]],
+                    intervention_rows: Sequence[tuple[int, Mapping[str, str]]]) -> list[tuple[str, int, str, str, str]]:
+    """A field's agent and the intervention whose profile_field names that field are the same, both ways."""
+    reported_by = {row["profile_field"]: row["intervention_id"] for _, row in intervention_rows
+                   if row.get("profile_field")}
+    agents = {row["field"]: row["agent"] for _, row in field_rows if row["agent"]}
+    problems = [(f"{FIELDS_TABLE}.tsv", line, "agent", row["agent"],
+                 f"must be the intervention whose profile_field is {row['field']!r} (interventions.tsv)")
+                for line, row in field_rows if row["agent"] and reported_by.get(row["field"]) != row["agent"]]
+    problems += [("interventions.tsv", line, "profile_field", row["profile_field"],
+                  f"must name a field of {FIELDS_TABLE}.tsv whose agent is {row['intervention_id']!r}")
+                 for line, row in intervention_rows
+                 if row.get("profile_field") and agents.get(row["profile_field"]) != row["intervention_id"]]
+    return problems
+
+
+def _field_value_problems(name: str, values: tuple[str, ...],
+                          declared: Mapping[str, FieldDeclaration]) -> list[tuple[str, str]]:
+    """(value, rule) for a field a declaration tests or concludes: declared, and each value one it takes."""
+    if name not in declared:
+        return [(name, "names a field profile_fields.tsv does not declare")]
+    allowed = declared[name].words()
+    return [(f"{name}={value}", f"not a value of {name}: {', '.join(allowed) or '(none to test)'}")
+            for value in values if value not in allowed]
