@@ -28,9 +28,9 @@ STATEMENT_ENDS = {
     CG.Caution: (CG.aboutAgent, CG.appliesToPopulation),
     CG.DrugInteraction: (CG.interactant, CG.interactant),
 }
-# an object end a statement may give instead: a caution for every patient on a co-medication (tramadol with an
-# MAOI, ADR 0015) names no population, and its edge goes from the agent to the co-medication
-OBJECT_FALLBACK = {CG.Caution: CG.coMedication}
+# a caution for every patient on a co-medication (tramadol with an MAOI, ADR 0015) names no population: Biolink has
+# no agent-to-drug-class edge for it (its predicates need a disease or phenotype), so it is omitted and counted
+OMITTED_WITHOUT_OBJECT = {CG.Caution: CG.coMedication}
 EDGE_VALUES = {  # statement property -> edge property (the value's skos:notation); Biolink has no slot for these
     CG.direction: "direction", CG.strength: "strength", CG.certainty: "certainty",
     CG.lineOfTherapy: "line_of_therapy", CG.evidenceBasis: "evidence_basis", CG.certaintyBasis: "certainty_basis",
@@ -148,6 +148,9 @@ class Projector:
             statement_types = [t for t in types if t in STATEMENT_ENDS]
             if categories:
                 node_categories[node] = categories
+            elif statement_types and self._omitted_without_object(node, statement_types[0]):
+                key = f"{self.graph.namespace_manager.normalizeUri(statement_types[0])} (no population)"
+                records.omitted[key] = records.omitted.get(key, 0) + 1
             elif statement_types:
                 statements.append((node, statement_types[0]))
             else:
@@ -178,14 +181,17 @@ class Projector:
                     yield self._edge(str(uuid.uuid5(uuid.NAMESPACE_URL, f"{s} {prop} {o}")), s, predicate, o,
                                      sorted(set(self._sources(s))))
 
+    def _omitted_without_object(self, statement: URIRef, kind: URIRef) -> bool:
+        """A statement with no object end by design (OMITTED_WITHOUT_OBJECT): no population, a co-medication."""
+        instead = OMITTED_WITHOUT_OBJECT.get(kind)
+        return instead is not None and self.graph.value(statement, STATEMENT_ENDS[kind][1]) is None \
+            and self.graph.value(statement, instead) is not None
+
     def statement_edges(self, statement: URIRef, kind: URIRef) -> Iterator[dict[str, Any]]:
         g = self.graph
         subject_prop, object_prop = STATEMENT_ENDS[kind]
         subjects = sorted((o for o in g.objects(statement, subject_prop) if o in self.ids), key=self.ids.__getitem__)
         objects = sorted((o for o in g.objects(statement, object_prop) if o in self.ids), key=self.ids.__getitem__)
-        if not objects and kind in OBJECT_FALLBACK and g.value(statement, object_prop) is None:
-            object_prop = OBJECT_FALLBACK[kind]
-            objects = sorted((o for o in g.objects(statement, object_prop) if o in self.ids), key=self.ids.__getitem__)
         if subject_prop == object_prop:  # a symmetric statement: the first end to the last (or itself)
             subjects, objects = subjects[:1], objects[-1:]
         if not subjects or not objects:

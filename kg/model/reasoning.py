@@ -94,8 +94,11 @@ def require_java(reasoner: str = "hermit") -> str:
     return java
 
 
-def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
-    """Run the reasoner on ``graph``: consistency, unsatisfiable classes, inferred types."""
+def check_consistency(graph: Graph, reasoner: str = "hermit", hermit_taxonomy: bool = False) -> ReasonerResult:
+    """Run the reasoner on ``graph``: consistency, unsatisfiable classes, inferred types. ``hermit_taxonomy``:
+    the entailments from HermiT's own output, the same in every process (the build's inferred graph, ADR 0018);
+    otherwise through owlready2 (patients classified by the reference path, which the differential harness
+    checks by entailment, ADR 0007)."""
     if reasoner not in REASONERS:
         raise UserError(f"reasoner '{reasoner}' is not supported; choose one of: {', '.join(REASONERS)}")
     java = require_java(reasoner)
@@ -109,16 +112,19 @@ def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerResult:
     try:
         path = tmp / "graph.nt"
         without_imports(graph).serialize(path, format="nt", encoding="utf-8")
-        if reasoner == "hermit":
+        if reasoner == "hermit" and hermit_taxonomy:
             return _hermit(java, path, graph)
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load()
         started = time.perf_counter()
         try:
             with onto:
-                owlready2.sync_reasoner_pellet(
-                    world, infer_property_values=False, infer_data_property_values=False, debug=0
-                )
+                if reasoner == "pellet":
+                    owlready2.sync_reasoner_pellet(
+                        world, infer_property_values=False, infer_data_property_values=False, debug=0
+                    )
+                else:
+                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as error:
             return ReasonerResult(reasoner, False, seconds=time.perf_counter() - started, message=str(error))
         except owlready2.OwlReadyJavaError as error:

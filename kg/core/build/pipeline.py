@@ -102,7 +102,7 @@ def build(
         result.checks = run_checks(graph)
         if reason:
             step(f"DL reasoner ({reasoner})")
-            result.reasoner = check_consistency(graph, reasoner=reasoner)
+            result.reasoner = check_consistency(graph, reasoner=reasoner, hermit_taxonomy=True)
     _raise_on_failure(result)
     if out_dir is not None:
         result.files = write(result, Path(out_dir))
