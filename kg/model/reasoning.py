@@ -152,16 +152,11 @@ def _hermit(java: str, path: Path, graph: Graph) -> ReasonerResult:
     owlready2's ``sync_reasoner_hermit`` folds HermiT's answer into its own class model, dropping some
     entailed parents in an order that changes between processes (three builds of the same tables each missed
     1-4 of the subsumptions the others had, e.g. ferritin-75-or-below under iron-supplementation-candidate):
-    the inferred graph of a build must be every entailment, the same every time."""
-    import subprocess
-
+    every subsumption HermiT reports is kept (ADR 0018)."""
     import networkx as nx
-    import owlready2.reasoning
 
-    command = [java, f"-Xmx{JAVA_MEMORY_MB}M", "-cp", owlready2.reasoning._HERMIT_CLASSPATH,
-               "org.semanticweb.HermiT.cli.CommandLine", "-c", "-I", path.as_uri()]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = _run_hermit(java, "-c", "-I", path=path)
     seconds = time.perf_counter() - started
     output = done.stdout + done.stderr
     if done.returncode != 0:
@@ -202,21 +197,26 @@ def _hermit(java: str, path: Path, graph: Graph) -> ReasonerResult:
     return ReasonerResult("hermit", True, sorted(unsatisfiable), seconds, inferred)
 
 
-def is_consistent(graph: Graph) -> bool:
-    """HermiT's consistency check alone (``-k``: no classification, a few seconds): the entailment test
-    of the differential suite (a type is entailed when its negation makes the graph inconsistent)."""
+def _run_hermit(java: str, *flags: str, path: Path):  # type: ignore[no-untyped-def]  # -> CompletedProcess[str]
+    """HermiT's command line (the jar owlready2 ships) on the N-Triples file ``path``, its output captured."""
     import subprocess
 
     import owlready2.reasoning
 
+    return subprocess.run([java, f"-Xmx{JAVA_MEMORY_MB}M", "-cp", owlready2.reasoning._HERMIT_CLASSPATH,
+                           "org.semanticweb.HermiT.cli.CommandLine", *flags, path.as_uri()],
+                          capture_output=True, text=True)
+
+
+def is_consistent(graph: Graph) -> bool:
+    """HermiT's consistency check alone (``-k``: no classification, a few seconds): the entailment test
+    of the differential suite (a type is entailed when its negation makes the graph inconsistent)."""
     java = require_java("hermit")
     tmp = fresh_dir(Path(tempfile.gettempdir()), REASONER_TMP_PREFIX)
     try:
         path = tmp / "graph.nt"
         without_imports(graph).serialize(path, format="nt", encoding="utf-8")
-        done = subprocess.run([java, f"-Xmx{JAVA_MEMORY_MB}M", "-cp", owlready2.reasoning._HERMIT_CLASSPATH,
-                               "org.semanticweb.HermiT.cli.CommandLine", "-k", path.as_uri()],
-                              capture_output=True, text=True)
+        done = _run_hermit(java, "-k", path=path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if done.returncode == 0 and "is satisfiable" in done.stdout:
