@@ -50,7 +50,7 @@ build: setup java
 
 # refresh the packaged build that decisions and queries read (after changing tables or ontology)
 built: build
-	cp build/rls-kg.ttl build/rls-kg-inferred.ttl build/build-report.json kg/built/
+	mkdir -p kg/built && cp build/kg.ttl build/kg-inferred.ttl build/build-report.json kg/built/
 
 clean:
 	rm -rf build $(VENV) .pytest_cache

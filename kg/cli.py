@@ -15,9 +15,10 @@ from rdflib import Graph
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.oxigraph_bridge import invalid_iris
-from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR, TABLES_DIR
+from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
 from kg.core.build.tables import load_tables
 from kg.core.query.library import all_queries, query_from_argument
+from kg.model.packages import Package, packages_at, select
 from kg.report import formatting
 
 app = typer.Typer(
@@ -60,7 +61,12 @@ class Reasoner(StrEnum):
 
 
 TablesOption = Annotated[
-    Path | None, typer.Option("--tables", help="Folder of curated tables (default: the bundled kg/tables).")
+    Path | None, typer.Option("--packages", "--tables", help="A guideline package folder (manifest.yaml + tables/; "
+                              "with what it requires) or a folder of packages. Default: the installed guidelines/.")
+]
+GuidelineOption = Annotated[
+    list[str] | None, typer.Option("--guideline", help="Only this package id (repeatable), with what it requires. "
+                                   "Default: every package.")
 ]
 GraphOption = Annotated[
     Path | None,
@@ -98,11 +104,18 @@ def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True
 
 
 @app.command()
-def validate(tables_dir: TablesOption = None) -> None:
-    """Validate the curated tables (kg/tables/*.tsv); list every problem."""
-    tables = load_tables(tables_dir or TABLES_DIR)
+def validate(tables_dir: TablesOption = None, guideline: GuidelineOption = None) -> None:
+    """Validate the curated tables of the guideline packages (guidelines/*/tables/*.tsv); list every problem."""
+    tables = load_tables(_packages(tables_dir, guideline))
     rows = sum(len(r) for r in tables.values())
-    typer.echo(f"OK: {len(tables)} tables, {rows} rows, no problems.")
+    names = ", ".join(f"{p.id} {p.version}" for p in tables.packages)
+    typer.echo(f"OK: {len(tables.packages)} package(s) ({names}), {len(tables)} tables, {rows} rows, no problems.")
+
+
+def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]:
+    """The packages a command reads: --packages (default: installed), narrowed to --guideline and what it requires."""
+    found = packages_at(folder)
+    return select({p.id: p for p in found}, guideline) if guideline else found
 
 
 @app.command()
@@ -110,11 +123,13 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
     reason: Annotated[bool, typer.Option(help="Run the DL reasoner (HermiT, needs Java).")] = True,
     tables_dir: TablesOption = None,
+    guideline: GuidelineOption = None,
 ) -> None:
-    """Build the graph: validate, transform, SHACL, QC checks, reasoner; then write OUT/rls-kg.ttl."""
+    """Build the graph of every guideline package (or --guideline ID): validate, transform, SHACL, QC checks,
+    reasoner; then write the build to OUT."""
     from kg.core.build.pipeline import build as build_kg
 
-    result = build_kg(out, reason=reason, tables_dir=tables_dir or TABLES_DIR)
+    result = build_kg(out, reason=reason, source=_packages(tables_dir, guideline))
     typer.echo(formatting.build_summary(result))
 
 
@@ -146,7 +161,7 @@ def query(
     graph: GraphOption = None,
     build_dir: BuildOption = None,
     inferred: Annotated[
-        bool, typer.Option("--inferred", help="Also query what the DL reasoner entailed (rls-kg-inferred.ttl).")
+        bool, typer.Option("--inferred", help="Also query what the DL reasoner entailed (kg-inferred.ttl).")
     ] = False,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE, where VALUE is a CURIE "
@@ -321,7 +336,7 @@ def push(
                                                "http://host:8890/sparql-graph-crud-auth (Virtuoso).")],
     graph: Annotated[str, typer.Option(help="Named graph the build replaces.")] = BUILD_GRAPH_IRI,
     inferred_graph: Annotated[
-        str, typer.Option(help="Named graph the DL reasoner's entailments (rls-kg-inferred.ttl) replace.")
+        str, typer.Option(help="Named graph the DL reasoner's entailments (kg-inferred.ttl) replace.")
     ] = INFERRED_GRAPH_IRI,
     no_inferred: Annotated[bool, typer.Option("--no-inferred", help="Push the build only.")] = False,
     user: Annotated[str | None, typer.Option(help="User name, if the store asks for one.")] = None,

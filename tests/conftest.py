@@ -13,6 +13,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from kg.base.oxigraph_bridge import to_store
+from kg.base.paths import GUIDELINES_DIR
 from kg.core.build.pipeline import build_graph
 from kg.core.build.tables import Tables, load_tables
 from kg.core.query.library import Query
@@ -24,8 +25,8 @@ from tests.servers.virtuoso import virtuoso  # noqa: F401
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
-FIXTURE_TABLES = FIXTURES / "tables"
-BROKEN_TABLES = FIXTURES / "broken-tables"
+FIXTURE_TABLES = FIXTURES / "rls-fixture"  # a guideline package folder (manifest.yaml + tables/)
+BROKEN_TABLES = FIXTURES / "broken-fixture"
 GOLDEN = TESTS_DIR / "golden"
 GROUP_CONCAT = re.compile(r'GROUP_CONCAT\s*\([^;()]*;\s*separator\s*=\s*"([^"]+)"\s*\)\s+AS\s+\?(\w+)', re.I)
 
@@ -142,3 +143,23 @@ def rendered_rows(query: Query, rows: list[dict[str, Node | None]]) -> list[str]
         return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
     return sorted("\t".join(cell(name, value) for name, value in row.items()) for row in rows)
+
+
+def copy_package(package: Path, tmp_path: Path) -> Path:
+    """A copy of a package folder in *tmp_path* (to change a table of it); returns the copy."""
+    copy = tmp_path / package.name
+    shutil.copytree(package, copy)
+    return copy
+
+
+def copy_packages(tmp_path: Path) -> Path:
+    """A copy of the installed guideline packages (a folder of packages, for ``load_tables`` or ``--packages``)."""
+    copy = tmp_path / "guidelines"
+    shutil.copytree(GUIDELINES_DIR, copy, ignore=shutil.ignore_patterns("_staging", "cases"))
+    return copy
+
+
+def table_holding(root: Path, table: str, text: str) -> Path:
+    """The first file of *table* among the packages in *root* that holds *text* (to change a row wherever it
+    lives)."""
+    return next(p for p in sorted(root.glob(f"*/tables/{table}")) if text in p.read_text(encoding="utf-8"))

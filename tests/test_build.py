@@ -14,7 +14,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from kg.base.errors import ValidationError
 from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
 from kg.core.build.pipeline import BuildFailed, build, serialize
-from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, GOLDEN
+from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, GOLDEN, copy_package
 
 GOLDEN_FIXTURE_GRAPH = GOLDEN / "fixture-graph.ttl"
 
@@ -48,7 +48,7 @@ def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
 
 @pytest.mark.reasoner
 def test_fixture_build_writes_graph_and_report(tmp_path: Path, java: str):
-    result = build(tmp_path / "out", tables_dir=FIXTURE_TABLES)
+    result = build(tmp_path / "out", source=FIXTURE_TABLES)
     assert sorted(p.name for p in result.files) == sorted(["build-report.json", BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME])
     written = Graph().parse(tmp_path / "out" / BUILT_GRAPH_NAME)
     assert isomorphic(written, result.graph)
@@ -58,15 +58,13 @@ def test_fixture_build_writes_graph_and_report(tmp_path: Path, java: str):
 
 def test_invalid_tables_write_nothing(tmp_path: Path):
     with pytest.raises(ValidationError):
-        build(tmp_path / "out", tables_dir=BROKEN_TABLES)
+        build(tmp_path / "out", source=BROKEN_TABLES)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failing_qc_check_writes_nothing(tmp_path: Path):
-    tables = tmp_path / "tables"
-    import shutil
-
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     # a statement against an option that also claims a first line of therapy: valid cells, failing QC check
     path = tables / "recommendations.tsv"
     text = path.read_text()
@@ -74,5 +72,5 @@ def test_failing_qc_check_writes_nothing(tmp_path: Path):
     path.write_text(text.replace("\tagainst-standard-use\tconditional\tmoderate\tnot-applicable\t",
                                  "\tagainst-standard-use\tconditional\tmoderate\tfirst-line\t", 1))
     with pytest.raises(BuildFailed, match="against-statement-with-line-of-therapy-violation"):
-        build(tmp_path / "out", tables_dir=tables, reason=False)
+        build(tmp_path / "out", source=package, reason=False)
     assert not (tmp_path / "out").exists()

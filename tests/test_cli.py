@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME, TABLES_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -24,9 +24,10 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def test_validate_ok(real_tables):
     result = run("validate")
     assert result.returncode == 0, result.stderr
-    tables = len(list(TABLES_DIR.glob("*.tsv")))
     rows = sum(len(r) for r in real_tables.values())
-    assert result.stdout == f"OK: {tables} tables, {rows} rows, no problems.\n"
+    names = ", ".join(f"{p.id} {p.version}" for p in real_tables.packages)
+    assert result.stdout == (f"OK: {len(real_tables.packages)} package(s) ({names}), {len(real_tables)} tables, {rows} "
+                             "rows, no problems.\n")
 
 
 def test_validate_broken_tables_exits_2_with_every_problem_and_no_traceback():

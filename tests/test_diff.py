@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,12 +16,12 @@ import pytest
 from rdflib import Graph
 
 from kg.base.oxigraph_bridge import to_store
-from kg.base.paths import PACKAGED_BUILD_DIR, TABLES_DIR
+from kg.base.paths import PACKAGED_BUILD_DIR
 from kg.core.build.pipeline import build_graph, serialize
 from kg.core.build.tables import load_tables
 from kg.core.query.library import run_query
 from kg.publish.diff import diff_queries, diff_stores
-from tests.conftest import FIXTURE_TABLES
+from tests.conftest import FIXTURE_TABLES, copy_package, copy_packages
 
 Edit = Callable[[Path], tuple[str, str, str, dict | None]]  # -> kind, item, change, changed attributes
 
@@ -97,10 +96,10 @@ def fixture_store(fixture_graph: Graph):
 
 @pytest.mark.parametrize("edit", [strength_up, threshold_lowered, max_dose_changed, code_removed, caution_added])
 def test_one_edit_gives_exactly_its_clinical_difference(edit: Edit, fixture_store, tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     kind, item, change, attributes = edit(tables)
-    (difference,) = diff_stores(fixture_store, to_store(build_graph(load_tables(tables))[0]))
+    (difference,) = diff_stores(fixture_store, to_store(build_graph(load_tables(package))[0]))
     assert (difference.kind, difference.item, difference.change) == (kind, item, change)
     if attributes is not None:
         assert difference.attributes == attributes
@@ -126,12 +125,12 @@ def _kg(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow  # builds the real tables twice (about 15 s each, no reasoner)
 def test_kg_diff_of_a_one_cell_change_to_the_real_tables(real_graph: Graph, tmp_path: Path):
     """The issue's example: a one-cell change was 33 lines of Turtle diff; kg diff reports that one change."""
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables)
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     _kind, item, _change, attributes = strength_up(tables)
     old, new = tmp_path / "old.ttl", tmp_path / "new.ttl"
     old.write_bytes(serialize(real_graph))
-    new.write_bytes(serialize(build_graph(load_tables(tables))[0]))
+    new.write_bytes(serialize(build_graph(load_tables(package))[0]))
     table = _kg("diff", str(old), str(new))
     assert table.returncode == 1, table.stderr
     assert item in table.stdout and "0 added, 0 removed, 1 changed." in table.stdout
@@ -154,4 +153,4 @@ def test_kg_diff_exit_codes_on_build_folders_and_bad_input(tmp_path: Path):
     bad = _kg("diff", str(tmp_path / "bad.ttl"), packaged)
     assert bad.returncode == 2 and "OLD" in bad.stderr and "not a Turtle graph" in bad.stderr
     empty = _kg("diff", str(tmp_path), packaged)
-    assert empty.returncode == 2 and "a folder without rls-kg.ttl" in empty.stderr
+    assert empty.returncode == 2 and "a folder without kg.ttl" in empty.stderr

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from rdflib import RDF, Literal
 from rdflib.compare import isomorphic
 
-from kg.base.paths import PACKAGE_DIR
+from kg.base.paths import GUIDELINES_DIR, PACKAGE_DIR
 from kg.core.decide.decision import decide, default_knowledge
 from kg.model.namespaces import CG, RLS
 from kg.profile.drug_names import resolve, typing_hint
@@ -22,8 +22,8 @@ from kg.profile.fields import tri_state_fields
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from kg.report.decision_output import to_json_data
 
-INTERVENTIONS = PACKAGE_DIR / "tables" / "interventions.tsv"
-SOURCES = PACKAGE_DIR / "tables" / "sources.tsv"
+INTERVENTIONS = GUIDELINES_DIR / "shared-drug-safety" / "tables" / "interventions.tsv"
+SOURCES = GUIDELINES_DIR / "shared-drug-safety" / "tables" / "sources.tsv"
 
 # brand -> agent, each with its source in interventions.tsv (see test_brand_names_cite_their_sources)
 BRANDS = {

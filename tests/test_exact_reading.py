@@ -14,9 +14,9 @@ import pytest
 from kg.base.errors import Problem, UserError, ValidationError
 from kg.base.input_limits import MAX_PROFILE_BYTES
 from kg.base.paths import EXAMPLE_PROFILE
+from kg.base.yaml12 import load_yaml
 from kg.core.build.knowledge import default_knowledge
 from kg.profile.reader import load_profile, read_profile_file, read_yaml, validate_profile
-from kg.profile.yaml12 import load_yaml
 
 
 @pytest.fixture(scope="module")

@@ -4,28 +4,27 @@ is not RDF, --param IRIs that cannot be IRIs."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURE_TABLES
+from tests.conftest import FIXTURE_TABLES, copy_package
 from tests.fuzz.cli_probe import run_kg
 
 LEAF_TABLE = "seed_claims.tsv"  # no other table refers to its ids: its problems come alone
 
 
 def _tables_with(tmp_path: Path, text_of: callable) -> Path:  # type: ignore[valid-type]
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     path = tables / LEAF_TABLE
     path.write_bytes(text_of(path.read_bytes()))
-    return tables
+    return package
 
 
 def test_a_table_that_is_not_utf8(tmp_path):
-    tables = _tables_with(tmp_path, lambda data: data + "caf\u00e9\n".encode("latin-1"))
-    outcome = run_kg("validate", "--tables", str(tables))
+    package = _tables_with(tmp_path, lambda data: data + "caf\u00e9\n".encode("latin-1"))
+    outcome = run_kg("validate", "--tables", str(package))
     assert outcome.clean_error and LEAF_TABLE in outcome.stderr and "not UTF-8" in outcome.stderr
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from rdflib import OWL, RDF, XSD, Graph, Literal
+from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace
 from rdflib.collection import Collection
 
-from kg.model.namespaces import CG, RLS, RLS_POSSIBLE
+from kg.model.identifiers import IdSpace
+from kg.model.namespaces import CG
 from kg.model.population import And, Or, Reference, RuleError, Threshold, define_population, parse, references
 
+RLS = Namespace("https://w3id.org/cgkg/rls/")  # a package namespace of the tests' rules
+RLS_POSSIBLE = Namespace(f"{RLS}possible/")
+IDS = IdSpace({id_: str(RLS) for id_ in ("p", "opioids", "adult", "copd", "methadone", "x")})
 
 def test_precedence_needs_parentheses():
     assert parse("ferritin < 75 or ( tsat < 20 and ferritin < 300 )") == Or(
@@ -52,7 +56,7 @@ def test_references_list_every_identifier_with_its_kind():
 
 def test_threshold_compiles_to_a_datatype_facet_restriction():
     graph = Graph()
-    define_population(graph, RLS["p"], parse("ferritin <= 75"))
+    define_population(graph, "p", parse("ferritin <= 75"), IDS)
     (definition,) = graph.objects(RLS["p"], OWL.equivalentClass)
     members = list(Collection(graph, graph.value(definition, OWL.intersectionOf)))
     assert members[0] == CG.Patient
@@ -66,7 +70,7 @@ def test_threshold_compiles_to_a_datatype_facet_restriction():
 
 def test_takes_class_compiles_to_has_value_on_the_property_chain():
     graph = Graph()
-    define_population(graph, RLS["p"], parse("takes-class opioids"))
+    define_population(graph, "p", parse("takes-class opioids"), IDS)
     restrictions = list(graph.subjects(RDF.type, OWL.Restriction))
     # takes the class, in the population class and in its "possible" class; the possible class also accepts
     # "possibly takes" it (an omitted medication list or an unrecognised drug, ADR 0015)
@@ -79,7 +83,7 @@ def test_takes_class_compiles_to_has_value_on_the_property_chain():
 def test_possible_class_accepts_an_unknown_lab():
     """possible(ferritin <= 75) = (ferritin some decimal[<= 75]) or FerritinUnknown (ADR 0005)."""
     graph = Graph()
-    possible = define_population(graph, RLS["p"], parse("ferritin <= 75"))
+    possible = define_population(graph, "p", parse("ferritin <= 75"), IDS)
     assert possible == RLS_POSSIBLE["p"]
     assert (possible, CG.possibleMembershipOf, RLS["p"]) in graph
     (definition,) = graph.objects(possible, OWL.equivalentClass)
@@ -91,7 +95,7 @@ def test_possible_class_accepts_an_unknown_lab():
 def test_population_references_are_inlined_when_a_resolver_is_given():
     graph = Graph()
     rules = {"adult": parse("age >= 18")}
-    define_population(graph, RLS["p"], parse("population adult and ferritin < 50"), rules.__getitem__)
+    define_population(graph, "p", parse("population adult and ferritin < 50"), IDS, rules.__getitem__)
     assert (None, None, RLS["adult"]) not in graph  # no reference to the named class
     assert any(graph.value(r, OWL.onProperty) == CG.ageYears for r in graph.subjects(RDF.type, OWL.Restriction))
 
@@ -105,7 +109,7 @@ def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
     with pytest.raises(RuleError, match="'not' applies only to 'condition"):
         parse("not ferritin < 75")
     graph = Graph()
-    define_population(graph, RLS["p"], parse("not condition copd"))
+    define_population(graph, "p", parse("not condition copd"), IDS)
     (definition,) = graph.objects(RLS["p"], OWL.equivalentClass)
     restriction = list(Collection(graph, graph.value(definition, OWL.intersectionOf)))[1]
     # certain membership needs the profile to state the condition absent (closed world only there) ...
@@ -119,7 +123,7 @@ def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
 
 def test_an_omitted_trial_history_makes_a_failed_trial_possible():
     graph = Graph()
-    define_population(graph, RLS["p"], parse("failed-class opioids"))
+    define_population(graph, "p", parse("failed-class opioids"), IDS)
     (possible_def,) = graph.objects(RLS_POSSIBLE["p"], OWL.equivalentClass)
     union = list(Collection(graph, graph.value(possible_def, OWL.intersectionOf)))[1]
     assert CG.TrialHistoryUnknown in set(Collection(graph, graph.value(union, OWL.unionOf)))

@@ -4,7 +4,6 @@ declare the profile; the schema is generated from them and the reader interprets
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +12,14 @@ import pytest
 from rdflib import RDF, URIRef
 
 from kg.base.errors import ValidationError
-from kg.base.paths import PACKAGE_DIR, TABLES_DIR
+from kg.base.paths import PACKAGE_DIR
 from kg.core.build.knowledge import default_knowledge
 from kg.core.build.tables import load_tables
 from kg.model.namespaces import CG, RLS, RLS_ABSENT
 from kg.profile import schema_gen
 from kg.profile.fields import declarations, facts, with_implied_values
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
+from tests.conftest import copy_packages, table_holding
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 EXAMPLE = PACKAGE_DIR / "examples" / "treatment-resistant-patient.yaml"
@@ -83,15 +83,14 @@ def test_every_real_declaration_row_validates():
     ("interventions.tsv", "\t\tcaffeine\n", "\t\tcoffee\n", "profile_field", "whose agent is 'caffeine'"),
 ])
 def test_a_bad_declaration_is_reported_with_file_column_and_rule(tmp_path, table, old, new, column, rule):
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables, ignore=shutil.ignore_patterns("_staging"))
-    path = tables / table
+    package = copy_packages(tmp_path)
+    path = table_holding(package, table, old)
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ValidationError) as caught:
-        load_tables(tables)
-    assert any(p.file == table and p.column == column and rule in p.rule for p in caught.value.problems), \
+        load_tables(package)
+    assert any(p.file.endswith(f"/{table}") and p.column == column and rule in p.rule for p in caught.value.problems), \
         caught.value.problems
 
 
@@ -121,15 +120,15 @@ def test_a_conditions_list_names_known_treated_conditions_only(conditions, rule)
 
 
 def test_the_default_condition_is_data_not_code(tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables, ignore=shutil.ignore_patterns("_staging"))
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     path = tables / "profile_fields.tsv"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "\tno\trestless-legs-syndrome\t\trestless-legs-syndrome\t",  # if_omitted, if_unknown, condition
         "\tno\tperiodic-limb-movement-disorder\t\trestless-legs-syndrome|periodic-limb-movement-disorder\t", 1),
         encoding="utf-8")
-    load_tables(tables)  # still valid
-    decl = declarations(tables)
+    load_tables(package)  # still valid
+    decl = declarations(package)
     conditions = decl.field("conditions")
     assert list(facts(conditions, {}, decl)) == [("has-condition", "periodic-limb-movement-disorder")]
     assert schema_gen.profile_schema(decl)["properties"]["conditions"]["items"]["enum"] == [
@@ -184,14 +183,13 @@ def test_an_omitted_medication_list_is_unknown_and_an_empty_one_means_none(agent
 
 
 def test_what_unknown_and_omitted_mean_is_data_not_code(tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables, ignore=shutil.ignore_patterns("_staging"))
-    path = tables / "profile_fields.tsv"
+    package = copy_packages(tmp_path)
+    path = table_holding(package, "profile_fields.tsv", "\tpossibly\t\talcohol\t")
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\tpossibly\t\talcohol\t", "\t\t\talcohol\t", 1)
                     .replace("\tcg:MedicationListUnknown\t", "\t\t", 1), encoding="utf-8")
-    load_tables(tables)  # still valid declarations (though not the shipped meaning)
-    decl = declarations(tables)
+    load_tables(package)  # still valid declarations (though not the shipped meaning)
+    decl = declarations(package)
     assert list(facts(decl.field("alcohol"), {}, decl)) == []
     assert decl.field("current_medications").omitted_class is None
     shipped = declarations()

@@ -213,5 +213,5 @@ def test_bad_arguments_are_refused_before_any_request(arguments, message):
 
 def test_a_missing_build_is_a_clean_error(tmp_path):
     shutil.rmtree(tmp_path)
-    with pytest.raises(UserError, match="no rls-kg.ttl there"):
+    with pytest.raises(UserError, match="no kg.ttl there"):
         push("http://127.0.0.1:9/store", build_dir=tmp_path)

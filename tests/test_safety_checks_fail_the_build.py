@@ -5,13 +5,12 @@ return no row on the real and fixture graphs."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kg.core.build.pipeline import BuildFailed, build
-from tests.conftest import FIXTURE_TABLES
+from tests.conftest import FIXTURE_TABLES, copy_package
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -85,14 +84,14 @@ def test_every_safety_layer_check_has_a_breakage():
 
 
 def test_the_unbroken_fixture_tables_build(tmp_path: Path):
-    build(tmp_path / "out", tables_dir=FIXTURE_TABLES, reason=False)
+    build(tmp_path / "out", source=FIXTURE_TABLES, reason=False)
 
 
 @pytest.mark.parametrize("check", sorted(BREAKAGES))
 def test_broken_tables_fail_the_build_on_the_check(check: str, tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     BREAKAGES[check](tables)
     with pytest.raises(BuildFailed, match=check):
-        build(tmp_path / "out", tables_dir=tables, reason=False)
+        build(tmp_path / "out", source=package, reason=False)
     assert not (tmp_path / "out").exists()

@@ -1,15 +1,15 @@
-"""The column dictionary for curators (kg/tables/README.md) matches the code's table specs."""
+"""The column dictionary for curators (guidelines/TABLES.md) matches the code's table specs."""
 
 from __future__ import annotations
 
 import re
 
-from kg.base.paths import TABLES_DIR
+from kg.base.paths import GUIDELINES_DIR
 from kg.model.table_specs import TABLES
 
 
 def _documented_columns() -> dict[str, list[str]]:
-    text = (TABLES_DIR / "README.md").read_text(encoding="utf-8")
+    text = (GUIDELINES_DIR / "TABLES.md").read_text(encoding="utf-8")
     sections = re.split(r"^## ", text, flags=re.M)
     documented: dict[str, list[str]] = {}
     for section in sections:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from kg.base.errors import ValidationError
 from kg.core.build.tables import load_tables
 from kg.model.table_specs import TABLES
-from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
+from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, copy_package
 
 
 def test_real_tables_validate_and_are_not_empty(real_tables):
@@ -26,7 +25,8 @@ def test_fixture_tables_validate(fixture_tables):
 def test_broken_tables_report_every_problem_with_file_row_column_and_rule():
     with pytest.raises(ValidationError) as caught:
         load_tables(BROKEN_TABLES)
-    found = {(p.file, p.row, p.column, p.value) for p in caught.value.problems}
+    found = {(p.file.removeprefix("broken-fixture/tables/"), p.row, p.column, p.value) for p in caught.value.problems}
+    assert all(p.file.startswith("broken-fixture/tables/") for p in caught.value.problems)  # the package's file
     expected = {
         ("algorithm.tsv", 0, "step", ""),  # steps 1, 3: a gap
         ("cautions.tsv", 2, "intervention_id", "dopamine-agonsts"),  # dangling reference (typo)
@@ -47,25 +47,36 @@ def test_broken_tables_report_every_problem_with_file_row_column_and_rule():
 
 
 def test_unknown_enum_values_come_from_the_ontology_vocabulary(tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     path = tables / "recommendations.tsv"
     path.write_text(path.read_text().replace("\tmoderate\t", "\tmoderately-high\t", 1))
     with pytest.raises(ValidationError, match="certainty.*moderately-high.*not one of: high, low, moderate"):
-        load_tables(tables)
+        load_tables(package)
 
 
-def test_missing_file_is_reported(tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
-    (tables / "dosing.tsv").unlink()
-    with pytest.raises(ValidationError, match="dosing.tsv: file is missing"):
-        load_tables(tables)
+def test_a_package_holds_only_the_tables_it_needs(tmp_path: Path):
+    """A missing table is no rows (a guideline without interactions); what then dangles is reported."""
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
+    (tables / "interactions.tsv").unlink()
+    assert load_tables(package)["interactions"] == []
+    (tables / "drug_classes.tsv").unlink()
+    with pytest.raises(ValidationError, match="refers to an unknown id"):
+        load_tables(package)
+
+
+def test_a_table_that_is_a_folder_is_reported(tmp_path: Path):
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    (package / "tables" / "dosing.tsv").unlink()
+    (package / "tables" / "dosing.tsv").mkdir()
+    with pytest.raises(ValidationError, match="rls-fixture/tables/dosing.tsv: not a file"):
+        load_tables(package)
 
 
 def test_cycle_in_drug_class_parents_is_reported(tmp_path: Path):
-    tables = tmp_path / "tables"
-    shutil.copytree(FIXTURE_TABLES, tables)
+    package = copy_package(FIXTURE_TABLES, tmp_path)
+    tables = package / "tables"
     path = tables / "drug_classes.tsv"
     lines = path.read_text().splitlines()
     header = lines[0].split("\t")
@@ -73,4 +84,4 @@ def test_cycle_in_drug_class_parents_is_reported(tmp_path: Path):
     rows[0]["parent_id"], rows[1]["parent_id"] = rows[1]["drug_class_id"], rows[0]["drug_class_id"]
     path.write_text("\n".join([lines[0], *("\t".join(r[h] for h in header) for r in rows)]) + "\n")
     with pytest.raises(ValidationError, match="parent chain has a cycle"):
-        load_tables(tables)
+        load_tables(package)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
+from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 
 from kg.core.build.tables import Row
 from kg.core.build.transform import add_mapping, add_row, new_graph
+from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG, PROV, RLS
 from kg.model.table_specs import TABLES_BY_NAME
 
@@ -17,6 +18,7 @@ def _row(table: str, **cells: str) -> Row:
 
 KINDS = {"gabapentin": "intervention", "adult-rls": "population", "seed-ref-1": "source", "seed": "source",
          "alpha-2-delta-ligands": "drug_class", "copd": "condition"}
+IDS = IdSpace({id_: str(RLS) for id_ in [*KINDS, "r1", "severe-copd", "d1"]})
 
 
 def test_recommendation_row_becomes_a_typed_statement_with_provenance():
@@ -27,12 +29,13 @@ def test_recommendation_row_becomes_a_typed_statement_with_provenance():
         direction="for", strength="conditional", certainty="very-low", line_of_therapy="first-line",
         basis="AI", certainty_basis="AI", source_ids="seed-ref-1", section="First-Line", curation_ref="seed",
     )
-    node = add_row(graph, TABLES_BY_NAME["recommendations"], row, KINDS)
+    node = add_row(graph, TABLES_BY_NAME["recommendations"], row, KINDS, IDS)
     assert node == RLS["r1"]
     expected = {
         (node, RDF.type, OWL.NamedIndividual),
         (node, RDF.type, CG.GradedRecommendation),
         (node, RDFS.label, Literal("r1")),
+        (node, DCTERMS.identifier, Literal("r1")),
         (node, CG.sourceTable, Literal("recommendations")),
         (node, CG.issuedBy, RLS["seed"]),
         (node, CG.statementText, Literal("Gabapentin first.")),
@@ -57,7 +60,7 @@ def test_intervention_kind_sets_the_class_and_synonyms_become_alt_labels():
         "interventions", intervention_id="gabapentin", label="gabapentin", kind="drug", route="oral",
         drug_classes="alpha-2-delta-ligands", synonyms="Neurontin|Gralise", source_ids="seed-ref-1", section="s",
     )
-    node = add_row(graph, TABLES_BY_NAME["interventions"], row, KINDS)
+    node = add_row(graph, TABLES_BY_NAME["interventions"], row, KINDS, IDS)
     assert (node, RDF.type, CG.Drug) in graph
     assert (node, CG.route, CG.RouteOral) in graph
     assert (node, CG.memberOfDrugClass, RLS["alpha-2-delta-ligands"]) in graph
@@ -68,9 +71,9 @@ def test_condition_rows_become_classes_under_their_parent_or_condition():
     graph = new_graph()
     spec = TABLES_BY_NAME["conditions"]
     add_row(graph, spec, _row("conditions", condition_id="copd", label="COPD", definition="d",
-                              source_ids="seed-ref-1", section="s"), KINDS)
+                              source_ids="seed-ref-1", section="s"), KINDS, IDS)
     add_row(graph, spec, _row("conditions", condition_id="severe-copd", label="severe", parent_id="copd",
-                              definition="d", source_ids="seed-ref-1", section="s"), KINDS)
+                              definition="d", source_ids="seed-ref-1", section="s"), KINDS, IDS)
     assert (RLS["copd"], RDF.type, OWL.Class) in graph
     assert (RLS["copd"], RDFS.subClassOf, CG.Condition) in graph
     assert (RLS["severe-copd"], RDFS.subClassOf, RLS["copd"]) in graph
@@ -83,7 +86,7 @@ def test_dose_numbers_are_typed_decimals():
     row = _row("dosing", regimen_id="d1", intervention_id="gabapentin", unit="mg", start_dose="300",
                target_daily_min="1800", target_daily_max="2400", doses_per_day="3", basis="AI",
                source_ids="seed-ref-1", section="s")
-    node = add_row(graph, TABLES_BY_NAME["dosing"], row, KINDS)
+    node = add_row(graph, TABLES_BY_NAME["dosing"], row, KINDS, IDS)
     assert graph.value(node, CG.startDose) == Literal("300.0", datatype=XSD.decimal)
     assert graph.value(node, CG.targetDailyMax) == Literal("2400.0", datatype=XSD.decimal)
     assert graph.value(node, CG.doseUnit) == CG.UnitMg
@@ -92,7 +95,7 @@ def test_dose_numbers_are_typed_decimals():
 def test_mapping_row_adds_the_match_and_an_annotated_axiom_with_its_source():
     graph = new_graph()
     add_mapping(graph, _row("mappings", subject_id="gabapentin", predicate="skos:exactMatch",
-                            object_id="RXNORM:25480", source_ids="seed-ref-1"))
+                            object_id="RXNORM:25480", source_ids="seed-ref-1"), IDS)
     code = URIRef("http://purl.bioontology.org/ontology/RXNORM/25480")
     assert (RLS["gabapentin"], SKOS.exactMatch, code) in graph
     (axiom,) = graph.subjects(RDF.type, OWL.Axiom)

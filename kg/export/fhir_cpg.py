@@ -66,7 +66,7 @@ def write_fhir_cpg(source: ExportSource, path: Path) -> None:
 
 def fhir_id(iri: URIRef | str) -> str:
     """A stable FHIR id from an IRI: its local name, or a hash-suffixed prefix when that is not a valid id."""
-    name = local_id(URIRef(str(iri))).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    name = str(iri).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     if _FHIR_ID.match(name):
         return name
     digest = hashlib.sha256(str(iri).encode()).hexdigest()[:12]
@@ -90,15 +90,15 @@ class _Builder:
         version = self.graph.value(ONTOLOGY_IRI, OWL.versionInfo)
         self.version = str(version) if version is not None else self.provenance.tool_version
         self.activities: dict[URIRef, dict[str, Any]] = {}
-        self.rules = {local_id(p): str(r) for p, r in self.graph.subject_objects(CG.populationRule)
+        self.rules = {local_id(self.graph, p): str(r) for p, r in self.graph.subject_objects(CG.populationRule)
                       if isinstance(p, URIRef)}
 
     # --- common parts ---
     def label(self, node: URIRef, what: str) -> str:
         label = _text(self.graph, node, RDFS.label)
         if label is None:
-            raise ExportError(f"{what} {local_id(node)}: no rdfs:label (rule: every exported FHIR resource has a "
-                              "title)")
+            raise ExportError(f"{what} {local_id(self.graph, node)}: no rdfs:label (rule: every exported FHIR "
+                              "resource has a title)")
         return label
 
     def head(self, resource_type: str, node: URIRef, rid: str | None = None) -> dict[str, Any]:
@@ -116,7 +116,8 @@ class _Builder:
                 codings.append({"system": system, "code": code})
         notation = _text(self.graph, node, SKOS.notation)
         if notation is None:
-            raise ExportError(f"{local_id(node)}: no skos:notation (rule: every enumerated value has a code)")
+            raise ExportError(f"{local_id(self.graph, node)}: no skos:notation "
+                              "(rule: every enumerated value has a code)")
         label = _text(self.graph, node, RDFS.label) or notation
         codings.append({"system": str(ONTOLOGY_IRI), "code": notation, "display": label})
         return {"coding": codings, "text": label}
@@ -132,7 +133,7 @@ class _Builder:
             parts.append(f"doi:{doi}")
         if pmid:
             parts.append(f"PMID: {pmid}")
-        artifact: dict[str, Any] = {"type": "citation", "label": local_id(document), "display": title,
+        artifact: dict[str, Any] = {"type": "citation", "label": local_id(self.graph, document), "display": title,
                                     "citation": ". ".join(parts)}
         urls = sorted(str(u) for u in self.graph.objects(document, CG.url))
         url = f"https://doi.org/{doi}" if doi else f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else (
@@ -146,7 +147,7 @@ class _Builder:
         return [self.citation(d) for d in documents]
 
     def applicability(self, population: URIRef) -> dict[str, Any]:
-        pid = local_id(population)
+        pid = local_id(self.graph, population)
         rule = self.rules.get(pid)
         if rule is None:
             raise ExportError(f"population {pid}: no cg:populationRule (rule: every population has a rule)")
@@ -198,7 +199,7 @@ class _Builder:
         label = self.label(statement, "statement")
         text = _text(graph, statement, CG.statementText)
         if text is None:
-            raise ExportError(f"statement {local_id(statement)}: no cg:statementText")
+            raise ExportError(f"statement {local_id(self.graph, statement)}: no cg:statementText")
         resource = self.head("PlanDefinition", statement)
         in_force = graph.value(statement, CG.inForce)
         resource.update({

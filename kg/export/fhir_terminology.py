@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import DCTERMS, OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg.base.paths import FHIR_BINDINGS_FILE
-from kg.model.namespaces import CG, CODE_SYSTEMS, RLS
+from kg.model.namespaces import CG, CODE_SYSTEMS
 from kg.model.population.fhirpath import AgeQuantity, Coding, LabQuantity, ObservedValue, Terminology
 
 IMPLYING = (SKOS.exactMatch, SKOS.closeMatch, SKOS.narrowMatch)  # a record with this code has the concept
@@ -41,13 +41,16 @@ def codes(graph: Graph, node: URIRef, predicates: tuple[URIRef, ...], system: st
     return tuple(sorted(c for c in found if c is not None and (system is None or c.system == system)))
 
 
-def local_id(iri: URIRef) -> str:
-    return str(iri)[len(RLS):] if str(iri).startswith(str(RLS)) else str(iri)
+def local_id(graph: Graph, iri: URIRef) -> str:
+    """A content node's id (its dcterms:identifier, ADR 0019); the IRI itself for any other node."""
+    identifier = graph.value(iri, DCTERMS.identifier)
+    return str(identifier) if identifier is not None else str(iri)
 
 
 def _closure(graph: Graph, node: URIRef, up: bool) -> list[URIRef]:
     path = RDFS.subClassOf * "*" if up else ~RDFS.subClassOf * "*"  # type: ignore[operator]
-    return sorted(n for n in graph.objects(node, path) if isinstance(n, URIRef) and str(n).startswith(str(RLS)))
+    return sorted(n for n in graph.objects(node, path)
+                  if isinstance(n, URIRef) and (n, DCTERMS.identifier, None) in graph)  # content nodes only
 
 
 def read_bindings(path: Path = FHIR_BINDINGS_FILE) -> list[dict[str, str]]:
@@ -78,7 +81,7 @@ def terminology_from_graph(graph: Graph, bindings: list[dict[str, str]] | None =
     for condition in graph.subjects(RDFS.subClassOf * "+", CG.Condition):  # type: ignore[operator]
         if not isinstance(condition, URIRef):
             continue
-        cid = local_id(condition)
+        cid = local_id(graph, condition)
         own = codes(graph, condition, IMPLYING)
         if own or cid in terminology.condition_observations:  # narrower conditions add codes only to a coded one
             terminology.condition_codes[cid] = tuple(sorted({c for n in _closure(graph, condition, up=False)
@@ -91,10 +94,10 @@ def terminology_from_graph(graph: Graph, bindings: list[dict[str, str]] | None =
     rxnorm = CODE_SYSTEMS["RXNORM"]
     for agent in set(graph.subjects(CG.fallsUnder, None)):
         if isinstance(agent, URIRef) and (agent, RDF.type, CG.DrugClass) not in graph:
-            terminology.agent_codes[local_id(agent)] = codes(graph, agent, PRODUCT, rxnorm)
+            terminology.agent_codes[local_id(graph, agent)] = codes(graph, agent, PRODUCT, rxnorm)
             for drug_class in graph.objects(agent, CG.fallsUnder):
                 if drug_class != agent and isinstance(drug_class, URIRef):
-                    key = local_id(drug_class)
+                    key = local_id(graph, drug_class)
                     terminology.class_members[key] = tuple(sorted({*terminology.class_members.get(key, ()),
-                                                                   local_id(agent)}))
+                                                                   local_id(graph, agent)}))
     return terminology

@@ -1,7 +1,7 @@
 """JSON-LD 1.1 export: one JSON object per node, each statement with its evidence inside, compacted with the
 shipped context (``ontology/context.jsonld``, kg.export.context), which is embedded and written beside it.
 
-The export is a folder: ``rls-kg.jsonld``, whose ``@context`` is the shipped context itself (embedded, so the
+The export is a folder: ``kg.jsonld``, whose ``@context`` is the shipped context itself (embedded, so the
 document expands with no base IRI, no document loader and no network: ``pyld.jsonld.expand(doc)``), and
 ``context.jsonld`` (a copy of the shipped context, for documents of your own). ``@graph`` holds every IRI node
 once, grouped by type then sorted by ``@id``; a blank node used once (class expressions, lists) is nested
@@ -28,7 +28,7 @@ from kg.export.rdf import XSD_STRING, export_triples
 from kg.export.source import ExportSource
 from kg.model.namespaces import PROV
 
-DOCUMENT_NAME = "rls-kg.jsonld"
+DOCUMENT_NAME = "kg.jsonld"
 CONTEXT_NAME = "context.jsonld"
 EMBEDDED = (str(PROV.wasDerivedFrom),)  # a statement's evidence: embedded as full node objects
 XSD = "http://www.w3.org/2001/XMLSchema#"

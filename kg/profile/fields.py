@@ -1,5 +1,5 @@
-"""The patient profile's declarations, read once from kg/tables/profile_fields.tsv and
-kg/tables/profile_implications.tsv, and the generic interpreter of them.
+"""The patient profile's declarations, read once from the installed packages' profile_fields.tsv and
+profile_implications.tsv (ADR 0019: each package declares the fields it needs), and the generic interpreter of them.
 
 A field declaration says a field's name, type, unit, allowed values, what an omitted field means (a
 value, or for a list a class the patient is typed with: omitted is unknown, never "none"), what it maps
@@ -25,9 +25,11 @@ from typing import Any
 
 from rdflib import URIRef
 
-from kg.base.paths import TABLES_DIR
+from kg.base.paths import GUIDELINES_DIR
+from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.table_specs import CONDITION, INTERVENTION
+from kg.model.packages import packages_at
+from kg.model.table_specs import CONDITION, INTERVENTION, TABLES
 
 FIELDS_TABLE = "profile_fields"
 IMPLICATIONS_TABLE = "profile_implications"
@@ -183,11 +185,33 @@ def implication_from_row(row: Mapping[str, str]) -> Implication:
 
 
 @cache
-def declarations(tables_dir: Path = TABLES_DIR) -> Declarations:
-    """The profile declarations of the installed tables, read once."""
-    fields = tuple(field_from_row(row) for _, row in read_rows(tables_dir / f"{FIELDS_TABLE}.tsv"))
-    implications = tuple(implication_from_row(row) for _, row in read_rows(tables_dir / f"{IMPLICATIONS_TABLE}.tsv"))
-    return Declarations(fields, implications)
+def declarations(root: Path = GUIDELINES_DIR) -> Declarations:
+    """The profile declarations of the packages in *root* (a folder of packages, or one package folder with what
+    it requires), dependencies first, read once."""
+    fields: list[FieldDeclaration] = []
+    implications: list[Implication] = []
+    for package in packages_at(root):
+        for table, into, convert in ((FIELDS_TABLE, fields, field_from_row),
+                                     (IMPLICATIONS_TABLE, implications, implication_from_row)):
+            path = package.tables_dir / f"{table}.tsv"
+            if path.is_file():
+                into.extend(convert(row) for _, row in read_rows(path))
+    return Declarations(tuple(fields), tuple(implications))
+
+
+
+@cache
+def installed_ids(root: Path = GUIDELINES_DIR) -> IdSpace:
+    """Where the ids of the installed packages live (their tables' id columns), for reading a profile without a
+    build at hand; a decision passes its build's own ids instead."""
+    namespaces: dict[str, str] = {}
+    for package in packages_at(root):
+        for spec in (s for s in TABLES if s.id_column is not None):
+            path = package.tables_dir / f"{spec.name}.tsv"
+            if path.is_file():
+                namespaces.update((row[spec.id_column.name], package.namespace)  # type: ignore[union-attr]
+                                  for _, row in read_rows(path))
+    return IdSpace(namespaces)
 
 
 def cg_term(curie: str) -> URIRef:

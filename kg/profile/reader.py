@@ -28,9 +28,9 @@ from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError,
 from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_user_text
 from kg.base.literals import decimal_literal
 from kg.base.paths import SHAPES_DIR
+from kg.base.yaml12 import ReadProblem, load_json, load_yaml
+from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.namespaces import RLS as CONTENT  # where the tables' ids live (the content namespace)
-from kg.model.namespaces import RLS_ABSENT as CONTENT_ABSENT
 from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
 from kg.profile.fields import (
@@ -39,6 +39,7 @@ from kg.profile.fields import (
     contradictions,
     declarations,
     facts,
+    installed_ids,
     normalise_tri_states,
     stated,
     with_implied_values,
@@ -52,7 +53,6 @@ from kg.profile.isolation import (
     turtle_profile_problems,
 )
 from kg.profile.schema_gen import SCHEMA_FILE
-from kg.profile.yaml12 import ReadProblem, load_json, load_yaml
 
 PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
 # The profile's fields, what each value means and implies: kg/tables/profile_fields.tsv and
@@ -85,7 +85,7 @@ def _schema_validator() -> Draft202012Validator:
 
 
 def read_yaml(text: str, name: str = "profile") -> Any:
-    """Parse YAML exactly (YAML 1.2 core scalars, no duplicate keys, bounded aliases: kg/profile/yaml12.py);
+    """Parse YAML exactly (YAML 1.2 core scalars, no duplicate keys, bounded aliases: kg/base/yaml12.py);
     a reading problem is a ValidationError listing all of them."""
     data, problems = load_yaml(text)
     _raise_reading_problems(name, problems)
@@ -207,9 +207,11 @@ def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> d
     return pruned
 
 
-def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Graph]:
-    """The profile as RDF: one cg:Patient individual with its facts, field by field as
-    kg/tables/profile_fields.tsv and profile_implications.tsv declare them."""
+def to_rdf(data: dict[str, Any], agents: dict[str, URIRef], ids: IdSpace | None = None) -> tuple[URIRef, Graph]:
+    """The profile as RDF: one cg:Patient individual with its facts, field by field as the packages'
+    profile_fields.tsv and profile_implications.tsv declare them; *ids* says where the ids they name live
+    (default: the installed packages)."""
+    ids = installed_ids() if ids is None else ids
     decl = declarations()
     data = with_implied_values(normalise_tri_states(data), decl)
     patient = PATIENTS[data.get("patient_id", "patient")]
@@ -217,6 +219,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
     counter = itertools.count(1)
     known_agents = set(agents.values())
     trials: list[dict[str, Any]] = []  # trials the declarations imply, after those the profile lists
+    listed: list[dict[str, Any]] = []  # the trials the profile lists
 
     def individual(kind: str, *types: URIRef) -> URIRef:
         node = URIRef(f"{patient}/{kind}/{next(counter)}")
@@ -226,13 +229,13 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
 
     def fact(effect: str, target: str) -> None:
         if effect in CONDITION_LINKS:
-            graph.add((patient, CONDITION_LINKS[effect], individual("condition", CONTENT[target])))
+            graph.add((patient, CONDITION_LINKS[effect], individual("condition", ids[target])))
         elif effect == "lacks-condition":  # stated absent: the only way 'not condition X' can hold (closed world)
-            graph.add((patient, CG.lacksCondition, individual("condition", CONTENT_ABSENT[target])))
+            graph.add((patient, CG.lacksCondition, individual("condition", ids.absent(target))))
         elif effect in AGENT_LINKS:
-            graph.add((patient, AGENT_LINKS[effect], CONTENT[target]))
+            graph.add((patient, AGENT_LINKS[effect], ids[target]))
         elif effect == "failed-adequate-trial":
-            agent = CONTENT[target] if CONTENT[target] in known_agents else None
+            agent = ids[target] if ids[target] in known_agents else None
             trials.append({"drug": target, "agent": agent, "outcome": "inadequate-response", "adequate": True})
 
     def unrecognised(name: str, link: URIRef) -> None:  # a drug the graph does not know: name only
@@ -290,9 +293,10 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef]) -> tuple[URIRef, Gra
         elif declared.type == "medications":
             medications(value or [])
         elif declared.type == "trials":
-            past_trials([*(value or []), *trials])
+            listed.extend(value or [])
         for effect, target in facts(declared, data, decl):
             fact(effect, target)
+    past_trials([*listed, *trials])  # after every field: a field of any package may imply a trial
     return patient, graph
 
 
@@ -301,6 +305,8 @@ def load_profile(
     agents: dict[str, URIRef],
     today: dt.date | None = None,
     knowledge_graph: Graph | KnowledgeNodes | None = None,
+    *,
+    ids: IdSpace | None = None,
 ) -> Profile:
     """Read, validate and convert a profile; raise ValidationError listing every problem.
 
@@ -313,7 +319,7 @@ def load_profile(
     problems = validate_profile(content, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
-    patient, graph = to_rdf(content, agents)
+    patient, graph = to_rdf(content, agents, ids)
     if knowledge_graph is not None:
         _check_conversion(graph, patient, knowledge_graph)
     drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")

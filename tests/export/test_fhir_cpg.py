@@ -31,7 +31,7 @@ from kg.model.population.grammar import parse
 
 @pytest.fixture(scope="module")
 def exported(build_source: ExportSource, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    path = export(build_source, "fhir-cpg", tmp_path_factory.mktemp("fhir") / "rls-kg-fhir-cpg.json")
+    path = export(build_source, "fhir-cpg", tmp_path_factory.mktemp("fhir") / "kg-fhir-cpg.json")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -166,17 +166,17 @@ def test_a_socket_given_as_out_is_refused(tmp_path):
 
 
 def test_a_build_never_replaces_a_folder_holding_a_foreign_graph_file(tmp_path):
-    """Before: a folder holding only a file named rls-kg.ttl (the user's own notes) was replaced by a build."""
+    """Before: a folder holding only a file named kg.ttl (the user's own notes) was replaced by a build."""
     from tests.conftest import FIXTURE_TABLES
 
     folder = tmp_path / "mine"
     folder.mkdir()
-    (folder / "rls-kg.ttl").write_text("# my own notes\n", encoding="utf-8")
+    (folder / "kg.ttl").write_text("# my own notes\n", encoding="utf-8")
     outcome = run_kg_process("build", "--no-reason", "--tables", str(FIXTURE_TABLES), "--out", str(folder),
                              cwd=tmp_path)
     assert _refused(outcome, folder), outcome.stderr
     assert folder.is_dir() and not folder.is_symlink()
-    assert (folder / "rls-kg.ttl").read_text(encoding="utf-8") == "# my own notes\n"
+    assert (folder / "kg.ttl").read_text(encoding="utf-8") == "# my own notes\n"
 
 
 @pytest.mark.parametrize(("command", "name"), [

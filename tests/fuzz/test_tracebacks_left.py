@@ -5,14 +5,14 @@ format."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kg.base.paths import EXAMPLE_PROFILE, TABLES_DIR
+from kg.base.paths import EXAMPLE_PROFILE
 from kg.model.namespaces import PREFIXES
 from kg.profile.reader import read_yaml, to_rdf
+from tests.conftest import copy_packages
 from tests.fuzz.cli_probe import run_kg_process
 
 pytestmark = pytest.mark.fuzz
@@ -97,11 +97,11 @@ def _example_as_turtle() -> bytes:
 
 def test_validate_on_a_folder_named_like_a_table(tmp_path):
     """Before: IsADirectoryError as a traceback."""
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables)
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     (tables / "drug_classes.tsv").unlink()
     (tables / "drug_classes.tsv").mkdir()
-    outcome = run_kg_process("validate", "--tables", str(tables), cwd=tmp_path)
+    outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
     assert outcome.clean_error and "drug_classes.tsv" in outcome.stderr and "not a file" in outcome.stderr, \
         outcome.stderr
 
@@ -112,13 +112,13 @@ def _problem_count(stderr: str) -> int:
 
 def test_one_latin_1_byte_is_one_problem_not_a_cascade(tmp_path):
     """Before: one latin-1 byte in interventions.tsv gave 1,434 problems and hid the cause in 'and 1,384 more'."""
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables)
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     path = tables / "interventions.tsv"
     data = path.read_bytes()
     at = data.index(b"\n", data.index(b"\n") + 1) + 5  # a byte in the second data row
     path.write_bytes(data[:at] + b"\xe9" + data[at + 1:])
-    outcome = run_kg_process("validate", "--tables", str(tables), cwd=tmp_path)
+    outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
     assert outcome.clean_error, outcome.stderr
     assert _problem_count(outcome.stderr) == 1 and "interventions.tsv" in outcome.stderr
     assert "not UTF-8" in outcome.stderr
@@ -127,20 +127,20 @@ def test_one_latin_1_byte_is_one_problem_not_a_cascade(tmp_path):
 def test_a_bom_in_a_table_is_read_like_the_table_without_it(tmp_path):
     """One BOM rule: a UTF-8 BOM at the start of a table is ignored (before: the header's first column was
     unknown, and every reference to the table failed: hundreds of follow-on problems)."""
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables)
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     path = tables / "interventions.tsv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    outcome = run_kg_process("validate", "--tables", str(tables), cwd=tmp_path)
+    outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
     assert outcome.code == 0, outcome.stderr[:2000]
 
 
 def test_a_header_problem_is_reported_without_follow_on_problems(tmp_path):
-    tables = tmp_path / "tables"
-    shutil.copytree(TABLES_DIR, tables)
+    package = copy_packages(tmp_path)
+    tables = package / "rls-aasm-2024" / "tables"
     path = tables / "interventions.tsv"
     path.write_text(path.read_text(encoding="utf-8").replace("id\t", "identifier\t", 1), encoding="utf-8")
-    outcome = run_kg_process("validate", "--tables", str(tables), cwd=tmp_path)
+    outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
     assert outcome.clean_error, outcome.stderr
     assert _problem_count(outcome.stderr) == 2  # the unknown column and the missing one
     assert "refers to an unknown id" not in outcome.stderr

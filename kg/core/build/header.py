@@ -12,9 +12,10 @@ from __future__ import annotations
 from rdflib import DCTERMS, OWL, RDF, Graph, Literal, URIRef
 
 from kg import __version__
-from kg.model.namespaces import ONTOLOGY_IRI, RLS
+from kg.model.namespaces import ONTOLOGY_IRI
+from kg.model.packages import Package
 
-DATA_IRI = URIRef(str(RLS).rstrip("/"))  # the content's ontology IRI: its namespace without the trailing slash
+DATA_IRI = URIRef("https://w3id.org/cgkg/content")  # the content's ontology IRI (every package built, ADR 0019)
 DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence (ADR 0009); code: LICENSE
 DATA_LICENSE_SPDX = "CC-BY-4.0"
 CODE_LICENSE_SPDX = "Apache-2.0"  # the Python package, queries, shapes and tests: LICENSE
@@ -28,11 +29,20 @@ DATA_DESCRIPTION = (
 
 
 def data_version_iri(version: str = __version__) -> URIRef:
-    """``https://w3id.org/cgkg/rls/<version>``."""
+    """``https://w3id.org/cgkg/content/<version>``."""
     return URIRef(f"{DATA_IRI}/{version}")
 
 
-def add_data_header(graph: Graph, version: str = __version__) -> Graph:
+PACKAGE_BASE = "https://w3id.org/cgkg/package/"  # versioned IRIs of the guideline packages a build holds
+
+
+def package_iri(package: Package) -> URIRef:
+    """``https://w3id.org/cgkg/package/<id>/<version>``: which package, at which version (its content keeps the
+    package's own namespace)."""
+    return URIRef(f"{PACKAGE_BASE}{package.id}/{package.version}")
+
+
+def add_data_header(graph: Graph, packages: tuple[Package, ...] = (), version: str = __version__) -> Graph:
     """Add the content's ontology header to *graph* (which holds the schema); return it.
 
     It references the schema by its version IRI with ``dcterms:conformsTo`` rather than ``owl:imports``: the
@@ -46,4 +56,10 @@ def add_data_header(graph: Graph, version: str = __version__) -> Graph:
     graph.add((DATA_IRI, DCTERMS.description, Literal(DATA_DESCRIPTION)))
     graph.add((DATA_IRI, DCTERMS.license, DATA_LICENSE))
     graph.add((DATA_IRI, DCTERMS.conformsTo, schema_version if schema_version is not None else ONTOLOGY_IRI))
+    for package in packages:  # which packages, at which version, the content was built from
+        part = package_iri(package)
+        graph.add((DATA_IRI, DCTERMS.hasPart, part))
+        graph.add((part, DCTERMS.identifier, Literal(package.id)))
+        graph.add((part, DCTERMS.title, Literal(package.title)))
+        graph.add((part, OWL.versionInfo, Literal(package.version)))
     return graph

@@ -1,8 +1,8 @@
 """The knowledge every decision and query reads: the checked build that ``kg build`` wrote.
 
-A build folder holds ``rls-kg.ttl`` (the tables and the ontology, with the build-time closures of
+A build folder holds ``kg.ttl`` (the tables and the ontology, with the build-time closures of
 queries/materialise/, after SHACL, the QC checks and the DL reasoner passed) and
-``rls-kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions). The wheel
+``kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions). The wheel
 and the source tree carry a copy in ``kg/built/`` (tests check it is up to date), so decisions need
 no rebuild and no Java. Rebuilding from the tables happens only on request (``kg build``), and then
 runs every check.
@@ -40,6 +40,7 @@ from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
 from kg.base.paths import INFERRED_GRAPH_IRI
 from kg.core.query.library import load_query, run_query
+from kg.model.identifiers import IdSpace
 from kg.profile.drug_names import normalise_name
 from kg.profile.isolation import KnowledgeNodes
 
@@ -138,6 +139,11 @@ class Knowledge:
         from kg.core.decide.classify.compiled import CompiledKnowledge
 
         return CompiledKnowledge.of(self.store)
+
+    @property
+    def ids(self) -> IdSpace:
+        """id -> IRI of the content nodes (their dcterms:identifier), read with the compiled classifier."""
+        return self.compiled.ids  # type: ignore[no-any-return]
 
     @computed_once
     def nodes(self) -> KnowledgeNodes:

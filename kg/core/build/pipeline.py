@@ -20,14 +20,14 @@ from rdflib import RDF, SKOS, Graph
 
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import canonical_graph
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, ONTOLOGY_FILE, TABLES_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, ONTOLOGY_FILE
 from kg.base.progress import steps
 from kg.base.tempdirs import fresh_dir
 from kg.core.build.checks import CheckResult, run_checks
 from kg.core.build.header import add_data_header
 from kg.core.build.materialise import materialise
 from kg.core.build.origin import build_origin
-from kg.core.build.tables import Tables, load_tables
+from kg.core.build.tables import Tables, TableSource, load_tables
 from kg.core.build.transform import add_codings, new_graph, transform
 from kg.model.namespaces import CG, PREFIXES
 from kg.model.reasoning import ReasonerResult, check_consistency
@@ -75,24 +75,24 @@ class BuildResult:
 def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FILE) -> tuple[Graph, Tables]:
     """Validated tables + ontology -> one merged graph with the build-time closures (no checks, nothing written)."""
     tables = load_tables() if tables is None else tables
-    graph = new_graph()
+    graph = new_graph(tables)
     graph.parse(ontology_file)
     graph += transform(tables)
-    add_data_header(graph)
+    add_data_header(graph, tables.packages)
     return materialise(add_codings(graph)), tables
 
 
 def build(
     out_dir: Path | None = None,
     *,
-    tables_dir: Path = TABLES_DIR,
+    source: TableSource = None,
     reason: bool = True,
     reasoner: str = "hermit",
 ) -> BuildResult:
     """Build, check and (if ``out_dir``) write the graph. Raises UserError on any failure."""
     with steps(5 if reason else 4, "build") as step:
         step("validating tables")
-        tables = load_tables(tables_dir)
+        tables = load_tables(source)
         step("transforming rows to RDF")
         graph, _ = build_graph(tables)
         result = BuildResult(graph=graph, tables=tables)

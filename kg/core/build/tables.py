@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,10 +19,12 @@ from rdflib import URIRef
 
 from kg.base.errors import Problem, ValidationError
 from kg.base.input_limits import UTF8_BOM
-from kg.base.paths import ONTOLOGY_FILE, TABLES_DIR
+from kg.base.paths import ONTOLOGY_FILE
 from kg.model import population as population_rules
+from kg.model.identifiers import IdSpace
 from kg.model.namespaces import MAPPING_PREFIXES
 from kg.model.ontology import vocabularies
+from kg.model.packages import TABLES_FOLDER, Package, packages_at
 from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
 from kg.profile import fields as profile_fields
 
@@ -38,6 +40,9 @@ class Row:
     table: str
     line: int
     cells: Mapping[str, str]
+    package: str = ""  # the id of the package the row comes from
+    namespace: str = ""  # that package's namespace: where the row's id lives
+    file: str = ""  # the file as problems name it: <package folder>/tables/<table>.tsv
 
     def __getitem__(self, column: str) -> str:
         return self.cells[column]
@@ -47,14 +52,26 @@ class Row:
         return [v.strip() for v in self.cells[column].split("|") if v.strip()]
 
 
-Tables = dict[str, list[Row]]
+class Tables(dict[str, list[Row]]):
+    """table name -> its rows, from every package read (in dependency order), and which packages those are."""
+
+    def __init__(self, rows: Mapping[str, list[Row]] | None = None, packages: tuple[Package, ...] = ()) -> None:
+        super().__init__(rows or {})
+        self.packages = packages
 
 
-def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row] | None:
+TableSource = Path | Sequence[Package] | None
+
+
+def read_table(path: Path, spec: TableSpec, problems: list[Problem], file: str | None = None,
+               package: Package | None = None, optional: bool = False) -> list[Row] | None:
     """Read one TSV; a file-level problem (missing, not a file, not UTF-8) or a header problem is reported and
-    stops reading that file: None, so that nothing cascades from a table that could not be read."""
-    name = path.name
+    stops reading that file: None, so that nothing cascades from a table that could not be read. A package need not
+    hold every kind of table: with ``optional`` a missing file is no rows."""
+    name = file or path.name
     if not path.exists():
+        if optional:
+            return []
         problems.append(Problem(name, 0, "", "", "file is missing"))
         return None
     if not path.is_file():
@@ -106,15 +123,26 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem]) -> list[Row
                 Problem(name, line_no, "", "", f"has {len(cells)} cells, header has {len(header)}")
             )
             continue
-        rows.append(Row(spec.name, line_no, dict(zip(header, (c.strip() for c in cells), strict=True))))
+        rows.append(Row(spec.name, line_no, dict(zip(header, (c.strip() for c in cells), strict=True)),
+                        package.id if package else "", package.namespace if package else "", name))
     return rows
 
 
-def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FILE) -> Tables:
-    """Read and validate every curated table; raise ValidationError listing every problem."""
+def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE) -> Tables:
+    """Read and validate the curated tables of the packages *source* names (default: every installed package;
+    a package folder: it and what it requires; a folder of packages: all of them; or a list of packages), as one
+    set of tables whose ids are unique across the packages; raise ValidationError listing every problem."""
+    chosen = packages_of(source)
     problems: list[Problem] = []
-    read = {spec.name: read_table(tables_dir / f"{spec.name}.tsv", spec, problems) for spec in TABLES}
-    tables: Tables = {name: rows or [] for name, rows in read.items()}
+    read: dict[str, list[Row] | None] = {spec.name: [] for spec in TABLES}
+    for package in chosen:
+        for spec in TABLES:
+            file = f"{package.folder.name}/{TABLES_FOLDER}/{spec.name}.tsv"
+            # a package holds the kinds of table it needs: a missing file is no rows (the QC checks see the gaps)
+            rows = read_table(package.tables_dir / f"{spec.name}.tsv", spec, problems, file, package, optional=True)
+            current = read[spec.name]
+            read[spec.name] = None if rows is None or current is None else current + rows
+    tables = Tables({name: rows or [] for name, rows in read.items()}, packages=tuple(chosen))
     unread = {spec.id_kind for spec in TABLES if read[spec.name] is None and spec.id_kind}  # no follow-on problems
     ids = _collect_ids(tables, problems)
     vocabs = vocabularies(ontology_file)
@@ -128,10 +156,22 @@ def load_tables(tables_dir: Path = TABLES_DIR, ontology_file: Path = ONTOLOGY_FI
                 for row in tables[spec.name]:
                     ROW_RULES[rule](row, problems)
             else:
-                TABLE_RULES[rule](tables[spec.name], problems)
+                for package in chosen:
+                    TABLE_RULES[rule]([r for r in tables[spec.name] if r.package == package.id], problems)
     if problems:
         raise ValidationError(problems)
     return tables
+
+
+def packages_of(source: TableSource) -> list[Package]:
+    """The packages a table source names (see ``load_tables``)."""
+    return packages_at(source) if source is None or isinstance(source, Path) else list(source)
+
+
+def id_space(tables: Tables) -> IdSpace:
+    """Where every id of the tables lives (the namespace of the package of its row)."""
+    return IdSpace({row[spec.id_column.name]: row.namespace
+                    for spec in TABLES if spec.id_column is not None for row in tables[spec.name]})
 
 
 def _collect_ids(tables: Tables, problems: list[Problem]) -> dict[str, str]:
@@ -146,7 +186,7 @@ def _collect_ids(tables: Tables, problems: list[Problem]) -> dict[str, str]:
             value = row[id_column.name]
             if not value:
                 continue  # reported as a missing required cell
-            file = f"{spec.name}.tsv"
+            file = row.file
             if not ID_PATTERN.match(value):
                 problems.append(
                     Problem(file, row.line, id_column.name, value, "id must be lower-case kebab-case")
@@ -169,7 +209,7 @@ def _check_cells(
     problems: list[Problem],
     unread: set[str] = frozenset(),  # type: ignore[assignment]  # kinds of ids whose table could not be read
 ) -> None:
-    file = f"{spec.name}.tsv"
+    file = row.file
 
     def report(column: str, value: str, rule: str) -> None:
         problems.append(Problem(file, row.line, column, value, rule))
@@ -238,14 +278,13 @@ def _check_number(value: str, kind: str, report: Callable[[str], None]) -> None:
 
 def _pmid_digits(row: Row, problems: list[Problem]) -> None:
     if row["pmid"] and not row["pmid"].isdigit():
-        problems.append(Problem("sources.tsv", row.line, "pmid", row["pmid"], "PMID must be digits only"))
+        problems.append(Problem(row.file, row.line, "pmid", row["pmid"], "PMID must be digits only"))
 
 
 def _unconfirmed_certainty_basis(row: Row, problems: list[Problem]) -> None:
     if row["certainty"] == "unconfirmed" and row["certainty_basis"] != "UNCONFIRMED":
         problems.append(
-            Problem(
-                "recommendations.tsv", row.line, "certainty_basis", row["certainty_basis"],
+            Problem(row.file, row.line, "certainty_basis", row["certainty_basis"],
                 "an unconfirmed certainty must have certainty_basis UNCONFIRMED",
             )
         )
@@ -254,7 +293,7 @@ def _unconfirmed_certainty_basis(row: Row, problems: list[Problem]) -> None:
 def _population_or_comedication(row: Row, problems: list[Problem]) -> None:
     if not row["population_id"] and not row["co_medication_id"]:
         problems.append(
-            Problem("cautions.tsv", row.line, "population_id", "", "population_id or co_medication_id is required")
+            Problem(row.file, row.line, "population_id", "", "population_id or co_medication_id is required")
         )
 
 
@@ -266,7 +305,7 @@ def _ordered_ranges(row: Row, problems: list[Problem]) -> None:
         try:
             if row[low] and row[high] and Decimal(row[low]) > Decimal(row[high]):
                 problems.append(
-                    Problem("dosing.tsv", row.line, low, row[low], f"is greater than {high} ({row[high]})")
+                    Problem(row.file, row.line, low, row[low], f"is greater than {high} ({row[high]})")
                 )
         except InvalidOperation:
             pass  # reported as "not a number"
@@ -275,7 +314,7 @@ def _ordered_ranges(row: Row, problems: list[Problem]) -> None:
 def _no_max_reason_without_maximum(row: Row, problems: list[Problem]) -> None:
     """A "no sourced maximum" row states an absence: it cannot also give a maximum."""
     if row["no_max_reason"] and row["max_daily"]:
-        problems.append(Problem("dosing.tsv", row.line, "no_max_reason", row["no_max_reason"][:40],
+        problems.append(Problem(row.file, row.line, "no_max_reason", row["no_max_reason"][:40],
                                 "a row with a sourced maximum (max_daily) cannot give a reason for having none"))
 
 
@@ -283,16 +322,16 @@ def _prevailing_is_involved(row: Row, problems: list[Problem]) -> None:
     for prevailing in row.values("prevailing_id"):
         if prevailing not in row.values("statement_ids"):
             problems.append(
-                Problem("disagreements.tsv", row.line, "prevailing_id", prevailing, "must be one of statement_ids")
+                Problem(row.file, row.line, "prevailing_id", prevailing, "must be one of statement_ids")
             )
 
 
 def _claim_status_consistent(row: Row, problems: list[Problem]) -> None:
     status, encoded, reason = row["status"], row["encoded_as"], row["reason"]
     if status != "encoded" and not reason:
-        problems.append(Problem("seed_claims.tsv", row.line, "reason", "", f"required when status is {status}"))
+        problems.append(Problem(row.file, row.line, "reason", "", f"required when status is {status}"))
     if status in ("encoded", "partly-encoded") and not encoded:
-        problems.append(Problem("seed_claims.tsv", row.line, "encoded_as", "", f"required when status is {status}"))
+        problems.append(Problem(row.file, row.line, "encoded_as", "", f"required when status is {status}"))
 
 
 def _acyclic_parents(rows: list[Row], problems: list[Problem]) -> None:
@@ -315,7 +354,7 @@ def _acyclic_parents(rows: list[Row], problems: list[Problem]) -> None:
     for row in rows:
         if reaches(row[id_column], row[id_column]):
             problems.append(
-                Problem(f"{row.table}.tsv", row.line, "parent_id", row["parent_id"], "parent chain has a cycle")
+                Problem(row.file, row.line, "parent_id", row["parent_id"], "parent chain has a cycle")
             )
 
 
@@ -327,7 +366,7 @@ def _consecutive_steps(rows: list[Row], problems: list[Problem]) -> None:
         except ValueError:
             return  # reported as "not a number"
     if sorted(numbers) != list(range(1, len(numbers) + 1)):
-        problems.append(Problem("algorithm.tsv", 0, "step", "", "steps must be numbered 1..n without gaps or repeats"))
+        problems.append(Problem(rows[0].file, 0, "step", "", "steps must be numbered 1..n without gaps or repeats"))
 
 
 ROW_RULES: dict[str, Callable[[Row, list[Problem]], None]] = {
@@ -352,7 +391,7 @@ def _acyclic_population_references(rows: list[Row], problems: list[Problem]) -> 
         while stack:
             node = stack.pop()
             if node == row["population_id"]:
-                problems.append(Problem("populations.tsv", row.line, "definition_expr", row["definition_expr"],
+                problems.append(Problem(row.file, row.line, "definition_expr", row["definition_expr"],
                                         "population rule refers to itself (directly or through others)"))
                 break
             if node not in seen:
@@ -370,14 +409,20 @@ TABLE_RULES: dict[str, Callable[[list[Row], list[Problem]], None]] = {
 def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Problem], unread: set[str]) -> None:
     """The profile declarations: field types and nesting, premises, targets, agents against interventions.tsv
     profile_field (kg/profile/fields.py)."""
+    keyed: dict[tuple[str, int], Row] = {}  # rows of several packages: each gets a unique key, mapped back below
+
+    def numbered(table: str) -> list[tuple[int, Mapping[str, str]]]:
+        for key, row in enumerate(tables[table], start=1):
+            keyed[(f"{table}.tsv", key)] = row
+        return [(key, row.cells) for key, row in enumerate(tables[table], start=1)]
+
     found = profile_fields.declaration_problems(
-        [(row.line, row.cells) for row in tables[profile_fields.FIELDS_TABLE]],
-        [(row.line, row.cells) for row in tables[profile_fields.IMPLICATIONS_TABLE]],
-        ids,
-        [(row.line, row.cells) for row in tables["interventions"]],
-        unread,
+        numbered(profile_fields.FIELDS_TABLE), numbered(profile_fields.IMPLICATIONS_TABLE), ids,
+        numbered("interventions"), unread,
     )
-    problems.extend(Problem(*problem) for problem in found)
+    for file, key, column, value, rule in found:
+        row = keyed.get((file, key))
+        problems.append(Problem(row.file if row else file, row.line if row else key, column, value, rule))
 
 
 # Rules that read several tables and the ids they declare (none about the kinds of an unread table).

@@ -1,20 +1,21 @@
 """Validated rows -> RDF triples, driven by the column dictionary (kg/model/table_specs.py).
 
-Pure functions: rows in, triples out, no files. Each row becomes one node ``rls:<id>``
-(an individual, or an OWL class for conditions and populations) that records the table it came
-from and the sources it was derived from.
+Pure functions: rows in, triples out, no files. Each row becomes one node ``<package namespace><id>``
+(an individual, or an OWL class for conditions and populations) that carries its id (``dcterms:identifier``)
+and records the table it came from and the sources it was derived from (ADR 0019).
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 
 from kg.base.literals import decimal_literal
-from kg.core.build.tables import Row, Tables
+from kg.core.build.tables import Row, Tables, id_space
 from kg.model import population as population_rules
-from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES, RLS, RLS_ABSENT
+from kg.model.identifiers import IdSpace
+from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
 from kg.model.ontology import vocabularies
 from kg.model.population.criteria import emit_criteria
 from kg.model.population.grammar import Resolver
@@ -24,10 +25,13 @@ IRI_SAFE = "/:;()._-~!$&'*+,=@"  # characters kept as they are when an identifie
 ROOT_CLASS_OF_KIND = {"condition": CG.Condition, "population": CG.GuidelinePopulation}
 
 
-def new_graph() -> Graph:
+def new_graph(tables: Tables | None = None) -> Graph:
+    """An empty graph with the project's prefixes and those of the packages *tables* were read from."""
     graph = Graph()
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True)
+    for package in tables.packages if tables is not None else ():
+        graph.bind(package.prefix, package.namespace, override=True)
     return graph
 
 
@@ -39,16 +43,18 @@ def expand_curie(curie: str) -> URIRef:
 
 def transform(tables: Tables) -> Graph:
     """All tables -> one graph (the ABox, plus the population and condition classes)."""
-    graph = new_graph()
+    graph = new_graph(tables)
     kinds = _id_kinds(tables)
+    ids = id_space(tables)
     rules = {row["population_id"]: population_rules.parse(row["definition_expr"]) for row in tables["populations"]}
     for spec in (spec for spec in TABLES if spec.in_graph):
         for row in tables[spec.name]:
             if spec.id_kind is None:
-                add_mapping(graph, row)
+                add_mapping(graph, row, ids)
             else:
-                add_row(graph, spec, row, kinds, rules.__getitem__)
-    _link_algorithm_steps(graph, tables["algorithm"])
+                add_row(graph, spec, row, kinds, ids, rules.__getitem__)
+    for package in {row.package for row in tables["algorithm"]}:
+        _link_algorithm_steps(graph, [row for row in tables["algorithm"] if row.package == package], ids)
     return graph
 
 
@@ -62,11 +68,12 @@ def _id_kinds(tables: Tables) -> dict[str, str]:
 
 
 def add_row(
-    graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str], resolve: Resolver | None = None
+    graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str], ids: IdSpace, resolve: Resolver | None = None
 ) -> URIRef:
-    """One row -> triples about ``rls:<id>``."""
+    """One row -> triples about its node ``<namespace><id>``."""
     assert spec.id_column is not None
-    node = RLS[row[spec.id_column.name]]
+    node = ids[row[spec.id_column.name]]
+    graph.add((node, DCTERMS.identifier, Literal(row[spec.id_column.name])))
     graph.add((node, RDF.type, OWL_TYPE_OF_KIND[spec.is_class]))
     if spec.rdf_type is not None:
         graph.add((node, RDF.type, spec.rdf_type))
@@ -78,38 +85,38 @@ def add_row(
     graph.add((node, CG.sourceTable, Literal(spec.name)))
     for column in spec.columns:
         if row[column.name]:
-            _add_cell(graph, node, column, row, kinds)
+            _add_cell(graph, node, column, row, kinds, ids)
     if spec.id_kind == "condition":
-        add_absence_class(graph, row["condition_id"], label, row.values("parent_id"))
+        add_absence_class(graph, row["condition_id"], label, row.values("parent_id"), ids)
     if spec.id_kind == "population":
         expr = population_rules.parse(row["definition_expr"])
-        possible = population_rules.define_population(graph, node, expr, resolve)
-        emit_criteria(graph, row["population_id"], expr)
+        possible = population_rules.define_population(graph, row["population_id"], expr, ids, resolve)
+        emit_criteria(graph, row["population_id"], expr, ids)
         for kind, target in population_rules.references(expr):
             if kind == "condition":
-                graph.add((node, CG.ruleMentions, RLS[target]))
+                graph.add((node, CG.ruleMentions, ids[target]))
         for target in population_rules.required_populations(expr):
-            graph.add((node, CG.requiresPopulation, RLS[target]))
+            graph.add((node, CG.requiresPopulation, ids[target]))
         graph.add((possible, RDFS.label, Literal(f"possibly: {label}")))
     return node
 
 
-def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list[str]) -> None:
+def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list[str], ids: IdSpace) -> None:
     """The class of "condition stated absent" individuals for a condition. Absence runs the other way
     from the condition hierarchy: no ESRD implies not on dialysis, so absent(ESRD) is a subclass of
     absent(ESRD on dialysis) (ADR 0005, 'not condition')."""
-    absent = RLS_ABSENT[condition_id]
+    absent = ids.absent(condition_id)
     graph.add((absent, RDF.type, OWL.Class))
     graph.add((absent, RDFS.label, Literal(f"no {label} (stated absent)")))
     definition = f"A patient's record that {label} is absent, as stated by the profile."
     graph.add((absent, SKOS.definition, Literal(definition)))
-    graph.add((absent, CG.absenceOf, RLS[condition_id]))
+    graph.add((absent, CG.absenceOf, ids[condition_id]))
     graph.add((absent, RDFS.subClassOf, CG.StatedAbsence))
     for parent in parents:
-        graph.add((RLS_ABSENT[parent], RDFS.subClassOf, absent))
+        graph.add((ids.absent(parent), RDFS.subClassOf, absent))
 
 
-def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str]) -> None:
+def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str], ids: IdSpace) -> None:
     value = row[column.name]
     kind = column.kind
     if kind == "id":
@@ -119,7 +126,7 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
             is_class = kinds.get(target) in CLASS_KINDS
             predicate = column.class_predicate if is_class and column.class_predicate else column.predicate
             if predicate is not None:
-                graph.add((node, predicate, RLS[target]))
+                graph.add((node, predicate, ids[target]))
         return
     if column.predicate is None:
         return
@@ -139,9 +146,9 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
             graph.add((node, column.iri_predicate, URIRef(column.iri_base + quote(value, safe=IRI_SAFE))))
 
 
-def add_mapping(graph: Graph, row: Row) -> None:
+def add_mapping(graph: Graph, row: Row, ids: IdSpace) -> None:
     """A mapping row: subject skos:*Match object, with an OWL axiom annotation for its sources."""
-    subject = RLS[row["subject_id"]]
+    subject = ids[row["subject_id"]]
     predicate = MAPPING_PREDICATES[row["predicate"]]
     target = expand_curie(row["object_id"])
     graph.add((subject, predicate, target))
@@ -151,7 +158,7 @@ def add_mapping(graph: Graph, row: Row) -> None:
     graph.add((axiom, OWL.annotatedProperty, predicate))
     graph.add((axiom, OWL.annotatedTarget, target))
     for source in row.values("source_ids"):
-        graph.add((axiom, URIRef("http://purl.org/dc/terms/source"), RLS[source]))
+        graph.add((axiom, DCTERMS.source, ids[source]))
     if row["note"]:
         graph.add((axiom, URIRef("http://www.w3.org/2004/02/skos/core#note"), Literal(row["note"])))
 
@@ -170,7 +177,8 @@ def add_codings(graph: Graph) -> Graph:
     return graph
 
 
-def _link_algorithm_steps(graph: Graph, rows: list[Row]) -> None:
+def _link_algorithm_steps(graph: Graph, rows: list[Row], ids: IdSpace) -> None:
+    """The steps of one package's algorithm, in order."""
     ordered = sorted(rows, key=lambda r: int(r["step"]))
     for current, following in zip(ordered, ordered[1:], strict=False):
-        graph.add((RLS[current["step_id"]], CG.nextStep, RLS[following["step_id"]]))
+        graph.add((ids[current["step_id"]], CG.nextStep, ids[following["step_id"]]))

@@ -158,7 +158,8 @@ def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: K
     """The profile, read and validated, and the patient triples the store and the classifier may see:
     the allow-listed ones only, whatever the profile holds (ADR 0006)."""
     source = Path(profile) if isinstance(profile, str) else profile
-    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.nodes)
+    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.nodes,
+                                                                           ids=knowledge.ids)
     return loaded, patient_triples(loaded.graph, loaded.patient, knowledge.nodes)
 
 

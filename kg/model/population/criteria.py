@@ -19,7 +19,8 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from kg.base.literals import decimal_literal
-from kg.model.namespaces import CG, RLS, RLS_CRITERION
+from kg.model.identifiers import IdSpace
+from kg.model.namespaces import CG
 from kg.model.ontology import quantities
 from kg.model.population.grammar import And, Expr, Not, Or, Reference, Threshold
 
@@ -27,16 +28,16 @@ KIND_OF = {And: CG.AllOfCriterion, Or: CG.AnyOfCriterion, Not: CG.NotCriterion,
            Threshold: CG.ThresholdCriterion, Reference: CG.ReferenceCriterion}
 
 
-def emit_criteria(graph: Graph, population_id: str, expr: Expr) -> URIRef:
-    """Add the criterion tree of ``expr`` for population ``rls:<population_id>``; return its root."""
-    population = RLS[population_id]
-    root = RLS_CRITERION[population_id]
+def emit_criteria(graph: Graph, population_id: str, expr: Expr, ids: IdSpace) -> URIRef:
+    """Add the criterion tree of ``expr`` for population *population_id*; return its root."""
+    population = ids[population_id]
+    root = ids.criterion(population_id)
     graph.add((population, CG.criterion, root))
-    _emit(graph, population, root, expr)
+    _emit(graph, population, root, expr, ids)
     return root
 
 
-def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr) -> None:
+def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr, ids: IdSpace) -> None:
     graph.add((node, RDF.type, KIND_OF[type(expr)]))
     graph.add((node, RDFS.label, Literal(describe(expr))))
     if isinstance(expr, (And, Or, Not)):
@@ -45,7 +46,7 @@ def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr) -> None:
             child = URIRef(f"{node}/{index}")
             graph.add((node, CG.operand, child))
             graph.add((child, CG.operandIndex, Literal(index, datatype=XSD.integer)))
-            _emit(graph, population, child, item)
+            _emit(graph, population, child, item, ids)
     elif isinstance(expr, Threshold):
         graph.add((population, CG.thresholdCriterion, node))
         graph.add((node, CG.onQuantity, quantities()[expr.quantity]))
@@ -53,7 +54,7 @@ def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr) -> None:
         graph.add((node, CG.thresholdValue, decimal_literal(expr.value)))
     else:
         graph.add((node, CG.criterionKeyword, Literal(expr.keyword)))
-        graph.add((node, CG.criterionTarget, RLS[expr.target]))
+        graph.add((node, CG.criterionTarget, ids[expr.target]))
 
 
 def describe(expr: Expr) -> str:

@@ -12,7 +12,8 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Node, URIRef
 from rdflib.collection import Collection
 
 from kg.base.literals import decimal_literal
-from kg.model.namespaces import CG, RLS, RLS_ABSENT, RLS_POSSIBLE
+from kg.model.identifiers import IdSpace
+from kg.model.namespaces import CG
 from kg.model.ontology import quantities, unknown_value_classes
 from kg.model.population.grammar import And, Expr, Not, Or, Resolver, Threshold
 
@@ -24,7 +25,8 @@ FACETS: dict[str, URIRef] = {
 }
 
 
-def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Resolver | None = None) -> Node:
+def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, possible: bool = False,
+                 resolve: Resolver | None = None) -> Node:
     """Add the OWL class expression for ``expr`` to ``graph``; return its node.
 
     With ``possible=True`` every fact the patient may lack counts as satisfiable: a threshold on a
@@ -37,17 +39,17 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
     """
     if isinstance(expr, (And, Or)):
         node = BNode()
-        members = [compile_rule(graph, item, possible, resolve) for item in expr.items]
+        members = [compile_rule(graph, item, ids, possible, resolve) for item in expr.items]
         head = BNode()
         Collection(graph, head, members)
         graph.add((node, RDF.type, OWL.Class))
         graph.add((node, OWL.intersectionOf if isinstance(expr, And) else OWL.unionOf, head))
         return node
     if isinstance(expr, Not):  # closed world only where the profile says "absent" (cg:lacksCondition)
-        lacks = _restriction(graph, CG.lacksCondition, OWL.someValuesFrom, RLS_ABSENT[expr.item.target])
+        lacks = _restriction(graph, CG.lacksCondition, OWL.someValuesFrom, ids.absent(expr.item.target))
         if not possible:
             return lacks
-        maybe = _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, RLS[expr.item.target])
+        maybe = _restriction(graph, CG.possiblyHasCondition, OWL.someValuesFrom, ids[expr.item.target])
         return _union(graph, [lacks, maybe])
     if isinstance(expr, Threshold):
         datatype, facet, facets = BNode(), BNode(), BNode()
@@ -59,7 +61,7 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
         prop = quantities()[expr.quantity]
         known = _restriction(graph, prop, OWL.someValuesFrom, datatype)
         return _union(graph, [known, unknown_value_classes()[prop]]) if possible else known
-    target = RLS[expr.target]
+    target = ids[expr.target]
     if expr.keyword == "condition":
         has = _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
         if not possible:
@@ -83,8 +85,8 @@ def compile_rule(graph: Graph, expr: Expr, possible: bool = False, resolve: Reso
         # an omitted trial history means any failed trial may exist (three-valued membership, ADR 0005)
         return _union(graph, [had, CG.TrialHistoryUnknown]) if possible else had
     if resolve is None:  # "population" without a resolver: refer to the named class
-        return RLS_POSSIBLE[expr.target] if possible else target
-    return compile_rule(graph, resolve(expr.target), possible, resolve)
+        return ids.possible(expr.target) if possible else target
+    return compile_rule(graph, resolve(expr.target), ids, possible, resolve)
 
 
 def _union(graph: Graph, members: list[Node]) -> BNode:
@@ -104,12 +106,13 @@ def _restriction(graph: Graph, prop: URIRef, kind: URIRef, value: Node) -> BNode
     return node
 
 
-def define_population(graph: Graph, population: URIRef, expr: Expr, resolve: Resolver | None = None) -> URIRef:
+def define_population(graph: Graph, population_id: str, expr: Expr, ids: IdSpace,
+                      resolve: Resolver | None = None) -> URIRef:
     """population owl:equivalentClass (Patient and <rule>), and its possible class; returns the latter."""
-    possible = RLS_POSSIBLE[population[len(RLS):]]
+    population, possible = ids[population_id], ids.possible(population_id)
     for cls, is_possible in ((population, False), (possible, True)):
         head, node = BNode(), BNode()
-        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, is_possible, resolve)])
+        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, ids, is_possible, resolve)])
         graph.add((node, RDF.type, OWL.Class))
         graph.add((node, OWL.intersectionOf, head))
         graph.add((cls, OWL.equivalentClass, node))

@@ -17,7 +17,8 @@ from rdflib.term import Node
 from kg.base.oxigraph_bridge import to_graph
 from kg.core.decide.classify.owl_fragment import Nodes, Predicate, compile_definitions, node_types
 from kg.core.query.library import load_query, run_construct
-from kg.model.namespaces import CG, RLS, RLS_ABSENT
+from kg.model.identifiers import IdSpace
+from kg.model.namespaces import CG
 from kg.model.ontology import quantities, unknown_value_classes
 from kg.model.population.evaluate import NO, YES, Facts, membership
 from kg.model.population.grammar import Expr, parse
@@ -34,10 +35,11 @@ class CompiledKnowledge:
     ancestors: dict[Node, frozenset[Node]]  # named class -> itself and its superclasses
     drug_classes: dict[Node, frozenset[Node]]  # agent -> the drug classes it falls under (cg:fallsUnder)
     unknown: dict[URIRef, URIRef]  # datatype property -> its "value unknown" class
+    ids: IdSpace  # id -> IRI of the content nodes (dcterms:identifier)
 
     def resolve(self, population_id: str) -> Expr:
         """A population's rule by its id (a rule's ``population X`` reference)."""
-        return self.rules[RLS[population_id]]
+        return self.rules[self.ids[population_id]]
 
     @property
     def vocabulary(self) -> frozenset[URIRef]:
@@ -63,7 +65,7 @@ class CompiledKnowledge:
                            if isinstance(c, URIRef) and c not in rules and c not in set(possible.values())}
         return cls(
             rules, possible, compile_definitions(graph, defined_classes, closed), node_types(graph, closed), closed,
-            {a: frozenset(g) for a, g in drug_classes.items()}, unknown_value_classes(),
+            {a: frozenset(g) for a, g in drug_classes.items()}, unknown_value_classes(), IdSpace.from_graph(graph),
         )
 
 
@@ -103,28 +105,28 @@ class PatientFacts(Facts):
         return self.kb.unknown[self.quantity[quantity]] in self.types
 
     def has_condition(self, condition: str) -> bool:
-        return RLS[condition] in self._classes(CG.hasCondition)
+        return self.kb.ids.get(condition) in self._classes(CG.hasCondition)
 
     def possibly_has_condition(self, condition: str) -> bool:
-        return RLS[condition] in self._classes(CG.possiblyHasCondition)
+        return self.kb.ids.get(condition) in self._classes(CG.possiblyHasCondition)
 
     def lacks_condition(self, condition: str) -> bool:
-        return RLS_ABSENT[condition] in self._classes(CG.lacksCondition)
+        return self.kb.ids.absent(condition) in self._classes(CG.lacksCondition)
 
     def takes(self, agent: str) -> bool:
-        return (self.patient, CG.takesAgent, RLS[agent]) in self.graph
+        return (self.patient, CG.takesAgent, self.kb.ids.get(agent)) in self.graph
 
     def takes_class(self, drug_class: str) -> bool:
-        return any(RLS[drug_class] in self.kb.drug_classes.get(agent, ())
+        return any(self.kb.ids.get(drug_class) in self.kb.drug_classes.get(agent, ())
                    for agent in self.graph.objects(self.patient, CG.takesAgent))
 
     def possibly_takes(self, agent_or_class: str) -> bool:
-        return (self.patient, CG.possiblyTakesAgent, RLS[agent_or_class]) in self.graph
+        return (self.patient, CG.possiblyTakesAgent, self.kb.ids.get(agent_or_class)) in self.graph
 
     def failed_class(self, drug_class: str, possibly: bool) -> bool:
         wanted = CG.PossiblyFailedTrial if possibly else CG.FailedTrial
         return any(wanted in self.trial_types.get(trial, ()) and
-                   any(RLS[drug_class] in self.kb.drug_classes.get(agent, ())
+                   any(self.kb.ids.get(drug_class) in self.kb.drug_classes.get(agent, ())
                        for agent in self.graph.objects(trial, CG.trialOf))
                    for trial in self.graph.objects(self.patient, CG.hadTrial))
 
