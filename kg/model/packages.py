@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rdflib import URIRef
+
 from kg.base.errors import UserError, shorten
 from kg.base.input_limits import read_user_text
 from kg.base.paths import GUIDELINES_DIR
@@ -41,6 +43,15 @@ NAMESPACE_PATTERN = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
 REQUIRED = ("id", "kind", "title", "version", "namespace", "prefix")
 LISTS = ("conditions", "requires")
 KNOWN = (*REQUIRED, *LISTS, "guideline_source_id", "description", "conflicts_with", "not_covered_by_sources")
+
+
+PACKAGE_BASE = "https://w3id.org/cgkg/package/"  # IRIs of the packages themselves (not of their content)
+
+
+def package_node(package_id: str) -> URIRef:
+    """``https://w3id.org/cgkg/package/<id>``: the package, whatever its version (content nodes are dcterms:isPartOf
+    it; the build's header names the version)."""
+    return URIRef(f"{PACKAGE_BASE}{package_id}")
 
 
 @dataclass(frozen=True)

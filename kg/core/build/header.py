@@ -13,7 +13,7 @@ from rdflib import DCTERMS, OWL, RDF, Graph, Literal, URIRef
 
 from kg import __version__
 from kg.model.namespaces import ONTOLOGY_IRI
-from kg.model.packages import Package
+from kg.model.packages import Package, package_node
 
 DATA_IRI = URIRef("https://w3id.org/cgkg/content")  # the content's ontology IRI (every package built, ADR 0019)
 DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")  # the data's licence (ADR 0009); code: LICENSE
@@ -33,13 +33,10 @@ def data_version_iri(version: str = __version__) -> URIRef:
     return URIRef(f"{DATA_IRI}/{version}")
 
 
-PACKAGE_BASE = "https://w3id.org/cgkg/package/"  # versioned IRIs of the guideline packages a build holds
-
-
 def package_iri(package: Package) -> URIRef:
     """``https://w3id.org/cgkg/package/<id>/<version>``: which package, at which version (its content keeps the
-    package's own namespace)."""
-    return URIRef(f"{PACKAGE_BASE}{package.id}/{package.version}")
+    package's own namespace and is dcterms:isPartOf the unversioned package node)."""
+    return URIRef(f"{package_node(package.id)}/{package.version}")
 
 
 def add_data_header(graph: Graph, packages: tuple[Package, ...] = (), version: str = __version__) -> Graph:
@@ -59,6 +56,7 @@ def add_data_header(graph: Graph, packages: tuple[Package, ...] = (), version: s
     for package in packages:  # which packages, at which version, the content was built from
         part = package_iri(package)
         graph.add((DATA_IRI, DCTERMS.hasPart, part))
+        graph.add((part, DCTERMS.isVersionOf, package_node(package.id)))
         graph.add((part, DCTERMS.identifier, Literal(package.id)))
         graph.add((part, DCTERMS.title, Literal(package.title)))
         graph.add((part, OWL.versionInfo, Literal(package.version)))

@@ -17,6 +17,7 @@ from kg.model import population as population_rules
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
 from kg.model.ontology import vocabularies
+from kg.model.packages import package_node
 from kg.model.population.criteria import emit_criteria
 from kg.model.population.grammar import Resolver
 from kg.model.table_specs import CLASS_KINDS, MAPPING_PREDICATES, OWL_TYPE_OF_KIND, TABLES, Column, TableSpec
@@ -74,6 +75,8 @@ def add_row(
     assert spec.id_column is not None
     node = ids[row[spec.id_column.name]]
     graph.add((node, DCTERMS.identifier, Literal(row[spec.id_column.name])))
+    if row.package:  # which package the row comes from (ADR 0019), e.g. to group options by guideline
+        graph.add((node, DCTERMS.isPartOf, package_node(row.package)))
     graph.add((node, RDF.type, OWL_TYPE_OF_KIND[spec.is_class]))
     if spec.rdf_type is not None:
         graph.add((node, RDF.type, spec.rdf_type))
