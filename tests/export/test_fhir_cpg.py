@@ -96,7 +96,7 @@ def test_activity_definitions_are_exactly_the_referenced_interventions(exported:
         base = MAPPING_PREFIXES["ATC" if system == atc else "RXNORM"]
         want = {str(o)[len(base):] for p in (SKOS.exactMatch, SKOS.closeMatch) for o in graph.objects(agent, p)
                 if str(o).startswith(base)}
-        assert {c["code"] for c in concept.get("coding", []) if c["system"] == system} == want, local_id(agent)
+        assert {c["code"] for c in concept.get("coding", []) if c["system"] == system} == want, local_id(graph, agent)
     assert {"system": rxnorm, "code": "25480"} in activities["gabapentin"]["productCodeableConcept"]["coding"]
 
 
@@ -116,7 +116,7 @@ def test_grades_direction_and_citations_follow_the_graph(exported: dict[str, Any
             assert got == [*hl7, f"https://w3id.org/cgkg/ontology#{graph.value(value, SKOS.notation)}"]
             checked += bool(hl7)
         cited = {a["label"] for a in plans[fhir_id(statement)]["relatedArtifact"] if a["type"] == "citation"}
-        assert cited == {local_id(d) for d in graph.objects(statement, PROV.wasDerivedFrom)}
+        assert cited == {local_id(graph, d) for d in graph.objects(statement, PROV.wasDerivedFrom)}
     assert checked  # some statement is graded with an HL7 strength or quality code
     for artifact in walk(exported, "relatedArtifact"):
         for item in artifact:
@@ -131,7 +131,7 @@ def test_grades_direction_and_citations_follow_the_graph(exported: dict[str, Any
 def test_applicability_is_the_compiled_population(exported: dict[str, Any], build_source: ExportSource) -> None:
     graph = build_source.graph
     terminology = terminology_from_graph(graph)
-    rules = {local_id(p): str(r) for p, r in graph.subject_objects(CG.populationRule)}
+    rules = {local_id(graph, p): str(r) for p, r in graph.subject_objects(CG.populationRule)}
     plans = resources(exported, "PlanDefinition")
     outcomes = set()
     for statement in statements(graph):
@@ -140,7 +140,7 @@ def test_applicability_is_the_compiled_population(exported: dict[str, Any], buil
         expression = condition["expression"]
         assert condition["kind"] == "applicability" and expression["language"] == "text/fhirpath"
         try:
-            want = compile_rule(parse(rules[local_id(population)]), terminology, lambda p: parse(rules[p]))
+            want = compile_rule(parse(rules[local_id(graph, population)]), terminology, lambda p: parse(rules[p]))
         except NotComputable as error:
             want = "false"
             assert expression["description"].startswith("NOT COMPUTABLE") and str(error) in expression["description"]

@@ -35,7 +35,7 @@ def rules(build_source: ExportSource) -> dict[str, str]:
     from kg.export.fhir_terminology import local_id
     from kg.model.namespaces import CG
 
-    return {local_id(p): str(r) for p, r in build_source.graph.subject_objects(CG.populationRule)}
+    return {local_id(build_source.graph, p): str(r) for p, r in build_source.graph.subject_objects(CG.populationRule)}
 
 
 def fhirpath(rule: str, terminology: Terminology, rules: dict[str, str] | None = None) -> str:

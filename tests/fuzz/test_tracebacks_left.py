@@ -98,7 +98,7 @@ def _example_as_turtle() -> bytes:
 def test_validate_on_a_folder_named_like_a_table(tmp_path):
     """Before: IsADirectoryError as a traceback."""
     package = copy_packages(tmp_path)
-    tables = package / "rls-aasm-2024" / "tables"
+    tables = package / "shared-drug-safety" / "tables"
     (tables / "drug_classes.tsv").unlink()
     (tables / "drug_classes.tsv").mkdir()
     outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
@@ -113,7 +113,7 @@ def _problem_count(stderr: str) -> int:
 def test_one_latin_1_byte_is_one_problem_not_a_cascade(tmp_path):
     """Before: one latin-1 byte in interventions.tsv gave 1,434 problems and hid the cause in 'and 1,384 more'."""
     package = copy_packages(tmp_path)
-    tables = package / "rls-aasm-2024" / "tables"
+    tables = package / "shared-drug-safety" / "tables"
     path = tables / "interventions.tsv"
     data = path.read_bytes()
     at = data.index(b"\n", data.index(b"\n") + 1) + 5  # a byte in the second data row
@@ -128,7 +128,7 @@ def test_a_bom_in_a_table_is_read_like_the_table_without_it(tmp_path):
     """One BOM rule: a UTF-8 BOM at the start of a table is ignored (before: the header's first column was
     unknown, and every reference to the table failed: hundreds of follow-on problems)."""
     package = copy_packages(tmp_path)
-    tables = package / "rls-aasm-2024" / "tables"
+    tables = package / "shared-drug-safety" / "tables"
     path = tables / "interventions.tsv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
@@ -137,7 +137,7 @@ def test_a_bom_in_a_table_is_read_like_the_table_without_it(tmp_path):
 
 def test_a_header_problem_is_reported_without_follow_on_problems(tmp_path):
     package = copy_packages(tmp_path)
-    tables = package / "rls-aasm-2024" / "tables"
+    tables = package / "shared-drug-safety" / "tables"
     path = tables / "interventions.tsv"
     path.write_text(path.read_text(encoding="utf-8").replace("id\t", "identifier\t", 1), encoding="utf-8")
     outcome = run_kg_process("validate", "--tables", str(package), cwd=tmp_path)
