@@ -112,6 +112,17 @@ def validate(tables_dir: TablesOption = None, guideline: GuidelineOption = None)
     typer.echo(f"OK: {len(tables.packages)} package(s) ({names}), {len(tables)} tables, {rows} rows, no problems.")
 
 
+def _date(option: str, text: str | None):  # type: ignore[no-untyped-def]  # -> dt.date | None
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+
+
 def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]:
     """The packages a command reads: --packages (default: installed), narrowed to --guideline and what it requires."""
     found = packages_at(folder)
@@ -231,7 +242,12 @@ def _width() -> int:
 def decide(
     profile: Annotated[
         Path | None,
-        typer.Argument(help="Patient profile: JSON or YAML (kg/schemas/patient-profile.schema.json) or Turtle."),
+        typer.Argument(help="Patient profile: JSON or YAML (kg/schemas/patient-profile.schema.json) or Turtle; or a "
+                            "FHIR R4 Bundle or resource (JSON), read through the packages' profile_fhir.tsv."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The decision's date (YYYY-MM-DD, default today): a "
+                                 "FHIR input's ages and the records dated after it; a lab dated after it is an error.")
     ] = None,
     example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
     output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
@@ -262,8 +278,12 @@ def decide(
     if out is not None:
         check_target(out, folder=False, kind="decision")
     decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
-                            knowledge=_knowledge(build_dir, not no_verify))
+                            knowledge=_knowledge(build_dir, not no_verify), today=_date("--as-of", as_of))
     text = render(decision, output.value, explain, why)
+    if decision.profile.input_report is not None and output in (DecisionFormat.table, DecisionFormat.html):
+        from kg.profile.fhir.report import report_lines
+
+        typer.echo("\n".join(report_lines(decision.profile.input_report)), err=True)  # JSON carries it as "input"
     if out is None:
         typer.echo(text)
     else:
