@@ -423,8 +423,15 @@ class _Reader:
                     item["doses_per_day"] = int(doses)
             items.append(item)
             for match in group:
-                self.report.use(match.record.reference, field.name, item, match.row.id)
+                self.used(match, field.name, item)
         return items or None
+
+    def used(self, match: Match, name: str, value: Any) -> None:
+        """Report a record as used, and the Medication of the input it refers to (read through it)."""
+        self.report.use(match.record.reference, name, value, match.row.id)
+        medication = self.medication(match.record)
+        if medication is not None and medication.reference in self.by_reference:
+            self.report.use(medication.reference, name, f"read through {match.record.reference}", match.row.id)
 
     def trials(self, field: FieldDeclaration, matches: list[Match]) -> Any:
         items: list[dict[str, Any]] = []
@@ -433,7 +440,7 @@ class _Reader:
             item = {"drug": name, "outcome": match.row.value}
             if item not in items:
                 items.append(item)
-            self.report.use(match.record.reference, field.name, item, match.row.id)
+            self.used(match, field.name, item)
         return items or None
 
 
