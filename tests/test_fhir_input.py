@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import kg
@@ -29,6 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
 BUNDLES = sorted(FIXTURES.glob("*.json"))
 AS_OF = dt.date(2026, 11, 1)
 KG = [sys.executable, "-m", "kg"]
+DECISION_SCHEMA = json.loads((Path(kg.__file__).parent / "schemas" / "decision.schema.json").read_text())
 
 
 def bundle(name: str) -> dict:
@@ -49,6 +51,7 @@ def test_a_bundle_decides_exactly_as_its_yaml_twin(path: Path):
     twin = read_yaml(path.with_suffix(".yaml").read_text(encoding="utf-8"), path.name)
     from_bundle = to_json_data(kg.decide(json.loads(path.read_text(encoding="utf-8")), today=AS_OF))
     from_twin = to_json_data(kg.decide(twin, today=AS_OF))
+    jsonschema.validate(json.loads(json.dumps(from_bundle)), DECISION_SCHEMA)
     assert from_bundle.pop("input")["as_of"] == AS_OF.isoformat()
     assert "input" not in from_twin
     assert from_bundle["patient"]["facts"] == twin
