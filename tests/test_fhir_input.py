@@ -216,3 +216,13 @@ def test_a_broken_mapping_row_is_caught_by_the_table_checks(tmp_path: Path):
         load_tables(tmp_path / "guidelines")
     message = str(error.value)
     assert "LOINK:2502-3" in message and "Observaton" in message and "'insomnia'" in message
+
+
+def test_references_by_full_url_inside_a_transaction_are_the_same_patient():
+    data = bundle("dialysis")
+    data["entry"][0]["fullUrl"] = "urn:uuid:0d1b7f6e-3c9a-4c55-9a39-2f1f3f0e0001"
+    for entry in data["entry"][1:]:
+        subject = entry["resource"].get("subject", {})
+        if subject.get("reference") == "Patient/dialysis-rls":
+            subject["reference"] = data["entry"][0]["fullUrl"]
+    assert read(data).profile == read(bundle("dialysis")).profile

@@ -163,6 +163,7 @@ def mapping_problems(
     *rows*: (key, package id, cells); *fields*: field name -> (declaring package, declaration); *visible*: package
     -> the packages it may refer to (itself and what it requires); *resource_types*: the FHIR R4 resource types."""
     problems: list[tuple[int, str, str, str]] = []
+    reads_of: dict[str, str] = {}
     for key, package, row in rows:
         def report(column: str, value: str, rule: str, key: int = key,
                    problems: list[tuple[int, str, str, str]] = problems) -> None:
@@ -207,6 +208,8 @@ def mapping_problems(
             parse_units(row["units"])
         except ValueError as error:
             report("units", row["units"], str(error))
+        if reads_of.setdefault(name, reads) != reads:
+            report("reads", reads, f"every row of field {name!r} reads it the same way ({reads_of[name]})")
         if reads not in READS:
             report("reads", reads, f"not one of: {', '.join(READS)}")
         elif declared is not None:

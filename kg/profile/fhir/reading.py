@@ -145,6 +145,7 @@ class _Reader:
             listed = ", ".join(p.reference for p in patients)
             raise UserError(f"FHIR input: {len(patients)} Patient resources ({listed}): one patient per decision")
         self.patient_id = ids[0] if ids else None
+        self.patient_urls = {p.full_url for p in patients if p.full_url}
         self.by_reference = {r.reference: r for r in found if r.resource.get("id")}
         self.referenced: set[str] = set()
 
@@ -156,7 +157,8 @@ class _Reader:
             return None
         refs = [v.get("reference") for key in ("subject", "patient") for v in values_at(record.resource, key)
                 if isinstance(v, Mapping) and v.get("reference")]
-        other = [ref for ref in refs if ref.rsplit("/", 2)[-2:] != ["Patient", self.patient_id]]
+        other = [ref for ref in refs
+                 if ref.rsplit("/", 2)[-2:] != ["Patient", self.patient_id] and ref not in self.patient_urls]
         return f"about another patient ({other[0]}), not Patient/{self.patient_id}" if other else None
 
     def match(self, record: Record, row: FhirMapping) -> Match | tuple[int, str]:

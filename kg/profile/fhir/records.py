@@ -27,6 +27,7 @@ class Record:
 
     resource: Mapping[str, Any]
     place: str
+    full_url: str = ""  # Bundle.entry.fullUrl (e.g. urn:uuid:...), what references inside a Bundle may use
 
     @property
     def type(self) -> str:
@@ -67,9 +68,9 @@ def records(data: Mapping[str, Any], place: str = "") -> list[Record]:
     return list(_walk(data, place or str(data.get("resourceType", "input"))))
 
 
-def _walk(data: Mapping[str, Any], place: str) -> Iterator[Record]:
+def _walk(data: Mapping[str, Any], place: str, full_url: str = "") -> Iterator[Record]:
     if data.get("resourceType") != BUNDLE:
-        yield Record(data, place)
+        yield Record(data, place, full_url)
         return
     entries = data.get("entry", [])
     if not isinstance(entries, list):
@@ -81,7 +82,7 @@ def _walk(data: Mapping[str, Any], place: str) -> Iterator[Record]:
             continue  # a transaction entry with a request only (e.g. DELETE): nothing to read
         if not is_fhir(resource):
             raise _error(where, "resource", resource, "must be a FHIR resource (an object with resourceType)")
-        yield from _walk(resource, where)
+        yield from _walk(resource, where, str(entry.get("fullUrl", "")))
 
 
 def validate(record: Record) -> list[Problem]:
