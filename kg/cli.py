@@ -112,6 +112,17 @@ def validate(tables_dir: TablesOption = None, guideline: GuidelineOption = None)
     typer.echo(f"OK: {len(tables.packages)} package(s) ({names}), {len(tables)} tables, {rows} rows, no problems.")
 
 
+def _date(option: str, text: str | None):  # type: ignore[no-untyped-def]  # -> dt.date | None
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+
+
 def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]:
     """The packages a command reads: --packages (default: installed), narrowed to --guideline and what it requires."""
     found = packages_at(folder)
@@ -231,7 +242,12 @@ def _width() -> int:
 def decide(
     profile: Annotated[
         Path | None,
-        typer.Argument(help="Patient profile: JSON or YAML (kg/schemas/patient-profile.schema.json) or Turtle."),
+        typer.Argument(help="Patient profile: JSON or YAML (kg/schemas/patient-profile.schema.json) or Turtle; or a "
+                            "FHIR R4 Bundle or resource (JSON), read through the packages' profile_fhir.tsv."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The decision's date (YYYY-MM-DD, default today): a "
+                                 "FHIR input's ages and the records dated after it; a lab dated after it is an error.")
     ] = None,
     example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
     output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
@@ -262,8 +278,12 @@ def decide(
     if out is not None:
         check_target(out, folder=False, kind="decision")
     decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
-                            knowledge=_knowledge(build_dir, not no_verify))
+                            knowledge=_knowledge(build_dir, not no_verify), today=_date("--as-of", as_of))
     text = render(decision, output.value, explain, why)
+    if decision.profile.input_report is not None and output in (DecisionFormat.table, DecisionFormat.html):
+        from kg.profile.fhir.report import report_lines
+
+        typer.echo("\n".join(report_lines(decision.profile.input_report)), err=True)  # JSON carries it as "input"
     if out is None:
         typer.echo(text)
     else:
@@ -368,12 +388,28 @@ def push(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
-    host: Annotated[str, typer.Option(help="Address to listen on (the server has no authentication).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on (the SPARQL server has no authentication).")] \
+        = "127.0.0.1",
     build_dir: BuildOption = None,
     no_verify: NoVerifyOption = False,
+    cds_hooks: Annotated[bool, typer.Option("--cds-hooks", help="Serve the CDS Hooks 2.0 service (discovery at "
+                                            "/cds-services) instead of the SPARQL endpoint.")] = False,
+    trusted_issuers: Annotated[Path | None, typer.Option(
+        "--trusted-issuers", help="--cds-hooks: JSON file {\"issuers\": {ISS: JWKS}}: the EHRs whose JWTs are "
+                                  "accepted (required unless --no-auth).")] = None,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="--cds-hooks: accept calls without a JWT. Development "
+                                          "only: anyone who reaches the port gets decisions.")] = False,
+    public_url: Annotated[str | None, typer.Option(
+        "--public-url", help="--cds-hooks: the base URL the EHR calls (a JWT's aud is this + the path); default: "
+                             "the URL of each request.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="--cds-hooks: decide as of this "
+                                              "date (YYYY-MM-DD) instead of today (demos and tests).")] = None,
 ) -> None:
-    """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint) until
-    Ctrl-C."""
+    """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint), or with
+    --cds-hooks a CDS Hooks 2.0 service, until Ctrl-C."""
+    if cds_hooks:
+        _serve_cds_hooks(host, port, build_dir, not no_verify, trusted_issuers, no_auth, public_url, as_of)
+        return
     from kg.publish.serve import serving
 
     signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
@@ -388,6 +424,23 @@ def serve(
             raise UserError(f"the Oxigraph server stopped by itself (exit code {code})")
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
+
+
+def _serve_cds_hooks(host: str, port: int, build_dir: Path | None, verify: bool, trusted_issuers: Path | None,
+                     no_auth: bool, public_url: str | None, as_of: str | None) -> None:
+    try:
+        from kg.publish.cds_hooks.app import Settings, serve
+        from kg.publish.cds_hooks.auth import verifier_from_file
+    except ImportError as error:
+        raise UserError(f"--cds-hooks needs the cds-hooks extra (pip install 'cgkg[cds-hooks]'): {error}") from None
+    if no_auth == (trusted_issuers is not None):
+        raise UserError("--cds-hooks: give --trusted-issuers FILE (JWT verification, the default) or --no-auth "
+                        "(development only), not both")
+    verifier = None if no_auth else verifier_from_file(trusted_issuers)  # type: ignore[arg-type]
+    settings = Settings(_knowledge(build_dir, verify), verifier, public_url, _date("--as-of", as_of))
+    warning = "  WARNING: --no-auth: no JWT verification (development only)\n" if no_auth else ""
+    typer.echo(f"CDS Hooks service at http://{host}:{port}/cds-services\n{warning}press Ctrl-C to stop")
+    serve(settings, host, port)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

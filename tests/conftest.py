@@ -18,7 +18,8 @@ from kg.core.build.pipeline import build_graph
 from kg.core.build.tables import Tables, load_tables
 from kg.core.query.library import Query
 from kg.model.curies import compact
-from tests.servers.misbehaving import misbehaving  # noqa: F401 - session fixtures, shared by every test file
+from tests.servers.cds_hooks import cds_service  # noqa: F401 - session fixtures, shared by every test file
+from tests.servers.misbehaving import misbehaving  # noqa: F401
 from tests.servers.oxigraph import oxigraph_server  # noqa: F401
 from tests.servers.oxigraph_store import oxigraph_store  # noqa: F401 - an empty, writable one (kg push)
 from tests.servers.virtuoso import virtuoso  # noqa: F401

@@ -29,6 +29,7 @@ DISAGREEMENT = "disagreement"
 SEED_CLAIM = "seed_claim"
 SAFETY_COMMUNICATION = "safety_communication"
 PROFILE_IMPLICATION = "profile_implication"
+PROFILE_FHIR_MAPPING = "profile_fhir_mapping"
 
 AGENTS = (INTERVENTION, DRUG_CLASS)
 STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP, SAFETY_COMMUNICATION)
@@ -428,6 +429,33 @@ PROFILE_TABLES: tuple[TableSpec, ...] = (
             Column("problem", "text", False),
             Column("rationale", "text", True),
         ),
+        in_graph=False,
+    ),
+    # How a FHIR R4 record fills a profile field (kg/profile/fhir/ interprets it; guidelines/TABLES.md).
+    TableSpec(
+        "profile_fhir",
+        PROFILE_FHIR_MAPPING,
+        (
+            Column("mapping_id", "id", True),
+            Column("field", "text", True),
+            Column("resource", "texts", True),
+            Column("element", "text", True),
+            Column("codes", "texts", False),
+            Column("status", "text", False),
+            Column("where", "text", False),
+            Column("value_element", "text", False),
+            Column("value_codes", "texts", False),
+            Column("reads", "text", True),
+            Column("field_value", "text", False),
+            Column("units", "texts", False),
+            Column("lookback_days", "integer", False),
+            BASIS,
+            _sources(),
+            SECTION,
+            CURATION_REF,
+            NOTE,
+        ),
+        extras=("profile_fhir_mappings",),
         in_graph=False,
     ),
 )

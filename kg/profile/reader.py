@@ -33,6 +33,7 @@ from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
 from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
+from kg.profile.fhir import is_fhir, profile_from_fhir
 from kg.profile.fields import (
     TRIAL_OUTCOMES,
     cg_term,
@@ -69,6 +70,7 @@ class Profile:
     patient: URIRef
     graph: Graph
     drugs: dict[str, URIRef] = field(default_factory=dict)  # as written in the profile -> agent IRI
+    input_report: dict[str, Any] | None = None  # for a FHIR input: what each record gave (kg/profile/fhir/report.py)
 
 
 @cache
@@ -316,6 +318,11 @@ def load_profile(
     content = read_profile_file(source) if isinstance(source, Path) else source
     if isinstance(content, Graph):
         return _profile_from_turtle(content, name, knowledge_graph)
+    input_report = None
+    if is_fhir(content):  # a FHIR R4 Bundle or resource: the profile its records give (kg/profile/fhir/)
+        read = profile_from_fhir(content, agents, today or dt.date.today())
+        content, input_report = read.profile, read.report.as_data()
+        name = f"profile read from {name}"
     problems = validate_profile(content, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
@@ -324,7 +331,7 @@ def load_profile(
         _check_conversion(graph, patient, knowledge_graph)
     drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")
              for item in content.get(section, []) if (agent := resolve(item["drug"], agents)) is not None}
-    return Profile(content, patient, graph, drugs)
+    return Profile(content, patient, graph, drugs, input_report)
 
 
 def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph | KnowledgeNodes) -> None:

@@ -107,6 +107,8 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
             ],
         },
     }
+    if decision.profile.input_report is not None:  # a FHIR input: what each record gave (kg/profile/fhir/)
+        data["input"] = decision.profile.input_report
     data["summary"] = build_summary(data, decision, classes_with_members(decision))
     return data
 

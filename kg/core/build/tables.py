@@ -24,7 +24,7 @@ from kg.model import population as population_rules
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import MAPPING_PREFIXES
 from kg.model.ontology import vocabularies
-from kg.model.packages import TABLES_FOLDER, Package, packages_at
+from kg.model.packages import TABLES_FOLDER, Package, packages_at, select
 from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
 from kg.profile import fields as profile_fields
 
@@ -425,7 +425,24 @@ def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Pr
         problems.append(Problem(row.file if row else file, row.line if row else key, column, value, rule))
 
 
+def _profile_fhir_mappings(tables: Tables, ids: dict[str, str], problems: list[Problem], unread: set[str]) -> None:
+    """The FHIR mapping rows: each fills a field its own package declares, in a way that fits the field's type, with
+    codes of known code systems (kg/profile/fhir/mapping.py)."""
+    from kg.profile.fhir.mapping import TABLE, mapping_problems
+    from kg.profile.fhir.records import resource_types
+
+    declared = {row["field"]: (row.package, profile_fields.field_from_row(row.cells))
+                for row in tables[profile_fields.FIELDS_TABLE]}
+    loaded = {p.id: p for p in tables.packages}
+    visible = {p.id: {q.id for q in select(loaded, [p.id])} for p in tables.packages}
+    rows = tables[TABLE]
+    found = mapping_problems([(key, row.package, row.cells) for key, row in enumerate(rows)], declared, visible,
+                             resource_types())
+    problems += [Problem(rows[key].file, rows[key].line, column, value, rule) for key, column, value, rule in found]
+
+
 # Rules that read several tables and the ids they declare (none about the kinds of an unread table).
 TABLES_RULES: dict[str, Callable[[Tables, dict[str, str], list[Problem], set[str]], None]] = {
     "profile_declarations": _profile_declarations,
+    "profile_fhir_mappings": _profile_fhir_mappings,
 }
