@@ -235,6 +235,8 @@ def test_a_set_replaces_a_previous_set_or_plain_build_but_never_a_foreign_folder
     (foreign / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(UserError, match="not a previous build of kg"):
         write_set(result, foreign)
+    with pytest.raises(UserError, match="not a previous build of kg"):  # before any work: not the tables' problems
+        build_set(foreign, source=FIXTURES / "broken-fixture", reason=False)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["target", os.readlink(target), "copy", os.readlink(plain_set), "foreign"])

@@ -158,6 +158,8 @@ def build_set(
     """Build and check one graph per guideline selection of *guidelines* (default: every guideline *source* names;
     kg/model/selections.py) and (if ``out_dir``) write them as one build set, all or nothing. Each build runs every
     check; what is read once for all of them is the table files."""
+    if out_dir is not None:
+        _check_out(Path(out_dir))  # before any work (and again when writing)
     if source is None or isinstance(source, Path):
         pool, named = available_at(source)
     else:
