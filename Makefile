@@ -48,9 +48,12 @@ fuzz: setup java
 build: setup java
 	$(BIN)/kg build --out build
 
-# refresh the packaged build that decisions and queries read (after changing tables or ontology)
+# refresh the packaged build set that decisions and queries read (after changing tables or ontology): the build set
+# (one build per guideline selection and builds.json, ADR 0019) copied as plain folders, then swapped in
 built: build
-	mkdir -p kg/built && cp build/kg.ttl build/kg-inferred.ttl build/build-report.json kg/built/
+	rm -rf kg/.built.new kg/.built.old && cp -RL build kg/.built.new
+	if [ -d kg/built ]; then mv kg/built kg/.built.old; fi
+	mv kg/.built.new kg/built && rm -rf kg/.built.old
 
 clean:
 	rm -rf build $(VENV) .pytest_cache

@@ -22,6 +22,7 @@ from kg.base.errors import UserError
 _LAZY = {
     "BuildResult": "kg.core.build.pipeline",
     "build": "kg.core.build.pipeline",
+    "build_set": "kg.core.build.pipeline",
     "build_graph": "kg.core.build.pipeline",
     "Decision": "kg.core.decide.decision",
     "decide": "kg.core.decide.decision",
@@ -53,6 +54,7 @@ __all__ = [
     "UserError",
     "build",
     "build_graph",
+    "build_set",
     "load_query",
     "load_tables",
     "run_query",

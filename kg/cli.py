@@ -15,7 +15,7 @@ from rdflib import Graph
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.oxigraph_bridge import invalid_iris
-from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI
 from kg.core.build.tables import load_tables
 from kg.core.query.library import all_queries, query_from_argument
 from kg.model.packages import Package, packages_at, select
@@ -68,13 +68,18 @@ GuidelineOption = Annotated[
     list[str] | None, typer.Option("--guideline", help="Only this package id (repeatable), with what it requires. "
                                    "Default: every package.")
 ]
+BuildGuidelineOption = Annotated[
+    list[str] | None, typer.Option("--guideline", help="Use the build of exactly these guidelines (repeatable) of the "
+                                   "build set. Default: the build of all its guidelines.")
+]
 GraphOption = Annotated[
     Path | None,
     typer.Option("--graph", "-g", help="A graph file (Turtle, N-Triples...). Default: the packaged build."),
 ]
 BuildOption = Annotated[
     Path | None,
-    typer.Option("--build", "-b", help="A build folder written by kg build (default: the packaged build, kg/built/)."),
+    typer.Option("--build", "-b", help="A build set or build folder written by kg build (default: the packaged build "
+                                       "set, kg/built/)."),
 ]
 
 
@@ -84,18 +89,24 @@ NoVerifyOption = Annotated[
 ]
 
 
-def _knowledge(build_dir: Path | None, verify: bool = True):  # type: ignore[no-untyped-def]
+def _knowledge(build_dir: Path | None, verify: bool = True, guidelines: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The build of exactly *guidelines* (default: of all the guidelines) of the build set *build_dir* (default: the
+    packaged one)."""
     from kg.core.build.knowledge import default_knowledge, load_knowledge
 
-    return default_knowledge() if build_dir is None and verify else load_knowledge(build_dir, verify)
+    chosen = guidelines or None
+    return default_knowledge(chosen) if build_dir is None and verify else load_knowledge(build_dir, verify, chosen)
 
 
-def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True) -> Graph:
+def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True,
+           guidelines: list[str] | None = None) -> Graph:
     """The graph file a user named (the one graph-file reader, kg/base/graph_files.py), else the build's graph."""
     from kg.base.graph_files import read_graph_file
 
     if path is None:
-        return _knowledge(build_dir, verify).graph
+        return _knowledge(build_dir, verify, guidelines).graph
+    if guidelines:
+        raise UserError("--guideline picks a build of a build set: give --build (or nothing), not --graph")
     graph = read_graph_file(path).graph()
     bad = invalid_iris(graph)
     if bad:
@@ -131,38 +142,44 @@ def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]
 
 @app.command()
 def build(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: a build set.")] = Path("build"),
     reason: Annotated[bool, typer.Option(help="Run the DL reasoner (HermiT, needs Java).")] = True,
     tables_dir: TablesOption = None,
-    guideline: GuidelineOption = None,
+    guideline: Annotated[
+        list[str] | None, typer.Option("--guideline", help="Build this guideline (repeatable), with what it "
+                                       "requires. Default: every guideline of the packages.")
+    ] = None,
 ) -> None:
-    """Build the graph of every guideline package (or --guideline ID): validate, transform, SHACL, QC checks,
-    reasoner; then write the build to OUT."""
-    from kg.core.build.pipeline import build as build_kg
+    """Build a build set: for each guideline (or --guideline ID) alone and for all of them together, the graph of
+    its packages, validated, transformed and checked (SHACL, QC checks, reasoner); then write them to OUT, one
+    folder per build and builds.json, all or nothing."""
+    from kg.core.build.pipeline import build_set
 
-    result = build_kg(out, reason=reason, source=_packages(tables_dir, guideline))
-    typer.echo(formatting.build_summary(result))
+    result = build_set(out, reason=reason, source=tables_dir, guidelines=guideline)
+    typer.echo(formatting.build_set_summary(result))
 
 
 @app.command()
-def reason(graph: GraphOption = None, build_dir: BuildOption = None, no_verify: NoVerifyOption = False) -> None:
+def reason(graph: GraphOption = None, build_dir: BuildOption = None, no_verify: NoVerifyOption = False,
+           guideline: BuildGuidelineOption = None) -> None:
     """Check the graph with the DL reasoner: consistency and unsatisfiable classes."""
     from kg.model.reasoning import check_consistency
 
-    result = check_consistency(_graph(graph, build_dir, not no_verify))
+    result = check_consistency(_graph(graph, build_dir, not no_verify, guideline))
     typer.echo(result.describe())
     if not result.ok:
         raise typer.Exit(1)
 
 
 @app.command("queries")
-def list_queries(build_dir: BuildOption = None) -> None:
+def list_queries(build_dir: BuildOption = None, guideline: BuildGuidelineOption = None) -> None:
     """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters, each parameter with the
     kind of node it takes and an example value from the graph."""
     from kg.core.query.execute import parameter_examples
 
     queries = all_queries()
-    typer.echo(formatting.query_list(queries, parameter_examples(queries, _knowledge(build_dir)), _width()))
+    examples = parameter_examples(queries, _knowledge(build_dir, True, guideline))
+    typer.echo(formatting.query_list(queries, examples, _width()))
 
 
 @app.command()
@@ -190,6 +207,7 @@ def query(
                                  "the reply's headers and body.")
     ] = DEFAULT_TIMEOUT_SECONDS,
     no_verify: NoVerifyOption = False,
+    guideline: BuildGuidelineOption = None,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
     from kg.core.query.execute import Target, execute
@@ -200,8 +218,8 @@ def query(
     if endpoint is not None and (graph is not None or inferred):
         raise UserError("--endpoint runs on the endpoint's data: it cannot be used with --graph or --inferred "
                         "(name a graph in the query with FROM instead)")
-    if graph is not None and (inferred or build_dir is not None):
-        raise UserError("--graph: give a graph file or a build folder (--build, --inferred), not both")
+    if graph is not None and (inferred or build_dir is not None or guideline):
+        raise UserError("--graph: give a graph file or a build folder (--build, --guideline, --inferred), not both")
     if graph is not None:
         from kg.core.build.knowledge import knowledge_from_graph
 
@@ -211,7 +229,7 @@ def query(
         from kg.core.build.knowledge import INFERRED_GRAPH
 
         graphs = [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None
-        target = Target(_knowledge(build_dir, not no_verify), endpoint, graphs, timeout)
+        target = Target(_knowledge(build_dir, not no_verify, guideline), endpoint, graphs, timeout)
     result = execute(selected, target, values)
     data = formatting.render_result(selected, result, output.value, target.prefixes(selected), _width())
     _write_stdout(data if data.endswith(b"\n") else data + b"\n")
@@ -265,8 +283,10 @@ def decide(
     no_verify: NoVerifyOption = False,
 ) -> None:
     """Decide every treatment option for one patient: a summary (now, stop or change, safety, ask or measure),
-    then the options grouped use now / later / avoid with reasons; --format html for a printable page."""
+    then the options grouped use now / later / avoid with reasons; --format html for a printable page. The build
+    used is that of exactly the guidelines treating the profile's conditions."""
     from kg.base.paths import EXAMPLE_PROFILE
+    from kg.core.decide.build_choice import knowledge_for
     from kg.core.decide.decision import decide as run_decision
     from kg.export.write import check_target, write_atomically
     from kg.report.decision_output import render
@@ -277,8 +297,10 @@ def decide(
         raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
     if out is not None:
         check_target(out, folder=False, kind="decision")
-    decision = run_decision(EXAMPLE_PROFILE if example else profile, reasoner=reasoner.value,  # type: ignore[arg-type]
-                            knowledge=_knowledge(build_dir, not no_verify), today=_date("--as-of", as_of))
+    source = EXAMPLE_PROFILE if example else profile
+    decision = run_decision(source, reasoner=reasoner.value,  # type: ignore[arg-type]
+                            knowledge=knowledge_for(source, build_dir, not no_verify),  # type: ignore[arg-type]
+                            today=_date("--as-of", as_of))
     text = render(decision, output.value, explain, why)
     if decision.profile.input_report is not None and output in (DecisionFormat.table, DecisionFormat.html):
         from kg.profile.fhir.report import report_lines
@@ -301,6 +323,7 @@ def export_cmd(
     build_dir: BuildOption = None,
     list_formats: Annotated[bool, typer.Option("--list", help="List the formats, one line each.")] = False,
     no_verify: NoVerifyOption = False,
+    guideline: BuildGuidelineOption = None,
 ) -> None:
     """Export the checked build to another knowledge base's format; nothing partial is written on error."""
     from kg.export import FORMATS, export, source_from_build, source_from_file
@@ -310,11 +333,12 @@ def export_cmd(
         return
     if format_name is None:
         raise UserError("give a FORMAT (kg export --list shows them)")
-    if graph is not None and build_dir is not None:
-        raise UserError("give --graph FILE or --build DIR, not both")
+    if graph is not None and (build_dir is not None or guideline):
+        raise UserError("give --graph FILE or --build DIR (--guideline), not both")
     if format_name not in FORMATS:
         export(None, format_name, out)  # raises the unknown-format error with the list hint
-    source = source_from_file(graph) if graph is not None else source_from_build(build_dir, not no_verify)
+    source = source_from_file(graph) if graph is not None else source_from_build(build_dir, not no_verify,
+                                                                                    guideline or None)
     written = export(source, format_name, out)
     typer.echo(f"wrote {written}")
 
@@ -337,12 +361,13 @@ def diff_cmd(
     old: Annotated[Path, typer.Argument(help="The old build folder or graph file.")],
     new: Annotated[Path, typer.Argument(help="The new build folder or graph file.")],
     output: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+    guideline: BuildGuidelineOption = None,
 ) -> None:
     """The clinical difference between two builds: statements, populations, codes, dosing, cautions...
     added, removed or changed (queries/diff/). Exit code 0: no difference, 1: different, 2: bad input."""
     from kg.publish.diff import diff_builds
 
-    differences = diff_builds(old, new)
+    differences = diff_builds(old, new, guideline or None)
     typer.echo(formatting.diff_report(differences, str(old), str(new), output.value))
     if differences:
         raise typer.Exit(1)
@@ -373,13 +398,14 @@ def push(
     ] = DEFAULT_TIMEOUT_SECONDS,
     build_dir: BuildOption = None,
     no_verify: NoVerifyOption = False,
+    guideline: BuildGuidelineOption = None,
 ) -> None:
     """Put the checked build on a triple store: each named graph replaced by one HTTP PUT, so a failed push
     leaves it as it was."""
     from kg.publish.push import push as push_build
 
     pushed = push_build(endpoint, build_dir, graph, None if no_inferred else inferred_graph, user, password,
-                        auth.value, timeout, verify=not no_verify)
+                        auth.value, timeout, verify=not no_verify, guidelines=guideline or None)
     for done in pushed:
         typer.echo(f"replaced <{done.iri}>: {done.triples} triples ({done.size / 1e6:.1f} MB N-Triples) "
                    f"in {done.seconds:.2f} s (HTTP {done.status})")
@@ -404,6 +430,7 @@ def serve(
                              "the URL of each request.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="--cds-hooks: decide as of this "
                                               "date (YYYY-MM-DD) instead of today (demos and tests).")] = None,
+    guideline: BuildGuidelineOption = None,
 ) -> None:
     """Serve the checked build read-only on a local Oxigraph server (query UI and SPARQL endpoint), or with
     --cds-hooks a CDS Hooks 2.0 service, until Ctrl-C."""
@@ -414,8 +441,8 @@ def serve(
 
     signal.signal(signal.SIGTERM, _interrupt)  # a stop request, like Ctrl-C: the server stops cleanly, exit 0
     try:
-        with serving(build_dir, host, port, verify=not no_verify) as served:
-            typer.echo(f"serving the build {build_dir or PACKAGED_BUILD_DIR} read-only: the graph is the default "
+        with serving(build_dir, host, port, verify=not no_verify, guidelines=guideline or None) as served:
+            typer.echo(f"serving the build {served.build} read-only: the graph is the default "
                        f"graph, the DL reasoner's entailments are <{INFERRED_GRAPH_IRI}>\n"
                        f"  query UI:        {served.ui_url}\n"
                        f"  SPARQL endpoint: {served.query_url}\n"

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ from tests.conftest import FIXTURE_TABLES
 WRITER = """
 import pickle, sys
 from pathlib import Path
-from kg.core.build.pipeline import write
+from kg.core.build import pipeline
+write = getattr(pipeline, sys.argv[4])
 a, b = pickle.loads(Path(sys.argv[1]).read_bytes())
 out = Path(sys.argv[2])
 Path(sys.argv[3]).touch()
@@ -34,6 +36,23 @@ while True:
     write(a, out)
     write(b, out)
 """
+
+
+def kill_writes_at_random(pickled: Path, out: Path, writer: str, attempts: int, seed: int,
+                          check: Callable[[int], None]) -> None:
+    """Start a process writing the two pickled results to *out* in turn with ``pipeline.<writer>``, kill it at a
+    random moment, ``check(attempt)`` what is published; *attempts* times."""
+    rng = random.Random(seed)
+    for attempt in range(attempts):
+        ready = out.parent / f"ready-{attempt}"
+        process = subprocess.Popen([sys.executable, "-c", WRITER, str(pickled), str(out), str(ready), writer])
+        while not ready.exists():
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.8))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        ready.unlink()
+        check(attempt)
 
 
 @pytest.fixture(scope="module")
@@ -66,20 +85,14 @@ def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_build(two_bu
     pickled, expected = two_builds
     out = tmp_path / "build"
     write(pickle.loads(pickled.read_bytes())[0], out)
-    rng = random.Random(7)
-    for attempt in range(12):
-        ready = tmp_path / f"ready-{attempt}"
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(pickled), str(out), str(ready)])
-        while not ready.exists():
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.8))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
+
+    def check(attempt: int) -> None:
         assert _published(out) in expected.values(), f"mixed output after kill {attempt}"
+
+    kill_writes_at_random(pickled, out, "write", 12, 7, check)
     write(pickle.loads(pickled.read_bytes())[1], out)  # the next build sweeps what the killed ones left
     assert _published(out) == expected["b"]
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("ready-")) == sorted(
-        ["build", os.readlink(out)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["build", os.readlink(out)])
 
 
 def test_out_pointing_at_a_file_is_refused(two_builds, tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME
+from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -51,15 +51,16 @@ def test_build_then_query_the_written_graph(tmp_path: Path, fixture_tables, fixt
     checks = sorted(p.stem for p in CHECKS_DIR.glob("*-violation.rq"))
     rows = sum(len(r) for r in fixture_tables.values())
     lines = result.stdout.splitlines()
-    assert lines[0] == f"Built {len(fixture_graph)} triples from {rows} table rows."
-    assert lines[1].startswith("  statements per evidence basis: ")
-    assert lines[2:] == ["  SHACL conforms: True", f"  QC checks: {len(checks)} run, 0 failed",
-                         f"  wrote {out / BUILT_GRAPH_NAME}", f"  wrote {out / INFERRED_GRAPH_NAME}",
-                         f"  wrote {out / BUILD_REPORT_NAME}"]
-    report = json.loads((out / BUILD_REPORT_NAME).read_text())
+    build = out / "rls-fixture"  # a build set of one guideline: one build, named after it
+    assert lines[:2] == ["rls-fixture:", f"  Built {len(fixture_graph)} triples from {rows} table rows."]
+    assert lines[2].startswith("    statements per evidence basis: ")
+    assert lines[3:] == ["    SHACL conforms: True", f"    QC checks: {len(checks)} run, 0 failed",
+                         f"    wrote {build / BUILT_GRAPH_NAME}", f"    wrote {build / INFERRED_GRAPH_NAME}",
+                         f"    wrote {build / BUILD_REPORT_NAME}", f"wrote {out / BUILD_SET_MANIFEST_NAME}"]
+    report = json.loads((build / BUILD_REPORT_NAME).read_text())
     assert report["shacl_conforms"] is True
     assert report["checks"] == dict.fromkeys(checks, 0)
-    query = run("query", "cq/treatment-options", "--graph", str(out / BUILT_GRAPH_NAME),
+    query = run("query", "cq/treatment-options", "--graph", str(build / BUILT_GRAPH_NAME),
                 "--param", "issuer=rls:aasm-2024", "--format", "json")
     assert query.returncode == 0, query.stderr
     bindings = json.loads(query.stdout)["results"]["bindings"]  # W3C SPARQL 1.1 results JSON

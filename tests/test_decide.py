@@ -16,7 +16,8 @@ from rdflib import RDF, RDFS, Graph
 
 from kg.base.errors import UserError, ValidationError
 from kg.base.paths import EXAMPLE_PROFILE, PACKAGE_DIR
-from kg.core.decide.decision import decide, default_knowledge
+from kg.core.decide.build_choice import knowledge_for
+from kg.core.decide.decision import decide
 from kg.model.namespaces import CG
 from kg.model.ontology import vocabularies
 from kg.model.reasoning import ReasonerResult
@@ -28,7 +29,8 @@ DECISION_SCHEMA = json.loads((PACKAGE_DIR / "schemas" / "decision.schema.json").
 
 @pytest.fixture(scope="module")
 def knowledge():
-    return default_knowledge()
+    """The build kg decide reads for an RLS profile (of a build set: the build of the RLS guideline alone)."""
+    return knowledge_for(EXAMPLE_PROFILE)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_p
     del profile["labs"]
     decision = decide(profile, knowledge=knowledge)
     iron = [r for r in decision.options if any(
-        t in (CG.IronFormulation,) for t in default_knowledge().graph.objects(r["option"], RDF.type))]
+        t in (CG.IronFormulation,) for t in knowledge.graph.objects(r["option"], RDF.type))]
     assert iron and all(str(r["status"]) not in ("recommended", "allowed-with-caution") for r in iron)
     assert decision.status_of("ferrous-sulfate") == decision.status_of("ferric-carboxymaltose") == "undetermined"
     measured = {str(r["targetId"]) for r in decision.actions if str(r["kind"]) == "measure"}

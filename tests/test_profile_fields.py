@@ -4,6 +4,7 @@ declare the profile; the schema is generated from them and the reader interprets
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from kg.model.namespaces import CG, RLS, RLS_ABSENT
 from kg.profile import schema_gen
 from kg.profile.fields import declarations, facts, with_implied_values
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
-from tests.conftest import copy_packages, table_holding
+from tests.conftest import FIXTURE_TABLES, copy_packages, table_holding
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 EXAMPLE = PACKAGE_DIR / "examples" / "treatment-resistant-patient.yaml"
@@ -111,7 +112,8 @@ def test_an_omitted_conditions_list_is_the_default_condition_and_a_named_one_is_
 
 
 @pytest.mark.parametrize(("conditions", "rule"), [
-    (["copd"], "is not one of"), ([], "should be non-empty"),
+    (["copd"], "not a condition that an installed guideline package treats (manifest.yaml conditions): "
+               "restless-legs-syndrome"), ([], "should be non-empty"),
     (["restless-legs-syndrome", "restless-legs-syndrome"], "non-unique"),
 ])
 def test_a_conditions_list_names_known_treated_conditions_only(conditions, rule):
@@ -119,20 +121,63 @@ def test_a_conditions_list_names_known_treated_conditions_only(conditions, rule)
     assert any(p.column.startswith("conditions") and rule in p.rule for p in problems), problems
 
 
-def test_the_default_condition_is_data_not_code(tmp_path: Path):
+def test_the_treated_and_default_conditions_are_the_manifests_not_code(tmp_path: Path):
+    """The conditions list takes what the guideline manifests treat; omitted, the conditions of the one guideline
+    flagged default_for_profiles_without_conditions; with none flagged, the list is required."""
     package = copy_packages(tmp_path)
-    tables = package / "rls-aasm-2024" / "tables"
-    path = tables / "profile_fields.tsv"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "\tno\trestless-legs-syndrome\t\trestless-legs-syndrome\t",  # if_omitted, if_unknown, condition
-        "\tno\tperiodic-limb-movement-disorder\t\trestless-legs-syndrome|periodic-limb-movement-disorder\t", 1),
-        encoding="utf-8")
-    load_tables(package)  # still valid
+    manifest = package / "rls-aasm-2024" / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("conditions: [restless-legs-syndrome]",
+                                     "conditions: [restless-legs-syndrome, periodic-limb-movement-disorder]", 1),
+                        encoding="utf-8")
+    load_tables(package)  # still valid: both are conditions of its conditions.tsv
     decl = declarations(package)
     conditions = decl.field("conditions")
-    assert list(facts(conditions, {}, decl)) == [("has-condition", "periodic-limb-movement-disorder")]
-    assert schema_gen.profile_schema(decl)["properties"]["conditions"]["items"]["enum"] == [
-        "restless-legs-syndrome", "periodic-limb-movement-disorder"]
+    assert list(facts(conditions, {}, decl)) == [("has-condition", "restless-legs-syndrome"),
+                                                 ("has-condition", "periodic-limb-movement-disorder")]
+    schema = schema_gen.profile_schema(decl)
+    assert schema["properties"]["conditions"]["items"]["enum"] == [
+        "periodic-limb-movement-disorder", "restless-legs-syndrome"]
+    assert "conditions" not in schema["required"]
+    manifest.write_text(text.replace("default_for_profiles_without_conditions: true\n", ""), encoding="utf-8")
+    decl = declarations(package / "rls-aasm-2024")
+    assert list(facts(decl.field("conditions"), {}, decl)) == []
+    assert "conditions" in schema_gen.profile_schema(decl)["required"]
+
+
+def test_a_manifest_condition_must_be_one_of_the_package_s_conditions(tmp_path: Path):
+    package = copy_packages(tmp_path)
+    manifest = package / "rls-aasm-2024" / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "conditions: [restless-legs-syndrome]", "conditions: [restless-legs-syndrome, pregnancy]", 1),
+        encoding="utf-8")  # pregnancy is a condition of the shared package, not of this guideline
+    with pytest.raises(ValidationError) as raised:
+        load_tables(package)
+    assert [str(p) for p in raised.value.problems] == [
+        "rls-aasm-2024/manifest.yaml column 'conditions' value 'pregnancy': not a condition_id of "
+        "rls-aasm-2024/tables/conditions.tsv"]
+
+
+def test_at_most_one_package_is_the_default_for_profiles_naming_no_conditions(tmp_path: Path):
+    from kg.base.errors import UserError
+    from kg.model.packages import discover
+
+    package = copy_packages(tmp_path)
+    shutil.copytree(FIXTURE_TABLES, package / "rls-fixture")  # also flagged
+    with pytest.raises(UserError, match="default_for_profiles_without_conditions: true here and in"):
+        discover(package)
+
+
+def test_the_conditions_row_names_no_condition_itself(tmp_path: Path):
+    package = copy_packages(tmp_path)
+    path = table_holding(package, "profile_fields.tsv", "conditions\tconditions\t")
+    text = path.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("conditions\t"))
+    cells = row.split("\t")
+    cells[7] = "restless-legs-syndrome"  # if_omitted
+    path.write_text(text.replace(row, "\t".join(cells)), encoding="utf-8")
+    with pytest.raises(ValidationError, match="if_omitted.*leave empty: the conditions list takes the conditions"):
+        load_tables(package)
 
 
 def test_dialysis_means_esrd_on_dialysis_and_esrd_is_filled_in(agents):

@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from kg.base.errors import UserError
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
+from kg.core.build.verify import build_folder
 from kg.publish.push import build_uploads, push
 from tests.fuzz.cli_probe import run_kg
 from tests.servers.misbehaving import CuttingProxy
@@ -47,7 +48,7 @@ def uploads():
 def small_build(tmp_path_factory):
     """A build folder whose graph is a few triples of the real one: an 'old' graph a push can replace."""
     folder = tmp_path_factory.mktemp("small-build")
-    lines = (PACKAGED_BUILD_DIR / BUILT_GRAPH_NAME).read_text(encoding="utf-8").splitlines()
+    lines = (build_folder() / BUILT_GRAPH_NAME).read_text(encoding="utf-8").splitlines()
     prefixes = [line for line in lines if line.startswith("@prefix")]
     store = ox.Store()
     store.load("\n".join(lines).encode(), format=ox.RdfFormat.TURTLE)

@@ -10,6 +10,7 @@ from rdflib import Graph, Literal, URIRef
 import kg
 from kg.base.errors import UserError
 from kg.base.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.build.verify import build_folder
 from kg.core.query.library import load_query
 from kg.model.namespaces import RLS
 from tests.conftest import rendered_rows
@@ -43,7 +44,7 @@ def test_ask_gives_a_bool_and_construct_a_graph():
 
 
 def test_other_graphs(tmp_path):
-    file_rows = kg.sparql("cq/treatment-algorithm", graph=PACKAGED_BUILD_DIR / BUILT_GRAPH_NAME)
+    file_rows = kg.sparql("cq/treatment-algorithm", graph=build_folder() / BUILT_GRAPH_NAME)
     assert file_rows == kg.sparql("cq/treatment-algorithm", graph=PACKAGED_BUILD_DIR)
     empty = tmp_path / "empty.ttl"
     empty.write_text("")

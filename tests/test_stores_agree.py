@@ -28,8 +28,9 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.base.paths import BUILD_GRAPH_IRI, BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import BUILD_GRAPH_IRI, BUILT_GRAPH_NAME, INFERRED_GRAPH_IRI, INFERRED_GRAPH_NAME
 from kg.core.build.knowledge import default_knowledge
+from kg.core.build.verify import build_folder
 from kg.core.query.endpoint import run_remote
 from kg.core.query.library import Query, all_queries, run_query
 from kg.core.query.results import Solutions
@@ -149,7 +150,7 @@ def test_the_normalisation_keeps_real_differences():
 
 @pytest.mark.slow
 def test_jena_arq_answers_every_competency_question_as_the_embedded_engine(tmp_path):
-    answers = run_with_arq(PACKAGED_BUILD_DIR / BUILT_GRAPH_NAME, (PACKAGED_BUILD_DIR / INFERRED_GRAPH_NAME,
+    answers = run_with_arq(build_folder() / BUILT_GRAPH_NAME, (build_folder() / INFERRED_GRAPH_NAME,
                                                                   INFERRED_GRAPH_IRI), [q.path for q in CQ], tmp_path)
     differing = [query.name for query, answer in zip(CQ, answers, strict=True)
                  if normalised_rows(query, [{name: _json_term(binding.get(name)) for name in answer["head"]["vars"]}

@@ -31,8 +31,9 @@ EXAMPLES_DIR = PACKAGE_DIR / "examples"
 EXAMPLE_PROFILE = EXAMPLES_DIR / "treatment-resistant-patient.yaml"
 BUILT_GRAPH_NAME = "kg.ttl"
 INFERRED_GRAPH_NAME = "kg-inferred.ttl"  # what the DL reasoner entailed, beside the build
-PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build decisions read by default (kg build --out kg/built)
+PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build set decisions read by default (make built)
 BUILD_REPORT_NAME = "build-report.json"
+BUILD_SET_MANIFEST_NAME = "builds.json"  # a build set: one build folder per guideline selection, and this (ADR 0019)
 FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions
 # The named graphs that hold a build in a triple store (kg push, kg serve) and in the embedded store
 BUILD_GRAPH_IRI = "https://w3id.org/cgkg/graph/build"  # kg.ttl; the default of kg push --graph

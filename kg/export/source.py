@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,12 +54,14 @@ def _parse(data: bytes, fmt: str = "turtle") -> Graph:
     return Graph().parse(data=data, format=fmt)
 
 
-def source_from_build(build_dir: Path | None = None, verify: bool = True) -> ExportSource:
-    """The build folder written by ``kg build`` (default: the packaged build), verified against its build report
-    (kg/core/build/verify.py); hashed by its graph file's bytes."""
+def source_from_build(build_dir: Path | None = None, verify: bool = True,
+                      guidelines: Collection[str] | None = None) -> ExportSource:
+    """The build folder written by ``kg build`` (default: the packaged build set; of a build set, the build of
+    exactly *guidelines*, default all of them), verified against its build report (kg/core/build/verify.py); hashed
+    by its graph file's bytes."""
     from kg.core.build.verify import open_build
 
-    files = open_build(build_dir, verify)
+    files = open_build(build_dir, verify, guidelines=guidelines)
     graph = _parse(files.graph)
     inferred = _parse(files.inferred) if files.inferred else Graph()
     return ExportSource(graph, _provenance(graph, files.graph_sha256), inferred)

@@ -12,6 +12,8 @@ optional). The manifest says who the package is and where its ids live::
     conditions: [chronic-insomnia]         # guideline: the condition ids it treats (its own conditions.tsv)
     guideline_source_id: aasm-2017-insomnia   # guideline: the source_id of the guideline document
     requires: [shared-drug-safety]         # packages whose ids its tables refer to
+    default_for_profiles_without_conditions: true   # guideline, optional: a profile that names no conditions
+                                           # has this guideline's (at most one installed package says so)
 
 The installed packages are the folders of ``guidelines/`` (packaged with the wheel); ``select`` picks some of them
 with everything they require, dependencies first. Nothing here knows any disease.
@@ -42,7 +44,9 @@ VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+$")
 NAMESPACE_PATTERN = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
 REQUIRED = ("id", "kind", "title", "version", "namespace", "prefix")
 LISTS = ("conditions", "requires")
-KNOWN = (*REQUIRED, *LISTS, "guideline_source_id", "description", "conflicts_with", "not_covered_by_sources")
+DEFAULT_FLAG = "default_for_profiles_without_conditions"
+KNOWN = (*REQUIRED, *LISTS, "guideline_source_id", "description", "conflicts_with", "not_covered_by_sources",
+         DEFAULT_FLAG)
 
 
 PACKAGE_BASE = "https://w3id.org/cgkg/package/"  # IRIs of the packages themselves (not of their content)
@@ -69,6 +73,7 @@ class Package:
     requires: tuple[str, ...] = ()
     guideline_source_id: str = ""
     description: str = ""
+    default_for_profiles_without_conditions: bool = False
 
     @property
     def tables_dir(self) -> Path:
@@ -100,6 +105,7 @@ def read_manifest(folder: Path) -> Package:
         conditions=tuple(data.get("conditions") or ()), requires=tuple(data.get("requires") or ()),
         guideline_source_id=str(data.get("guideline_source_id") or ""),
         description=" ".join(str(data.get("description") or "").split()),
+        default_for_profiles_without_conditions=data.get(DEFAULT_FLAG) is True,
     )
 
 
@@ -126,6 +132,10 @@ def _manifest_problems(data: Mapping[str, Any]) -> list[str]:
         errors.append("conditions: a guideline package names the condition ids it treats")
     if data.get("kind") == "guideline" and not data.get("guideline_source_id"):
         errors.append("guideline_source_id: a guideline package names the source_id of its guideline document")
+    if DEFAULT_FLAG in data and data[DEFAULT_FLAG] not in (True, False):
+        errors.append(f"{DEFAULT_FLAG}: {shorten(str(data[DEFAULT_FLAG]))!r}: must be true or false")
+    if data.get(DEFAULT_FLAG) is True and data.get("kind") != "guideline":
+        errors.append(f"{DEFAULT_FLAG}: only a guideline package treats the conditions of a profile that names none")
     return errors
 
 
@@ -142,6 +152,7 @@ def discover(root: Path = GUIDELINES_DIR) -> dict[str, Package]:
     if not found:
         raise UserError(f"--packages {root}: holds no guideline package (a folder with {MANIFEST_NAME})")
     _check_namespaces(found.values())
+    _check_one_default(found.values())
     return found
 
 
@@ -153,6 +164,24 @@ def _check_namespaces(packages: Iterable[Package]) -> None:
             raise UserError(f"{package.folder / MANIFEST_NAME}: prefix {package.prefix!r} names "
                             f"{package.namespace} here and {other.namespace} in {other.id}: one prefix, one namespace")
         by_prefix[package.prefix] = package
+
+
+def _check_one_default(packages: Iterable[Package]) -> None:
+    flagged = [p for p in packages if p.default_for_profiles_without_conditions]
+    if len(flagged) > 1:
+        raise UserError(f"{flagged[1].folder / MANIFEST_NAME}: {DEFAULT_FLAG}: true here and in {flagged[0].id}: at "
+                        "most one package treats the conditions of a profile that names none")
+
+
+def treated_conditions(packages: Iterable[Package]) -> tuple[str, ...]:
+    """The condition ids the guideline packages treat (a profile's ``conditions`` takes these), sorted."""
+    return tuple(sorted({c for p in packages if p.is_guideline for c in p.conditions}))
+
+
+def default_conditions(packages: Iterable[Package]) -> tuple[str, ...]:
+    """The conditions of a profile that names none: those of the package flagged
+    ``default_for_profiles_without_conditions``; none when no package is."""
+    return next((p.conditions for p in packages if p.default_for_profiles_without_conditions), ())
 
 
 def select(installed: Mapping[str, Package], wanted: Sequence[str] | None = None) -> list[Package]:
@@ -189,9 +218,14 @@ def packages(root: Path = GUIDELINES_DIR, wanted: Sequence[str] | None = None) -
 def packages_at(path: Path | None = None) -> list[Package]:
     """The packages a folder names: None, every installed package; a package folder (with a manifest), that package
     with what it requires from the installed ones; a folder of packages, all of them (with their requirements)."""
+    return select(*available_at(path))
+
+
+def available_at(path: Path | None = None) -> tuple[dict[str, Package], list[str] | None]:
+    """The packages a folder makes available, by id, and those it names (None: all of them): see ``packages_at``."""
     if path is None:
-        return packages()
+        return discover(), None
     if (path / MANIFEST_NAME).is_file():
         own = read_manifest(path)
-        return select({**(discover() if GUIDELINES_DIR.is_dir() else {}), own.id: own}, [own.id])
-    return packages(path)
+        return {**(discover() if GUIDELINES_DIR.is_dir() else {}), own.id: own}, [own.id]
+    return discover(path), None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache, cached_property
 from pathlib import Path
@@ -28,7 +28,7 @@ from rdflib import URIRef
 from kg.base.paths import GUIDELINES_DIR
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.packages import packages_at
+from kg.model.packages import Package, default_conditions, packages_at, treated_conditions
 from kg.model.table_specs import CONDITION, INTERVENTION, TABLES
 
 FIELDS_TABLE = "profile_fields"
@@ -190,13 +190,24 @@ def declarations(root: Path = GUIDELINES_DIR) -> Declarations:
     it requires), dependencies first, read once."""
     fields: list[FieldDeclaration] = []
     implications: list[Implication] = []
-    for package in packages_at(root):
+    packages = packages_at(root)
+    for package in packages:
         for table, into, convert in ((FIELDS_TABLE, fields, field_from_row),
                                      (IMPLICATIONS_TABLE, implications, implication_from_row)):
             path = package.tables_dir / f"{table}.tsv"
             if path.is_file():
                 into.extend(convert(row) for _, row in read_rows(path))
-    return Declarations(tuple(fields), tuple(implications))
+    return Declarations(tuple(with_treated_conditions(f, packages) for f in fields), tuple(implications))
+
+
+def with_treated_conditions(field: FieldDeclaration, packages: Sequence[Package]) -> FieldDeclaration:
+    """The ``conditions`` list takes the conditions the guideline packages' manifests treat; omitted, those of the
+    package flagged ``default_for_profiles_without_conditions`` (required when none is). Other fields unchanged."""
+    if field.type != "conditions":
+        return field
+    default = default_conditions(packages)
+    return replace(field, conditions=treated_conditions(packages), if_omitted="|".join(default),
+                   required=field.required or not default)
 
 
 
@@ -315,11 +326,23 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else ("true" if value is True else "false" if value is False else str(value))
 
 
+def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:
+    """The conditions a (schema-valid) profile names in its conditions list; omitted, the default ones (those of
+    the guideline package flagged default_for_profiles_without_conditions)."""
+    decl = decl or declarations()
+    return tuple(condition for field in decl.fields if field.type == "conditions"
+                 for condition in _conditions_named(field, data))
+
+
+def _conditions_named(field: FieldDeclaration, data: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(stated(data, field.name) or _split(field.if_omitted))
+
+
 def facts(field: FieldDeclaration, data: Mapping[str, Any], decl: Declarations) -> Iterator[tuple[str, str]]:
     """(effect, target) of one field for a profile with implied values filled in: its own mapping
     (a tri-state to its condition or agent, the conditions list), then its implications'."""
     if field.type == "conditions":
-        for condition in stated(data, field.name) or _split(field.if_omitted):
+        for condition in _conditions_named(field, data):
             yield "has-condition", condition
     elif field.type in TRI_STATE_TYPES:
         state = value_word(data, field)
@@ -384,10 +407,14 @@ def declaration_problems(
         conditions = _split(row["condition"])
         if kind in TRI_STATE_TYPES and len(conditions) > 1:
             report("condition", row["condition"], "a tri-state maps to one condition")
-        if kind == "conditions" and not set(_split(row["if_omitted"])) <= set(conditions):
-            report("if_omitted", row["if_omitted"], "must be among the field's conditions")
-        if conditions and kind not in (*TRI_STATE_TYPES, "conditions"):
-            report("condition", row["condition"], "only a tri-state or the conditions list maps to a condition")
+        if kind == "conditions":
+            for column in ("condition", "if_omitted"):
+                if row[column]:
+                    report(column, row[column], "leave empty: the conditions list takes the conditions the guideline "
+                                                "packages' manifests treat (manifest.yaml conditions, and "
+                                                "default_for_profiles_without_conditions for a profile naming none)")
+        if conditions and kind not in TRI_STATE_TYPES and kind != "conditions":
+            report("condition", row["condition"], "only a tri-state maps to a condition")
         if row["agent"] and kind not in TRI_STATE_TYPES:
             report("agent", row["agent"], "only a tri-state maps to an agent")
         if row["if_unknown"] and (row["if_unknown"] not in IF_UNKNOWN or not (conditions or row["agent"])):

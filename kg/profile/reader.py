@@ -29,7 +29,7 @@ from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_us
 from kg.base.literals import decimal_literal
 from kg.base.paths import SHAPES_DIR
 from kg.base.yaml12 import ReadProblem, load_json, load_yaml
-from kg.model.identifiers import IdSpace
+from kg.model.identifiers import IdSpace, UnknownId
 from kg.model.namespaces import CG
 from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
@@ -172,7 +172,7 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
     if unreadable:  # the schema and the checks below would recurse into it or fail on it: stop here
         return unreadable
     errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    problems = [Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], e.message)
+    problems = [Problem(source, 0, _field(e.absolute_path), json.dumps(e.instance, default=str)[:80], _rule(e))
                 for e in errors]
     if not isinstance(data, dict):
         return problems
@@ -184,6 +184,17 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
             problems.append(Problem(source, 0, f"{lab.name}.date", date, "date is in the future"))
     problems += [Problem(source, 0, name, value, rule) for name, value, rule in contradictions(data)]
     return problems
+
+
+def _rule(error: SchemaError) -> str:
+    """The schema's message, or for a condition no guideline treats, which conditions the installed ones treat."""
+    path = list(error.absolute_path)
+    if error.validator == "enum" and len(path) == 2 and isinstance(path[1], int):
+        declared = declarations().by_name.get(str(path[0]))
+        if declared is not None and declared.type == "conditions":
+            return (f"not a condition that an installed guideline package treats (manifest.yaml conditions): "
+                    f"{', '.join(declared.conditions)}")
+    return error.message
 
 
 def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> dict[str, Any]:
@@ -326,7 +337,11 @@ def load_profile(
     problems = validate_profile(content, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
-    patient, graph = to_rdf(content, agents, ids)
+    try:
+        patient, graph = to_rdf(content, agents, ids)
+    except UnknownId as missing:  # a build of other packages than the installed ones, whose fields name it
+        raise UserError(f"the build does not declare {missing.args[0]!r}, which the installed packages' profile "
+                        "fields name: decide with a build of the installed guideline packages") from None
     if knowledge_graph is not None:
         _check_conversion(graph, patient, knowledge_graph)
     drugs = {item["drug"]: agent for section in ("current_medications", "past_trials")

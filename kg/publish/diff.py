@@ -9,6 +9,7 @@ content is the queries' choice, not this module's: a new kind is one new ``.rq``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,19 +46,23 @@ def diff_queries() -> tuple[Query, ...]:
     return tuple(parse_query_file(path) for path in sorted(DIFF_DIR.glob("*.rq")))
 
 
-def load_store(path: Path, role: str) -> ox.Store:
-    """A build folder's graph (verified against its build report, kg/core/build/verify.py) or a graph file (read by
-    the one graph-file reader, kg/base/graph_files.py) in a store; UserError (exit 2) when neither can be read."""
+def load_store(path: Path, role: str, guidelines: Collection[str] | None = None) -> ox.Store:
+    """A build folder's graph (of a build set: its build of exactly *guidelines*, default all of them; verified
+    against its build report, kg/core/build/verify.py) or a graph file (read by the one graph-file reader,
+    kg/base/graph_files.py) in a store; UserError (exit 2) when neither can be read."""
     from kg.base.graph_files import read_graph_file
+    from kg.core.build.build_set import is_build_set
     from kg.core.build.verify import open_build
 
     path = Path(path)
     if path.is_dir():
-        if not (path / BUILT_GRAPH_NAME).is_file():
+        if not (path / BUILT_GRAPH_NAME).is_file() and not is_build_set(path):
             raise UserError(f"{role} {path}: a folder without {BUILT_GRAPH_NAME}; give a build folder or a graph file")
         store = ox.Store()
-        store.load(open_build(path, role=role).graph, format=ox.RdfFormat.TURTLE)
+        store.load(open_build(path, role=role, guidelines=guidelines).graph, format=ox.RdfFormat.TURTLE)
         return store
+    if guidelines:
+        raise UserError(f"{role} {path}: --guideline picks a build of a build set; this is a graph file")
     if not path.exists():
         raise UserError(f"{role} {path}: no such file or folder; give a build folder (kg build --out) or a graph file")
     return read_graph_file(path, role).store()
@@ -110,7 +115,8 @@ def diff_stores(old: ox.Store, new: ox.Store) -> list[Difference]:
     return differences
 
 
-def diff_builds(old: Path, new: Path) -> list[Difference]:
-    """``kg diff OLD NEW``: two build folders or graph files."""
-    return diff_stores(load_store(old, "OLD"), load_store(new, "NEW"))
+def diff_builds(old: Path, new: Path, guidelines: Collection[str] | None = None) -> list[Difference]:
+    """``kg diff OLD NEW``: two build folders or graph files (of build sets: their builds of exactly *guidelines*,
+    default all of them)."""
+    return diff_stores(load_store(old, "OLD", guidelines), load_store(new, "NEW", guidelines))
 

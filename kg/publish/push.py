@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +63,13 @@ class PushedGraph:
 
 
 def build_uploads(build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
-                  inferred_graph: str | None = INFERRED_GRAPH_IRI, verify: bool = True) -> list[GraphUpload]:
-    """The build's graph (and, unless ``inferred_graph`` is None, its entailments) as uploads."""
+                  inferred_graph: str | None = INFERRED_GRAPH_IRI, verify: bool = True,
+                  guidelines: Collection[str] | None = None) -> list[GraphUpload]:
+    """The build's graph (and, unless ``inferred_graph`` is None, its entailments) as uploads; of a build set, its
+    build of exactly *guidelines* (default: of all of them)."""
     from kg.core.build.knowledge import INFERRED_GRAPH, load_knowledge
 
-    store = load_knowledge(build_dir, verify).store
+    store = load_knowledge(build_dir, verify, guidelines).store
     parts = [(graph, ox.DefaultGraph())] + ([(inferred_graph, INFERRED_GRAPH)] if inferred_graph else [])
     return [GraphUpload(iri, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source),
                         sum(1 for _ in store.quads_for_pattern(None, None, None, source)))
@@ -75,8 +78,10 @@ def build_uploads(build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
 
 def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_IRI,
          inferred_graph: str | None = INFERRED_GRAPH_IRI, user: str | None = None, password: str | None = None,
-         auth: str = "auto", timeout: float = DEFAULT_TIMEOUT_SECONDS, verify: bool = True) -> list[PushedGraph]:
-    """Replace ``graph`` (and ``inferred_graph``) on the Graph Store endpoint with the build, one PUT each."""
+         auth: str = "auto", timeout: float = DEFAULT_TIMEOUT_SECONDS, verify: bool = True,
+         guidelines: Collection[str] | None = None) -> list[PushedGraph]:
+    """Replace ``graph`` (and ``inferred_graph``) on the Graph Store endpoint with the build (of a build set: the build
+    of exactly *guidelines*, default all of them), one PUT each."""
     store = _Store(endpoint, timeout)
     for option, iri in (("--graph", graph), ("--inferred-graph", inferred_graph)):
         if iri is not None:
@@ -88,7 +93,7 @@ def push(endpoint: str, build_dir: Path | None = None, graph: str = BUILD_GRAPH_
         raise UserError("--user and --password go together (the password may come from KG_PUSH_PASSWORD)")
     if auth not in AUTH_SCHEMES:
         raise UserError(f"--auth {auth}: not one of {', '.join(AUTH_SCHEMES)}")
-    uploads = build_uploads(build_dir, graph, inferred_graph, verify)
+    uploads = build_uploads(build_dir, graph, inferred_graph, verify, guidelines)
     with _session() as session:
         session.auth = store.authenticate(session, graph, user, password, auth)
         pushed: list[PushedGraph] = []

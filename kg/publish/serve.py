@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ class Served:
     base: str  # http://host:port
     folder: Path  # its store folder (removed when it stops)
     process: subprocess.Popen
+    build: Path = Path()  # the build folder it serves
 
     @property
     def ui_url(self) -> str:
@@ -62,11 +63,12 @@ def oxigraph_binary() -> Path:
 
 @contextmanager
 def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 7878,
-            verify: bool = True) -> Iterator[Served]:
-    """The build served read-only until the block ends; then the server is stopped and its folder removed."""
+            verify: bool = True, guidelines: Collection[str] | None = None) -> Iterator[Served]:
+    """The build (of a build set: the build of exactly *guidelines*, default all of them) served read-only until the
+    block ends; then the server is stopped and its folder removed."""
     from kg.core.build.verify import open_build
 
-    build = open_build(build_dir, verify).folder
+    build = open_build(build_dir, verify, guidelines=guidelines).folder
     if not 0 < port < 65536:
         raise UserError(f"--port {port}: not a TCP port (1-65535)")
     binary = oxigraph_binary()
@@ -81,7 +83,7 @@ def serving(build_dir: Path | None = None, host: str = "127.0.0.1", port: int = 
                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        start_new_session=True,  # Ctrl-C reaches kg, which stops it
                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        served = Served(f"http://{address}", folder, process)
+        served = Served(f"http://{address}", folder, process, build)
         _wait_until_answering(served, folder / "server.log")
         yield served
     finally:

@@ -23,7 +23,7 @@ from kg.model.namespaces import PREFIXES
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from kg.core.build.pipeline import BuildResult
+    from kg.core.build.pipeline import BuildResult, BuildSetResult
     from kg.core.query.library import Query
     from kg.publish.diff import Difference
     from kg.publish.release import ReleaseFile
@@ -149,6 +149,13 @@ def build_summary(result: BuildResult) -> str:
     for path in result.files:
         lines.append(f"  wrote {path}")
     return "\n".join(lines)
+
+
+def build_set_summary(result: BuildSetResult) -> str:
+    """Each build of a build set (its name: its guidelines), then the set manifest written."""
+    parts = [f"{name}:\n" + "\n".join("  " + line for line in build_summary(built).splitlines())
+             for name, built in result.builds.items()]
+    return "\n".join([*parts, *(f"wrote {path}" for path in result.files)])
 
 
 def text_console(width: int = 160) -> tuple[Console, io.StringIO]:

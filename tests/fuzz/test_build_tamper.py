@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.build.verify import build_folder
 from tests.fuzz.cli_probe import run_kg_process
 from tests.servers.ports import free_port
 
@@ -82,9 +83,11 @@ TAMPERS: dict[str, tuple[Callable[[Path], None], str]] = {  # name -> (edit, the
 
 
 def tampered(tmp_path: Path, name: str) -> Path:
+    """A copy of the packaged build set whose build of all the guidelines (the one every command reads) is
+    tampered with."""
     folder = tmp_path / f"build-{name}"
     shutil.copytree(PACKAGED_BUILD_DIR, folder)
-    TAMPERS[name][0](folder)
+    TAMPERS[name][0](build_folder(folder))
     return folder
 
 

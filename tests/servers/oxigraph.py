@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kg.base.paths import PACKAGED_BUILD_DIR
+from kg.core.build.verify import build_folder
 from kg.publish.serve import load_build, oxigraph_binary
 from tests.servers.ports import free_port, stop, wait_until_answering
 
@@ -26,7 +27,7 @@ __all__ = ["oxigraph_server", "start_oxigraph", "stop"]
 
 def start_oxigraph(folder: Path, build_dir: Path = PACKAGED_BUILD_DIR) -> tuple[str, subprocess.Popen]:
     binary, store = oxigraph_binary(), folder / "store"
-    load_build(binary, store, build_dir)
+    load_build(binary, store, build_folder(build_dir))
     port = free_port()
     process = subprocess.Popen([str(binary), "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -2,7 +2,9 @@
 
 A build folder holds ``kg.ttl`` (the tables and the ontology, with the build-time closures of
 queries/materialise/, after SHACL, the QC checks and the DL reasoner passed) and
-``kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions). The wheel
+``kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions). ``kg build``
+writes a build set: one such folder per guideline selection (kg/core/build/build_set.py); the knowledge
+is that of one of them, the build of all the set's guidelines unless others are asked for. The wheel
 and the source tree carry a copy in ``kg/built/`` (tests check it is up to date), so decisions need
 no rebuild and no Java. Rebuilding from the tables happens only on request (``kg build``), and then
 runs every check.
@@ -27,22 +29,25 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
-from kg.base.paths import INFERRED_GRAPH_IRI
+from kg.base.paths import INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
 from kg.core.query.library import load_query, run_query
 from kg.model.identifiers import IdSpace
 from kg.profile.drug_names import normalise_name
 from kg.profile.isolation import KnowledgeNodes
+
+if TYPE_CHECKING:
+    from kg.core.build.build_set import BuildSet
 
 INFERRED_GRAPH = ox.NamedNode(INFERRED_GRAPH_IRI)
 MAX_SPARE_STORES = 8  # decision stores kept for reuse (about 7 MB each); more concurrent decisions make new ones
@@ -77,8 +82,14 @@ class Knowledge:
     source: str  # the build folder it was read from, or "memory"
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
+    selection: dict[str, Any] | None = None  # the guidelines and packages the build holds (None: not recorded)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # for what is computed once
     _spare_stores: list[ox.Store] = field(default_factory=list, repr=False)  # clean decision stores, given back
+
+    @property
+    def guidelines(self) -> frozenset[str] | None:
+        """The ids of the guidelines the build holds (None: not recorded, e.g. a graph in memory)."""
+        return None if self.selection is None else frozenset(self.selection["guidelines"])
 
     def fresh_store(self) -> ox.Store:
         """A new store holding the build (not the entailments): for experiments and rule-level tests."""
@@ -160,12 +171,14 @@ def knowledge_from_graph(graph: Graph, inferred: Graph | None = None) -> Knowled
     return Knowledge(store, "memory", graph_given=graph)
 
 
-def load_knowledge(build_dir: Path | None = None, verify: bool = True) -> Knowledge:
-    """The knowledge of a build folder (default: the packaged build, kg/built/), verified against its build
-    report (kg/core/build/verify.py) unless ``verify`` is False."""
+def load_knowledge(build_dir: Path | None = None, verify: bool = True,
+                   guidelines: Collection[str] | None = None) -> Knowledge:
+    """The knowledge of a build folder (default: the packaged build set, kg/built/), verified against its build
+    report (kg/core/build/verify.py) unless ``verify`` is False; of a build set, the build of exactly *guidelines*
+    (None: of all its guidelines)."""
     from kg.core.build.verify import open_build
 
-    files = open_build(build_dir, verify)
+    files = open_build(build_dir, verify, guidelines=guidelines)
     store = ox.Store()
     try:
         store.load(files.graph, format=ox.RdfFormat.TURTLE)
@@ -173,11 +186,27 @@ def load_knowledge(build_dir: Path | None = None, verify: bool = True) -> Knowle
             store.load(files.inferred, format=ox.RdfFormat.TURTLE, to_graph=INFERRED_GRAPH)
     except SyntaxError as error:
         raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
-    return Knowledge(store, str(files.folder), graph_text=files.graph)
+    return Knowledge(store, str(files.folder), graph_text=files.graph, selection=files.selection)
+
+
+def default_knowledge(guidelines: Collection[str] | None = None) -> Knowledge:
+    """The packaged build of exactly *guidelines* (None: of every guideline), each read once per process (the warm
+    path)."""
+    found = packaged_set()
+    if found is None:  # a plain build folder
+        return _read_once(PACKAGED_BUILD_DIR, None if guidelines is None else frozenset(guidelines))
+    return _read_once(found.member(guidelines), None)
 
 
 @cache
-def default_knowledge() -> Knowledge:
-    """The packaged build, read once per process (the warm path)."""
-    return load_knowledge()
+def packaged_set() -> BuildSet | None:
+    """The manifest of the packaged build set (kg/built/), verified once per process; None for a plain build."""
+    from kg.core.build.build_set import is_build_set, open_set
+
+    return open_set(PACKAGED_BUILD_DIR) if is_build_set(PACKAGED_BUILD_DIR) else None
+
+
+@cache
+def _read_once(folder: Path, guidelines: frozenset[str] | None) -> Knowledge:
+    return load_knowledge(folder, guidelines=guidelines)
 

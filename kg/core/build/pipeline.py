@@ -2,7 +2,9 @@
 
 Order (data flows one way): load + validate tables -> transform -> merge with the ontology ->
 SHACL -> QC violation queries -> DL reasoner -> write. Nothing is written unless every step
-passes; the output folder is swapped in as a whole with one rename (``write``).
+passes; the output folder is swapped in as a whole with one rename (``write``). ``build_set`` does
+this for every guideline selection of a build set (kg/model/selections.py) and writes them together,
+with their manifest (kg/core/build/build_set.py), swapped in with one rename too (``write_set``).
 """
 
 from __future__ import annotations
@@ -12,25 +14,35 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, SKOS, Graph
 
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import canonical_graph
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, ONTOLOGY_FILE
+from kg.base.paths import (
+    BUILD_REPORT_NAME,
+    BUILD_SET_MANIFEST_NAME,
+    BUILT_GRAPH_NAME,
+    INFERRED_GRAPH_NAME,
+    ONTOLOGY_FILE,
+)
 from kg.base.progress import steps
 from kg.base.tempdirs import fresh_dir
+from kg.core.build.build_set import is_build_set, set_manifest
 from kg.core.build.checks import CheckResult, run_checks
 from kg.core.build.header import add_data_header
 from kg.core.build.materialise import materialise
 from kg.core.build.origin import build_origin
-from kg.core.build.tables import Tables, TableSource, load_tables
+from kg.core.build.tables import TableReader, Tables, TableSource, id_space, load_tables
 from kg.core.build.transform import add_codings, new_graph, transform
 from kg.model.namespaces import CG, PREFIXES
+from kg.model.packages import Package, available_at
 from kg.model.reasoning import ReasonerResult, check_consistency
+from kg.model.selections import build_selections
 from kg.model.shacl import ShaclResult, validate_graph
 
 
@@ -69,7 +81,29 @@ class BuildResult:
             "checks": {c.name: len(c.rows) for c in self.checks},
             "reasoner": None if self.reasoner is None else self.reasoner.as_dict(),
             "inferred_triples": len(self.inferred),
+            "selection": selection_record(self.tables),
         }
+
+
+def selection_record(tables: Tables) -> dict[str, Any]:
+    """What a build holds, for its report and the set manifest: its guidelines (version; the conditions each treats,
+    id -> IRI) and every package it was built from (id -> version)."""
+    ids = id_space(tables)
+    guidelines = sorted((p for p in tables.packages if p.is_guideline), key=lambda p: p.id)
+    return {
+        "guidelines": {p.id: {"version": p.version, "conditions": {c: str(ids[c]) for c in sorted(p.conditions)}}
+                       for p in guidelines},
+        "packages": {p.id: p.version for p in tables.packages},
+    }
+
+
+@dataclass
+class BuildSetResult:
+    """The builds of a build set, by selection name (kg/model/selections.py), and the set's own files written (each
+    build's are in its ``files``)."""
+
+    builds: dict[str, BuildResult]
+    files: list[Path] = field(default_factory=list)
 
 
 def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FILE) -> tuple[Graph, Tables]:
@@ -88,11 +122,15 @@ def build(
     source: TableSource = None,
     reason: bool = True,
     reasoner: str = "hermit",
+    name: str = "",
+    reader: TableReader | None = None,
 ) -> BuildResult:
-    """Build, check and (if ``out_dir``) write the graph. Raises UserError on any failure."""
-    with steps(5 if reason else 4, "build") as step:
+    """Build, check and (if ``out_dir``) write the graph of the packages *source* names (kg/core/build/tables.py) as
+    one build folder. Raises UserError on any failure. ``name`` names the build in its progress bar and its failure;
+    ``reader`` reads the table files (a build set reads each once for all its builds)."""
+    with steps(5 if reason else 4, f"build {name}".strip()) as step:
         step("validating tables")
-        tables = load_tables(source)
+        tables = load_tables(source, reader=reader)
         step("transforming rows to RDF")
         graph, _ = build_graph(tables)
         result = BuildResult(graph=graph, tables=tables)
@@ -103,13 +141,39 @@ def build(
         if reason:
             step(f"DL reasoner ({reasoner})")
             result.reasoner = check_consistency(graph, reasoner=reasoner, hermit_taxonomy=True)
-    _raise_on_failure(result)
+    _raise_on_failure(result, name)
     if out_dir is not None:
         result.files = write(result, Path(out_dir))
     return result
 
 
-def _raise_on_failure(result: BuildResult) -> None:
+def build_set(
+    out_dir: Path | None = None,
+    *,
+    source: Path | Sequence[Package] | None = None,
+    guidelines: Sequence[str] | None = None,
+    reason: bool = True,
+    reasoner: str = "hermit",
+) -> BuildSetResult:
+    """Build and check one graph per guideline selection of *guidelines* (default: every guideline *source* names;
+    kg/model/selections.py) and (if ``out_dir``) write them as one build set, all or nothing. Each build runs every
+    check; what is read once for all of them is the table files."""
+    if out_dir is not None:
+        _check_out(Path(out_dir))  # before any work (and again when writing)
+    if source is None or isinstance(source, Path):
+        pool, named = available_at(source)
+    else:
+        pool, named = {p.id: p for p in source}, None
+    reader = TableReader()
+    results = {s.name: build(source=list(s.packages), reason=reason, reasoner=reasoner, name=s.name, reader=reader)
+               for s in build_selections(pool, guidelines or named)}
+    result = BuildSetResult(results)
+    if out_dir is not None:
+        result.files = write_set(result, Path(out_dir))
+    return result
+
+
+def _raise_on_failure(result: BuildResult, name: str = "") -> None:
     messages = []
     if result.shacl is not None and not result.shacl.conforms:
         messages.append("SHACL: the graph does not conform:\n" + result.shacl.text)
@@ -119,7 +183,8 @@ def _raise_on_failure(result: BuildResult) -> None:
     if result.reasoner is not None and not result.reasoner.ok:
         messages.append(result.reasoner.describe())
     if messages:
-        raise BuildFailed("The build failed; nothing was written.\n\n" + "\n\n".join(messages))
+        named = f" {name}" if name else ""
+        raise BuildFailed(f"The build{named} failed; nothing was written.\n\n" + "\n\n".join(messages))
 
 
 def serialize(graph: Graph, prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -132,34 +197,62 @@ def serialize(graph: Graph, prefixes: Mapping[str, str] | None = None) -> bytes:
 
 
 def write(result: BuildResult, out_dir: Path) -> list[Path]:
-    """Write the graph and the build report, swapped in as a whole with ONE rename (ADR 0006).
+    """Write the graph and the build report as one build folder, swapped in as a whole with ONE rename (ADR 0006).
 
-    ``out_dir`` is a symbolic link to a sibling folder ``.<name>.kg-<pid>-<random>`` holding both
-    files; a new build writes a fresh sibling and replaces the link atomically (``os.replace``), so a
-    reader that resolves the link once sees the old build or the new one, never a mix, whenever the
-    build is interrupted. Folders left by a killed build are swept by the next one."""
+    ``out_dir`` is a symbolic link to a sibling folder ``.<name>.kg-<pid>-<random>`` holding the files; a new
+    build writes a fresh sibling and replaces the link atomically (``os.replace``), so a reader that resolves
+    the link once sees the old build or the new one, never a mix, whenever the build is interrupted. Folders
+    left by a killed build are swept by the next one."""
+    _publish(Path(out_dir), lambda version: _write_build(result, version))
+    return [Path(out_dir) / name for name in OUTPUT_NAMES]
+
+
+def write_set(result: BuildSetResult, out_dir: Path) -> list[Path]:
+    """Write a build set: one build folder per selection and the manifest (kg/core/build/build_set.py), swapped
+    in as a whole with ONE rename like a single build (``write``)."""
+    def fill(version: Path) -> None:
+        written = {}
+        for name, built in result.builds.items():
+            (version / name).mkdir()
+            written[name] = (selection_record(built.tables), _write_build(built, version / name))
+        _write_synced(version / BUILD_SET_MANIFEST_NAME, set_manifest(written))
+
     out_dir = Path(out_dir)
+    _publish(out_dir, fill)
+    for name, built in result.builds.items():
+        built.files = [out_dir / name / file for file in OUTPUT_NAMES]
+    return [out_dir / BUILD_SET_MANIFEST_NAME]
+
+
+def _write_build(result: BuildResult, folder: Path) -> bytes:
+    """The graph, the entailments and the build report in *folder*; returns the report's bytes."""
+    graph, inferred = serialize(result.graph), serialize(result.inferred)
+    _write_synced(folder / BUILT_GRAPH_NAME, graph)
+    _write_synced(folder / INFERRED_GRAPH_NAME, inferred)
+    # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007)
+    hashes = {"graph_sha256": hashlib.sha256(graph).hexdigest(),
+              "inferred_sha256": hashlib.sha256(inferred).hexdigest()}
+    report = json.dumps(result.summary() | hashes | {"origin": build_origin()}, indent=2, sort_keys=True) + "\n"
+    _write_synced(folder / BUILD_REPORT_NAME, report.encode("utf-8"))
+    return report.encode("utf-8")
+
+
+def _publish(out_dir: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a fresh sibling folder of *out_dir*, then point *out_dir* at it with one rename; nothing is left of it
+    when filling fails."""
     _check_out(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{out_dir.name}.kg-"
     current = out_dir.parent / os.readlink(out_dir) if out_dir.is_symlink() else None
     version = fresh_dir(out_dir.parent, prefix, keep=current)
     try:
-        graph, inferred = serialize(result.graph), serialize(result.inferred)
-        _write_synced(version / BUILT_GRAPH_NAME, graph)
-        _write_synced(version / INFERRED_GRAPH_NAME, inferred)
-        # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007)
-        hashes = {"graph_sha256": hashlib.sha256(graph).hexdigest(),
-                  "inferred_sha256": hashlib.sha256(inferred).hexdigest()}
-        report = json.dumps(result.summary() | hashes | {"origin": build_origin()}, indent=2, sort_keys=True) + "\n"
-        _write_synced(version / BUILD_REPORT_NAME, report.encode("utf-8"))
+        fill(version)
         previous = _swap_in(version, out_dir, prefix)
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
         raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
-    return [out_dir / name for name in OUTPUT_NAMES]
 
 
 OUTPUT_NAMES = (BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, BUILD_REPORT_NAME)
@@ -172,21 +265,27 @@ def _check_out(out_dir: Path) -> None:
         raise UserError(f"--out {out_dir}: is an existing file, not a folder; choose another --out")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not _is_previous_build(out_dir):
         raise UserError(f"--out {out_dir}: a folder that is not empty and not a previous build of kg (its "
-                        f"{', '.join(sorted(OUTPUT_NAMES))}, matching the report's hashes); kg replaces only what it "
-                        "wrote: choose a new folder, an empty one or a previous build's")
+                        f"{', '.join(sorted(OUTPUT_NAMES))}, matching the report's hashes, or a build set: "
+                        f"{BUILD_SET_MANIFEST_NAME} and its builds); kg replaces only what it wrote: choose a new "
+                        "folder, an empty one or a previous build's")
 
 
 def _is_previous_build(folder: Path) -> bool:
-    """A plain build folder of an older kg: exactly a build's files, which its report verifies."""
+    """A plain build folder of an older kg (exactly a build's files, which its report verifies) or a build set
+    (its manifest and exactly its builds, each verified)."""
+    from kg.core.build.build_set import open_set
     from kg.core.build.verify import open_build
 
-    if {p.name for p in folder.iterdir()} != set(OUTPUT_NAMES):
-        return False
+    names = {p.name for p in folder.iterdir()}
     try:
-        open_build(folder)
-    except UserError:
+        if not is_build_set(folder):
+            return names == set(OUTPUT_NAMES) and bool(open_build(folder))
+        builds = open_set(folder).builds
+        return names == {BUILD_SET_MANIFEST_NAME, *builds} and all(
+            {p.name for p in (folder / name).iterdir()} == set(OUTPUT_NAMES) and open_build(folder / name)
+            for name in builds)
+    except (UserError, OSError):
         return False
-    return True
 
 
 def _write_synced(path: Path, data: bytes) -> None:

@@ -128,18 +128,39 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], file: str |
     return rows
 
 
-def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE) -> Tables:
+class TableReader:
+    """``read_table`` that reads each file once and gives the same rows and problems every time it is asked (a build
+    set validates a package's tables in every build that holds it, from one reading)."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[Path, str, str], tuple[list[Row] | None, list[Problem]]] = {}
+
+    def __call__(self, package: Package, spec: TableSpec, file: str, problems: list[Problem]) -> list[Row] | None:
+        key = (package.tables_dir, spec.name, package.id)
+        if key not in self._read:
+            found: list[Problem] = []
+            rows = read_table(package.tables_dir / f"{spec.name}.tsv", spec, found, file, package, optional=True)
+            self._read[key] = (rows, found)
+        rows, found = self._read[key]
+        problems.extend(found)
+        return None if rows is None else list(rows)
+
+
+def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE,
+                reader: TableReader | None = None) -> Tables:
     """Read and validate the curated tables of the packages *source* names (default: every installed package;
     a package folder: it and what it requires; a folder of packages: all of them; or a list of packages), as one
-    set of tables whose ids are unique across the packages; raise ValidationError listing every problem."""
+    set of tables whose ids are unique across the packages; raise ValidationError listing every problem.
+    ``reader`` reads the files (default: each read afresh)."""
     chosen = packages_of(source)
+    read_file = reader or TableReader()
     problems: list[Problem] = []
     read: dict[str, list[Row] | None] = {spec.name: [] for spec in TABLES}
     for package in chosen:
         for spec in TABLES:
             file = f"{package.folder.name}/{TABLES_FOLDER}/{spec.name}.tsv"
             # a package holds the kinds of table it needs: a missing file is no rows (the QC checks see the gaps)
-            rows = read_table(package.tables_dir / f"{spec.name}.tsv", spec, problems, file, package, optional=True)
+            rows = read_file(package, spec, file, problems)
             current = read[spec.name]
             read[spec.name] = None if rows is None or current is None else current + rows
     tables = Tables({name: rows or [] for name, rows in read.items()}, packages=tuple(chosen))
@@ -158,9 +179,21 @@ def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE)
             else:
                 for package in chosen:
                     TABLE_RULES[rule]([r for r in tables[spec.name] if r.package == package.id], problems)
+    _treated_conditions_declared(tables, problems)
     if problems:
         raise ValidationError(problems)
     return tables
+
+
+def _treated_conditions_declared(tables: Tables, problems: list[Problem]) -> None:
+    """A guideline's manifest names the conditions it treats from its own conditions.tsv (a profile's
+    ``conditions`` and the choice of build read them)."""
+    own = {(row.package, row["condition_id"]) for row in tables["conditions"]}
+    for package in tables.packages:
+        for condition in package.conditions:
+            if (package.id, condition) not in own:
+                problems.append(Problem(f"{package.folder.name}/manifest.yaml", 0, "conditions", condition,
+                                        f"not a condition_id of {package.folder.name}/{TABLES_FOLDER}/conditions.tsv"))
 
 
 def packages_of(source: TableSource) -> list[Package]:

@@ -1,6 +1,10 @@
 """The one function that opens a build folder and verifies it (ADR 0013): every consumer (decide, query, reason,
 serve, push, export, release, diff) reads a build through ``open_build``.
 
+A build set (kg/core/build/build_set.py: one build per guideline selection) opens as the build of the guidelines asked
+for (``guidelines``; None: the build of all of them), after its manifest is checked against the builds' reports; a
+plain build folder opens as itself (when its report records its guidelines, they must be those asked for).
+
 A build folder holds the graph, the reasoner's entailments and ``build-report.json``, which records the SHA-256
 of both files. ``open_build`` reads the three files, checks that the report is a JSON object naming both hashes
 and that each file's bytes hash to what it names: an edited, truncated, emptied or missing file, or a report
@@ -13,11 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg.base.errors import UserError
 from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.core.build.build_set import is_build_set, make_command, open_set
 
 HASHED_FILES = {"graph_sha256": BUILT_GRAPH_NAME, "inferred_sha256": INFERRED_GRAPH_NAME}  # report key -> file
 
@@ -35,14 +42,39 @@ class BuildFiles:
     def graph_sha256(self) -> str:
         return hashlib.sha256(self.graph).hexdigest()
 
+    @property
+    def selection(self) -> dict[str, Any] | None:
+        """The guidelines (with the conditions each treats) and packages the build holds, as its report records them
+        (kg/core/build/build_set.py); None for a build of an older kg."""
+        selection = self.report.get("selection")
+        return selection if isinstance(selection, dict) and isinstance(selection.get("guidelines"), dict) else None
 
-def open_build(build_dir: Path | None = None, verify: bool = True, role: str = "--build") -> BuildFiles:
-    """The files of a build folder (default: the packaged build), checked against its build report; ``role``
-    names the folder in messages (``--build``, ``OLD``...)."""
+    @property
+    def guidelines(self) -> frozenset[str] | None:
+        return None if self.selection is None else frozenset(self.selection["guidelines"])
+
+
+def build_folder(build_dir: Path | None = None, guidelines: Collection[str] | None = None, verify: bool = True,
+                 role: str = "--build") -> Path:
+    """The build folder to read: *build_dir* (default: the packaged build set, kg/built/) itself, or for a build set
+    the build of exactly *guidelines* (None: of all its guidelines), its manifest verified unless ``verify`` is
+    False."""
     folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
+    if is_build_set(folder):
+        return open_set(folder, verify, role).member(guidelines)
+    return folder
+
+
+def open_build(build_dir: Path | None = None, verify: bool = True, role: str = "--build",
+               guidelines: Collection[str] | None = None) -> BuildFiles:
+    """The files of a build folder (default: the packaged build set), checked against its build report; for a build
+    set, those of its build of exactly *guidelines* (None: of all of them); ``role`` names the folder in messages
+    (``--build``, ``OLD``...)."""
+    given = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
+    folder = build_folder(given, guidelines, verify, role)
     where = f"{role} {folder}"
     if not (folder / BUILT_GRAPH_NAME).is_file():
-        raise UserError(f"{where}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {folder}")
+        raise UserError(f"{where}: no {BUILT_GRAPH_NAME} there; make one with: kg build --out {given}")
     if not verify:
         print(f"warning: --no-verify: the build {folder} is used without checking it against its "
               f"{BUILD_REPORT_NAME}", file=sys.stderr)
@@ -53,8 +85,12 @@ def open_build(build_dir: Path | None = None, verify: bool = True, role: str = "
         for key, name in HASHED_FILES.items():
             if report.get(key) != hashlib.sha256(files[name]).hexdigest():
                 raise UserError(f"{where}: {name} does not match the {key} in its {BUILD_REPORT_NAME} (edited, "
-                                f"truncated or from another build); rebuild it with: kg build --out {folder}")
-    return BuildFiles(folder, files[BUILT_GRAPH_NAME], files[INFERRED_GRAPH_NAME], report)
+                                f"truncated or from another build); rebuild it with: kg build --out {given}")
+    built = BuildFiles(folder, files[BUILT_GRAPH_NAME], files[INFERRED_GRAPH_NAME], report)
+    if guidelines is not None and built.guidelines is not None and built.guidelines != frozenset(guidelines):
+        raise UserError(f"{where}: holds the guidelines {', '.join(sorted(built.guidelines))}, not "
+                        f"{', '.join(sorted(guidelines))}; make a build of those with: {make_command(guidelines)}")
+    return built
 
 
 def _read(path: Path, where: str, required: bool) -> bytes:

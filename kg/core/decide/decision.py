@@ -33,6 +33,7 @@ from rdflib.term import Node
 from kg.base.oxigraph_bridge import from_ox, to_graph, to_ox
 from kg.base.paths import QUERIES_DIR
 from kg.core.build.knowledge import Knowledge, default_knowledge, knowledge_from_graph
+from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.classify import Classifier, classifier_named
 from kg.core.query.library import Query, load_query, parse_query_file, run_construct, run_query
 from kg.profile.isolation import patient_triples
@@ -197,8 +198,11 @@ def decide_many(
     today: dt.date | None = None,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
-    patient in its own graph. The DL reasoner needs distinct patient IDs in one batch."""
-    knowledge = knowledge or default_knowledge()
+    patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
+    patient is decided on the packaged build of exactly the guidelines that treat its conditions
+    (kg/core/decide/build_choice.py), the patients of one build in one batch."""
+    if knowledge is None:
+        return _decide_on_their_builds(profiles, reasoner, today)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
@@ -221,6 +225,19 @@ def decide_many(
                                 "assess": time.perf_counter() - started_assess}
             decisions.append(decision)
     return decisions
+
+
+def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
+                            reasoner: str | Classifier, today: dt.date | None) -> list[Decision]:
+    groups: dict[int, tuple[Knowledge, list[int]]] = {}
+    for index, profile in enumerate(profiles):
+        chosen = knowledge_for(profile, today=today)
+        groups.setdefault(id(chosen), (chosen, []))[1].append(index)
+    decisions: dict[int, Decision] = {}
+    for chosen, indices in groups.values():
+        batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today)
+        decisions.update(zip(indices, batch, strict=True))
+    return [decisions[index] for index in range(len(profiles))]
 
 
 def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:

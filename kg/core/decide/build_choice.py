@@ -1,0 +1,79 @@
+"""Which build a decision reads (ADR 0019, "Build sets"): the build whose guidelines are exactly those that treat the
+patient's conditions, so that no other guideline's statements add options or reasons.
+
+The conditions are the profile's ``conditions`` list (omitted: the default guideline's, kg/profile/fields.py); a
+Turtle profile's are the treated conditions its patient ``cg:hasCondition`` (none: the default's). A build set
+(kg/core/build/build_set.py) says which of its guidelines treats which condition and holds a build per selection;
+a plain build folder's report says which guidelines it holds. No build of exactly those guidelines: a UserError
+(exit 2) naming the command that makes one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, Graph
+
+from kg.base.errors import UserError, ValidationError
+from kg.base.paths import PACKAGED_BUILD_DIR
+from kg.core.build.build_set import guidelines_treating, is_build_set, make_command, open_set
+from kg.core.build.knowledge import Knowledge, default_knowledge, load_knowledge, packaged_set
+from kg.model.namespaces import CG
+from kg.profile.fields import named_conditions
+from kg.profile.reader import Profile, read_profile_file, validate_profile
+
+ProfileSource = Path | str | dict[str, Any] | Graph | Profile
+
+
+def knowledge_for(profile: ProfileSource, build_dir: Path | None = None, verify: bool = True,
+                  today: dt.date | None = None) -> Knowledge:
+    """The knowledge of the build in *build_dir* (default: the packaged build set) whose guidelines are exactly those
+    treating the conditions of *profile* (validated as of *today*)."""
+    folder = PACKAGED_BUILD_DIR if build_dir is None else Path(build_dir)
+    packaged = build_dir is None and verify
+    if is_build_set(folder):
+        found = packaged_set() if packaged else open_set(folder, verify)
+        assert found is not None
+        needed = guidelines_needed(found.guidelines, profile, found.where, today)
+        return default_knowledge(needed) if packaged else load_knowledge(folder, verify, needed)
+    knowledge = default_knowledge() if packaged else load_knowledge(folder, verify)
+    if knowledge.selection is not None:  # a plain build whose report records its guidelines: they must be those
+        where = f"--build {folder}"
+        needed = guidelines_needed(knowledge.selection["guidelines"], profile, where, today)
+        if needed != knowledge.guidelines:
+            raise UserError(f"{where}: holds the guidelines {', '.join(sorted(knowledge.guidelines or ()))}; the "
+                            f"profile's conditions need {', '.join(sorted(needed))}; make a build of those with: "
+                            f"{make_command(needed)}")
+    return knowledge
+
+
+def guidelines_needed(guidelines: Mapping[str, Mapping[str, Any]], profile: ProfileSource, where: str,
+                      today: dt.date | None = None) -> frozenset[str]:
+    """The ids of the guidelines (id -> the record of a build: the conditions it treats, id -> IRI) that treat the
+    conditions of *profile*."""
+    ids, classes = _conditions(profile, today)
+    ids |= {c for info in guidelines.values() for c, iri in info["conditions"].items() if iri in classes}
+    return guidelines_treating(guidelines, ids or named_conditions({}), where)
+
+
+def _conditions(profile: ProfileSource, today: dt.date | None) -> tuple[set[str], set[str]]:
+    """The condition ids a JSON/YAML profile names (omitted: the default), or the classes of the conditions a Turtle
+    (or loaded) profile's patient has, as IRIs; a profile that is not valid is a ValidationError here already."""
+    source: Any = Path(profile) if isinstance(profile, str) else profile
+    if isinstance(source, Profile):
+        return set(), _condition_classes(source.graph)
+    data, name = (read_profile_file(source), source.name) if isinstance(source, Path) else (source, "profile")
+    if isinstance(data, Graph):
+        return set(), _condition_classes(data)
+    problems = validate_profile(data, name, today)
+    if problems:
+        raise ValidationError(problems, what="patient profile")
+    return set(named_conditions(data)), set()
+
+
+def _condition_classes(graph: Graph) -> set[str]:
+    return {str(kind) for condition in graph.objects(None, CG.hasCondition)
+            for kind in graph.objects(condition, RDF.type)}
