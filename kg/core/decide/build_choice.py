@@ -22,6 +22,7 @@ from kg.base.paths import PACKAGED_BUILD_DIR
 from kg.core.build.build_set import guidelines_treating, is_build_set, make_command, open_set
 from kg.core.build.knowledge import Knowledge, default_knowledge, load_knowledge, packaged_set
 from kg.model.namespaces import CG
+from kg.profile.fhir import is_fhir, profile_from_fhir
 from kg.profile.fields import named_conditions
 from kg.profile.reader import Profile, read_profile_file, validate_profile
 
@@ -68,6 +69,8 @@ def _conditions(profile: ProfileSource, today: dt.date | None) -> tuple[set[str]
     data, name = (read_profile_file(source), source.name) if isinstance(source, Path) else (source, "profile")
     if isinstance(data, Graph):
         return set(), _condition_classes(data)
+    if is_fhir(data):  # a FHIR bundle: the conditions its records give (medications need no build here)
+        data = profile_from_fhir(data, {}, today or dt.date.today()).profile
     problems = validate_profile(data, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
