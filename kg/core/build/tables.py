@@ -470,7 +470,7 @@ def _profile_fhir_mappings(tables: Tables, ids: dict[str, str], problems: list[P
     visible = {p.id: {q.id for q in select(loaded, [p.id])} for p in tables.packages}
     rows = tables[TABLE]
     found = mapping_problems([(key, row.package, row.cells) for key, row in enumerate(rows)], declared, visible,
-                             resource_types())
+                             resource_types(), {p.id: p.conditions for p in tables.packages if p.is_guideline})
     problems += [Problem(rows[key].file, rows[key].line, column, value, rule) for key, column, value, rule in found]
 
 

@@ -157,11 +157,15 @@ def mapping_problems(
     fields: Mapping[str, tuple[str, FieldDeclaration]],
     visible: Mapping[str, Collection[str]],
     resource_types: Collection[str],
+    treats: Mapping[str, Collection[str]] | None = None,
 ) -> list[tuple[int, str, str, str]]:
     """(row key, column, value, rule) for every problem of profile_fhir rows beyond the column rules.
 
     *rows*: (key, package id, cells); *fields*: field name -> (declaring package, declaration); *visible*: package
-    -> the packages it may refer to (itself and what it requires); *resource_types*: the FHIR R4 resource types."""
+    -> the packages it may refer to (itself and what it requires); *resource_types*: the FHIR R4 resource types;
+    *treats*: package -> the conditions it treats (a row filling the ``conditions`` list belongs in the guideline
+    package that treats the condition it fills in, whoever declares the field)."""
+    treats = treats or {}
     problems: list[tuple[int, str, str, str]] = []
     reads_of: dict[str, str] = {}
     for key, package, row in rows:
@@ -173,6 +177,10 @@ def mapping_problems(
         if declared is None or declared[0] not in visible.get(package, ()):
             report("field", name, "names a field profile_fields.tsv of this package (or one it requires) does not "
                                   "declare")
+        elif declared[1].type == "conditions":
+            if row["field_value"] not in treats.get(package, ()):
+                report("field_value", row["field_value"], "a conditions row fills in a condition its own guideline "
+                                                          "package treats (manifest conditions)")
         elif declared[0] != package:
             report("field", name, f"the row belongs in the package that declares the field ({declared[0]})")
         for resource in _split(row["resource"]):
@@ -226,7 +234,7 @@ def _reads_problems(row: Mapping[str, str], field: FieldDeclaration) -> list[tup
                                          f"(reads {reads} fills: {', '.join(READS_TYPES[reads])})"))
         return problems
     allowed = set(field.conditions) if field.type == "conditions" else set(field.words())
-    if reads == "value" and value not in allowed:
+    if reads == "value" and value not in allowed and field.type != "conditions":  # conditions: checked above
         problems.append(("field_value", value, f"not a value of {field.name}: {', '.join(sorted(allowed))}"))
     if reads == "token":
         for pair in _split(value):
