@@ -330,6 +330,7 @@ class CG(DefinedNamespace):
     fallsUnder: URIRef
     ferritinDate: URIRef
     ferritinNgPerMl: URIRef
+    findingKindIfAllowed: URIRef
     findingKindIfNotTaken: URIRef
     findingKindIfTaken: URIRef
     forPatient: URIRef

@@ -241,6 +241,8 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef], ids: IdSpace | None 
         return node
 
     def fact(effect: str, target: str) -> None:
+        if target not in ids:  # a condition or agent of a package the build does not hold: none of its rules reads it
+            return
         if effect in CONDITION_LINKS:
             graph.add((patient, CONDITION_LINKS[effect], individual("condition", ids[target])))
         elif effect == "lacks-condition":  # stated absent: the only way 'not condition X' can hold (closed world)

@@ -9,7 +9,7 @@ from typing import Any
 
 from kg.core.decide.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, by_kind, patient_description, section_key
+from kg.report.summary import OTHER, algorithm_documents, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary, legend
 from kg.report.why import chain_graph, why_svg
 
@@ -110,8 +110,11 @@ def _options(data: dict[str, Any], decision: Decision, explain: bool) -> str:
     return "\n".join(parts)
 
 
-def _algorithm(data: dict[str, Any], vocabulary: Vocabulary) -> str:
-    parts = ['<h2 class="group g-not-covered">algorithm (seed)</h2><ol class="steps">']
+def _algorithm(data: dict[str, Any], vocabulary: Vocabulary, documents: str) -> str:
+    """The algorithm's steps with their states; nothing when the build has no algorithm."""
+    if not data["algorithm"]["steps"]:
+        return ""
+    parts = [f'<h2 class="group g-not-covered">algorithm{escape(documents)}</h2><ol class="steps">']
     for step in data["algorithm"]["steps"]:
         state = vocabulary.step_state(step["due"], step["done"])
         mark = state.label if state else f"due {step['due']}"
@@ -142,7 +145,8 @@ def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why
         f'{escape(f" ({who})") if who else ""}</h1>'
         f'<span class="meta">reasoner {escape(decision.reasoner)} · '
         'a curation exercise, not for patient care</span></header>',
-        _summary(data, vocabulary), why_html, _options(data, decision, explain), _algorithm(data, vocabulary),
+        _summary(data, vocabulary), why_html, _options(data, decision, explain),
+        _algorithm(data, vocabulary, algorithm_documents(decision)),
         f'<p class="legend" data-section="legend">Tags in brackets [evidence basis · sources]: '
         f'{escape(legend(vocabulary))}.</p>',
         "</body></html>",

@@ -29,6 +29,13 @@ def patient_description(data: dict[str, Any]) -> str:
     return ", ".join(x for x in parts if x)
 
 
+def algorithm_documents(decision: Decision) -> str:
+    """' (seed)': the documents the algorithm's steps are read from, for a heading after the word "algorithm"
+    (queries/decision/report-algorithm-documents.rq); empty when there are none."""
+    documents = [str(r["document"]) for r in decision.report.get("algorithm-documents", [])]
+    return f" ({', '.join(documents)})" if documents else ""
+
+
 def section_key(notation: str) -> str:
     return notation.replace("-", "_")
 
@@ -234,8 +241,8 @@ def main_reason(vocabulary: Vocabulary, option: dict[str, Any]) -> dict[str, Any
 
 def _status_items(data: dict[str, Any], decision: Decision, vocabulary: Vocabulary) -> list[Item]:
     """Drugs the patient takes whose status has a finding kind when taken; other options by the kind when not taken.
-    A reason effect with its own finding kind when taken (a note that the drug does not worsen RLS) replaces the
-    status's: the drug is never listed under stop or change."""
+    A reason effect with its own finding kind when taken (a note that the drug does not worsen the condition)
+    replaces the status's: the drug is never listed under stop or change."""
     taken = {str(r["drugId"]) for r in decision.report.get("current-drugs", [])}
     items = []
     for option in data["options"]:
@@ -305,8 +312,8 @@ def next_step_item(data: dict[str, Any], decision: Decision, vocabulary: Vocabul
     """The report's one-line next step, from the algorithm: the current step, then the other steps due (or possibly
     due) now, each with what to do (cg:nextStepPhrase of a finding's kind) for the drugs, substances, conditions and
     measurements it concerns (queries/decision/report-step-agents.rq; a finding several due steps concern goes to the
-    last of them, e.g. a sub-adequate gabapentin dose to step 4); findings no due step concerns follow (e.g. a child's
-    iron: the adult algorithm does not cover children)."""
+    last of them, e.g. a sub-adequate gabapentin dose to step 4); findings no due step concerns follow (e.g. for a
+    patient outside every step's population)."""
     concerns: dict[int, set[str]] = defaultdict(set)
     for row in decision.report.get("step-agents", []):
         concerns[int(row["step"])].add(str(row["agentId"]))  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from typing import Any
 
 from kg.core.decide.decision import Decision
 from kg.report.options import option_groups
-from kg.report.summary import OTHER, by_kind, patient_description, section_key
+from kg.report.summary import OTHER, algorithm_documents, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary, legend
 
 LABEL_WIDTH = 16
@@ -79,15 +79,19 @@ def option_lines(groups: list[dict[str, Any]], width: int, explain: bool) -> lis
     return lines
 
 
-def algorithm_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int, explain: bool) -> list[str]:
-    """Every step with its state (due now, possibly due, done, not needed); one line each with --explain."""
+def algorithm_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int, explain: bool,
+                    documents: str = "") -> list[str]:
+    """Every step with its state (due now, possibly due, done, not needed); one line each with --explain. Nothing
+    when the build has no algorithm."""
     algorithm = data["algorithm"]
+    if not algorithm["steps"]:
+        return []
     marked = []
     for step in algorithm["steps"]:
         state = vocabulary.step_state(step["due"], step["done"])
         mark = state.label if state else f"due {step['due']}"
         marked.append((step, mark))
-    head = f"ALGORITHM (seed), current step {algorithm['current_step'] or '-'}:"
+    head = f"ALGORITHM{documents}, current step {algorithm['current_step'] or '-'}:"
     if explain:
         return [head] + [f"  {step['step']}. {mark:<13} {step['instruction']}" for step, mark in marked]
     return _wrap(head + " " + " · ".join(f"{step['step']} {step['label']} [{mark}]" for step, mark in marked),
@@ -129,7 +133,7 @@ def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, wid
     lines += summary_lines(data["summary"], vocabulary, width)
     lines.append("=" * min(width, 100))
     lines += option_lines(option_groups(data, decision, explain), width, explain)
-    lines += algorithm_lines(data, vocabulary, width, explain)
+    lines += algorithm_lines(data, vocabulary, width, explain, algorithm_documents(decision))
     lines += _wrap(f"TAGS [basis · sources]: {legend(vocabulary)}", width, "", "  ")
     if explain:
         lines += detail_lines(data, vocabulary, width)
