@@ -58,7 +58,7 @@ INJECTIONS = {  # file name -> injected Turtle (issue 7, D1, D2, D5, D7, low ite
 STANDALONE = {  # whole files: hostile profiles that are not injections into the example
     "blank-node-patient.ttl": HEADER + "[] a cg:Patient ; cg:ferritinNgPerMl 40.0 .\n",
     "drug-as-patient.ttl": HEADER + "rls:methadone a cg:Patient ; cg:ferritinNgPerMl 40.0 .\n",
-    "patient-prefix-of-the-graph.ttl": HEADER + "<https://w3id.org/cgkg/rls> a cg:Patient .\n",
+    "patient-prefix-of-the-graph.ttl": HEADER + "<https://w3id.org/cgkg> a cg:Patient .\n",
     "unwritable-iri.ttl": HEADER + "<https://w3id.org/cgkg/patient/p q> a cg:Patient .\n",
     "leading-zero-ferritin.yaml": "sex: female\nlabs:\n  ferritin: {value: 0100, unit: ng/mL}\n",
     "octal-age.yaml": "sex: female\nage_years: 052\n",

@@ -40,6 +40,15 @@ def test_there_are_injections():
 
 
 @pytest.mark.parametrize("path", INJECTIONS, ids=[p.stem for p in INJECTIONS])
+def test_injection_holds_the_current_example_profile(path: Path, base: Profile):
+    """Each injection is the example profile plus hostile triples: when the profile's node numbering changes,
+    a stale corpus would add a second dose to a medication node instead of an injection (regenerate it:
+    python -m tests.fuzz.make_corpus)."""
+    missing = base.graph - Graph().parse(path)
+    assert not missing, f"{path.name} is stale ({len(missing)} example triples missing): python -m tests.fuzz.make_corpus"
+
+
+@pytest.mark.parametrize("path", INJECTIONS, ids=[p.stem for p in INJECTIONS])
 def test_injection_is_rejected_naming_an_injected_triple_and_no_clean_one(path: Path, base: Profile, knowledge):
     profile = Graph().parse(path)
     with pytest.raises(ValidationError) as caught:
