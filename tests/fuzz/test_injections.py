@@ -45,7 +45,7 @@ def test_injection_holds_the_current_example_profile(path: Path, base: Profile):
     a stale corpus would add a second dose to a medication node instead of an injection (regenerate it:
     python -m tests.fuzz.make_corpus)."""
     missing = base.graph - Graph().parse(path)
-    assert not missing, f"{path.name} is stale ({len(missing)} example triples missing): python -m tests.fuzz.make_corpus"
+    assert not missing, f"{path.name} is stale ({len(missing)} example triples missing): regenerate the corpus"
 
 
 @pytest.mark.parametrize("path", INJECTIONS, ids=[p.stem for p in INJECTIONS])
