@@ -2,14 +2,18 @@
 #   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
 #   make check  the fast tests, no Java (not reasoner, not slow; --no-jvm fails any test that starts Java)
+#   make campaign  the long robustness campaigns left out of make test (kill at random moments, repeats across
+#                  processes, HermiT on the whole build: pytest -m campaign); make test-all runs both
 #   make differential  the long differential campaign: compiled decisions vs HermiT on >= 2,000 profiles
+#   make differential-reference  regenerate HermiT's stored classifications the test suite compares with (after
+#                      a change to the build or the derivation rules; tests/differential/reference.py)
 #   make fuzz   the long fuzz campaign (>= 10,000 hostile profiles; prints the outcome counts; not in CI)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check differential fuzz setup java test-tools build built clean
+.PHONY: demo test test-all campaign check differential differential-reference fuzz setup java test-tools build built clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +37,23 @@ demo: setup
 PARALLEL ?= -n auto --dist loadfile
 
 test: setup java test-tools
+	$(BIN)/pytest $(PARALLEL) -m "not campaign"
+
+campaign: setup java test-tools
+	$(BIN)/pytest $(PARALLEL) -m campaign
+
+test-all: setup java test-tools
 	$(BIN)/pytest $(PARALLEL)
 
 check: setup
-	$(BIN)/pytest -q -m "not reasoner and not slow" --no-jvm $(PARALLEL)
+	$(BIN)/pytest -q -m "not reasoner and not slow and not campaign" --no-jvm $(PARALLEL)
 
 # the long differential campaign: >= 2,000 profiles, compiled path vs HermiT (boundaries first)
 differential: setup java
 	$(BIN)/python -m tests.differential.campaign $(or $(DIFFERENTIAL_PROFILES),2000)
+
+differential-reference: setup java
+	$(BIN)/python -m tests.differential.reference $(or $(DIFFERENTIAL_PROFILES),2000)
 
 fuzz: setup java
 	$(BIN)/python -m tests.fuzz.campaign $(or $(FUZZ_EXAMPLES),10000)

@@ -109,14 +109,6 @@ def real_graph(real_tables: Tables) -> Graph:
 
 
 @pytest.fixture(scope="session")
-def real_reasoned(real_graph: Graph, java: str):  # type: ignore[no-untyped-def]
-    """HermiT on the real build, once per session."""
-    from kg.model.reasoning import check_consistency
-
-    return check_consistency(real_graph)
-
-
-@pytest.fixture(scope="session")
 def real_store(real_graph: Graph):  # type: ignore[no-untyped-def]
     return to_store(real_graph)
 

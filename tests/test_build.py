@@ -32,7 +32,7 @@ def test_fixture_build_matches_the_golden_graph(fixture_graph: Graph, update_gol
         )
 
 
-@pytest.mark.slow  # two fresh interpreters, each building the real graph
+@pytest.mark.campaign  # two fresh interpreters, each building the real graph
 def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
     """Two independent builds (fresh interpreters, different hash seeds) give the same bytes."""
     outputs = []

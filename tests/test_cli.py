@@ -88,8 +88,11 @@ def test_queries_lists_the_library():
 
 
 @pytest.mark.reasoner
-def test_reason_reports_consistency(tmp_path: Path):
-    result = run("reason")
+def test_reason_reports_consistency(tmp_path: Path, fixture_graph):  # type: ignore[no-untyped-def]
+    """The command on a small graph (HermiT on the real build runs in tests/test_reasoner.py and in kg build)."""
+    graph = tmp_path / "fixture.ttl"
+    fixture_graph.serialize(graph, format="turtle")
+    result = run("reason", "--graph", str(graph))
     assert result.returncode == 0, result.stderr
     assert "consistent, no unsatisfiable classes" in result.stdout
 

@@ -78,7 +78,7 @@ def _profiles(tmp_path: Path) -> dict[str, str]:
     return paths
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 def test_tied_order_by_rows_do_not_change_decide_output_between_processes(tmp_path):
     """6 fresh processes decide 6 profiles in every format: the bytes are the same (Turtle: but for the time
     the decision ran)."""

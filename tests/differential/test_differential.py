@@ -1,43 +1,108 @@
 """The compiled decision path is identical to the DL reasoner (HermiT) path.
 
-Hypothesis draws batches of valid profiles at the rules' edges (tests/differential/profiles.py: every
-threshold and dose from the data, one step either side; unknown vs given for every field; every drug;
-past trials; pregnancy, lactation, ESRD, dialysis, OSA, COPD...). Each batch is decided on both paths
-(HermiT classifies the whole batch in one run) and every difference fails the test, printing the
-(shrunk) profile and what differs. CI runs CI_PROFILES profiles; ``make differential`` runs the
+Hypothesis draws valid profiles at the rules' edges (tests/differential/profiles.py: every threshold and dose
+from the data, one step either side; unknown vs given for every field; every drug; past trials; pregnancy,
+lactation, ESRD, dialysis, OSA, COPD...). HermiT's classification of 2,000 of them is stored with the key of the
+build it belongs to (tests/differential/reference.py; ``make differential-reference`` regenerates it); every run
+compares the compiled classifier with all of them (no JVM) and decides a fresh random sample live on both paths.
+Every difference fails the test, printing the (shrunk) profile and what differs. ``make differential`` runs the
 long campaign (tests/differential/campaign.py).
 """
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from rdflib import RDF, Graph
 
 from kg.core.build.knowledge import default_knowledge, knowledge_from_graph
-from kg.core.decide.classify import classifier_named
-from kg.core.decide.decision import PatientGraph, prepare
+from kg.core.decide.classify import CompiledClassifier, classifier_named
+from kg.core.decide.decision import PatientGraph, decide_many, prepare
 from kg.model.namespaces import RLS
-from tests.differential.compare import EntailmentCheckedHermit, report
-from tests.differential.profiles import boundary_grid, generated
-from tests.differential.runner import run, shrink
+from tests.differential.compare import EntailmentCheckedHermit, compare, differences, report, signature
+from tests.differential.profiles import boundary_grid
+from tests.differential.reference import (
+    PROFILES,
+    REFERENCE_FILE,
+    REGENERATE,
+    Recorded,
+    classify,
+    patient_ids,
+    stale_reason,
+    stored,
+)
+from tests.differential.runner import shrink
 
-pytestmark = pytest.mark.reasoner
-
-CI_PROFILES = 200
-
-
-def test_compiled_path_equals_hermit_on_generated_profiles(java):
-    """CI_PROFILES generated profiles (each lab and dose drawn from the boundary values of the data), in batches of 30
-    in two processes; a failing profile is shrunk and printed. The campaign adds the full boundary grids."""
-    drawn = generated(CI_PROFILES)
-    assert len(drawn) >= CI_PROFILES
-    mismatches, _ = run(drawn)
-    if mismatches:
-        first = next((p for p, _ in mismatches if "sex" in p), None)
-        smallest = shrink({k: v for k, v in first.items() if k != "patient_id"}) if first else None
-        raise AssertionError(f"shrunk profile: {smallest}\n\n{report(mismatches)}")
+SAMPLE = 20  # profiles of the stored reference decided live on both paths in every run
 
 
+@pytest.fixture(scope="module")
+def reference():  # type: ignore[no-untyped-def]
+    header, records = stored()
+    stale = stale_reason(header, default_knowledge())
+    assert stale is None, f"{REFERENCE_FILE.name} is stale ({stale}): regenerate it with {REGENERATE}"
+    return header, records
+
+
+def _mismatch_report(knowledge, records, outcomes) -> str:  # type: ignore[no-untyped-def]
+    wrong = [(r, o) for r, o in zip(records, outcomes, strict=True) if o != r["outcome"]]
+    if not wrong:
+        return ""
+    record, mine = wrong[0]
+    expected = record["outcome"]
+    if isinstance(mine, str) or isinstance(expected, str):
+        detail = f"compiled: {str(mine)[:300]}\nreference: {str(expected)[:300]}"
+    else:
+        ours, theirs = {tuple(t) for t in mine}, {tuple(t) for t in expected}
+        detail = f"only compiled: {sorted(ours - theirs)[:5]}\nonly HermiT: {sorted(theirs - ours)[:5]}"
+    smallest = shrink(record["profile"], lambda p: bool(compare([p], knowledge=knowledge)))
+    return (f"{len(wrong)} of {len(records)} profiles differ; the first (index {record['index']}):\n{detail}\n"
+            f"shrunk profile (live HermiT): {smallest}")
+
+
+@pytest.mark.slow
+def test_compiled_classification_equals_the_stored_hermit_reference(reference):  # type: ignore[no-untyped-def]
+    """Every stored profile (>= 2,000, drawn at the rules' edges) classified by the compiled classifier gives
+    exactly HermiT's entailment-checked classification (tests/differential/reference.py says why equal
+    classifications give equal decisions). No JVM: HermiT's side is the stored reference."""
+    header, records = reference
+    assert header["profiles"] == len(records) >= PROFILES
+    knowledge = default_knowledge()
+    outcomes = []
+    for start in range(0, len(records), 100):
+        batch = records[start:start + 100]
+        outcomes += classify([r["profile"] for r in batch], CompiledClassifier(), knowledge)
+    assert any(not isinstance(o, str) and o for o in outcomes)  # the profiles were classified into something
+    problem = _mismatch_report(knowledge, records, outcomes)
+    assert not problem, problem
+
+
+@pytest.mark.reasoner
+def test_live_hermit_agrees_with_the_stored_reference_on_a_fresh_sample(reference, java):  # type: ignore[no-untyped-def]
+    """SAMPLE stored profiles, drawn afresh in every run (the seed is printed), classified by live HermiT: the same
+    as stored (so the stored reference cannot drift), and decided in full on both paths: the same decisions
+    (statuses, reasons, populations, actions, dose checks, interactions, algorithm)."""
+    _, records = reference
+    seed = random.SystemRandom().randrange(2**32)
+    print(f"sample seed {seed}")
+    sample = random.Random(seed).sample(records, SAMPLE)
+    knowledge = default_knowledge()
+    hermit = Recorded(EntailmentCheckedHermit())
+    profiles = [r["profile"] for r in sample]
+    outcomes = classify(profiles, hermit, knowledge)
+    problem = _mismatch_report(knowledge, sample, outcomes)
+    assert not problem, f"seed {seed}: {problem}"
+    assert not hermit.inner.refuted
+    valid = [p for p, o in zip(patient_ids(profiles), outcomes, strict=True) if not isinstance(o, str)]
+    on_hermit = decide_many(valid, reasoner=hermit, knowledge=knowledge)  # HermiT's classification, replayed
+    on_compiled = decide_many(valid, knowledge=knowledge)
+    for profile, theirs, mine in zip(valid, on_hermit, on_compiled, strict=True):
+        found = differences(signature(mine, knowledge), signature(theirs, knowledge))
+        assert not found, f"seed {seed}:\n{report([(profile, found)])}"
+
+
+@pytest.mark.reasoner
 def test_a_type_hermits_realization_omits_is_decided_by_its_entailment(java):
     """The harness's reference is HermiT's entailment, not only its realization: a type is entailed when
     adding its negation makes the patient inconsistent (and not otherwise)."""
@@ -56,6 +121,8 @@ def _types(graph: Graph, vocabulary) -> set:  # type: ignore[no-untyped-def]
     return {(s, o) for s, o in graph.subject_objects(RDF.type) if o in vocabulary}
 
 
+@pytest.mark.reasoner
+@pytest.mark.campaign
 def test_classification_on_the_module_equals_classification_on_the_full_graph(java):
     """The reasoner path classifies on the classification module (5x fewer triples): same types as on
     the whole build, for patients at the edges."""

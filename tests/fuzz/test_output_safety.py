@@ -182,7 +182,7 @@ def test_a_build_never_replaces_a_folder_holding_a_foreign_graph_file(tmp_path):
 @pytest.mark.parametrize(("command", "name"), [
     (("export", "neo4j"), "neo4j"),
     (("export", "turtle"), "rls.ttl"),
-    (("release",), "release"),
+    pytest.param(("release",), "release", marks=pytest.mark.campaign),  # two releases of every format
 ])
 def test_a_previous_output_of_the_same_kind_is_replaced(command, name, tmp_path):
     out = tmp_path / name
@@ -205,7 +205,7 @@ def _staging(parent: Path, name: str) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{name}.") and not p.is_symlink())
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 def test_a_killed_release_leaves_staging_that_the_next_run_sweeps(tmp_path):
     """Before: kill -9 during export or release left `.<name>.<random>` folders that nothing removed."""
     out = tmp_path / "rel"
@@ -247,7 +247,7 @@ def _snapshot(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(real.iterdir())}
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 def test_a_folder_export_killed_at_random_moments_leaves_the_old_or_the_new_folder(tmp_path):
     """A folder is published with one rename: killed at any moment, the target is a whole output, never
     missing (before: a kill between the two renames of the folder swap left no target at all)."""
