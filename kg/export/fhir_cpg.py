@@ -10,6 +10,12 @@
 * one ``ActivityDefinition`` per intervention (RxNorm-coded drugs, ATC-coded drug classes, where the graph has
   the code; otherwise the label only).
 
+Each resource's ``meta.profile`` names the profiles it meets, read from the rules of
+``kg/export/fhir-cpg-profiles.tsv`` (:mod:`kg.export.fhir_profiles`): a statement is a CPG recommendation definition
+(type ``eca-rule``), the algorithm a CPG computable plan definition (type ``clinical-protocol``), an intervention
+with one request kind a CPG computable activity; the FHIR R4 shareable profiles where the resource has all their
+metadata (a description, among others). Every claim is checked again in :func:`validate_bundle`.
+
 A population the backend cannot express gets the applicability expression ``false`` with a description that says
 ``NOT COMPUTABLE`` and why: the recommendation then never fires automatically (it never fires wrongly).
 
@@ -33,6 +39,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.export.errors import ExportError
+from kg.export.fhir_profiles import bundle_resolver, claim_violations, conforming, packaged_profiles
 from kg.export.fhir_terminology import PRODUCT, codes, local_id, terminology_from_graph
 from kg.export.source import ExportSource
 from kg.model.namespaces import CG, CODE_SYSTEMS, FHIR_BASE, ONTOLOGY_IRI
@@ -45,6 +52,14 @@ DIRECTION_EXTENSION = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-direct
 IRI_SYSTEM = "urn:ietf:rfc:3986"  # Identifier.system for a URI value
 GRAPH_HASH_SYSTEM = FHIR_BASE + "graph-sha256"
 TOOL_SYSTEM = FHIR_BASE + "generated-by"
+PUBLISHER = "cgkg developers"  # the project (pyproject.toml authors); publisher is metadata, no clinical fact
+PLAN_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
+# A statement: when its population condition holds, its action applies ("eca-rule", what the CPG recommendation
+# definition fixes). The algorithm: "a desired/typical sequence of clinical activities including preconditions,
+# triggers and temporal relationships" (the code system's definition of "clinical-protocol"): ordered steps, each
+# with its population as a condition and "after-end" relations. Not a CPG pathway: that profile forbids relatedAction.
+RECOMMENDATION_TYPE = "eca-rule"
+ALGORITHM_TYPE = "clinical-protocol"
 # ontology class of an intervention -> the FHIR request resource an ActivityDefinition of it creates (kind)
 REQUEST_KIND = {
     CG.Drug: "MedicationRequest",
@@ -104,7 +119,8 @@ class _Builder:
     def head(self, resource_type: str, node: URIRef, rid: str | None = None) -> dict[str, Any]:
         rid = rid or fhir_id(node)
         return {"resourceType": resource_type, "id": rid, "url": canonical(resource_type, rid),
-                "identifier": [{"system": IRI_SYSTEM, "value": str(node)}], "version": self.version}
+                "identifier": [{"system": IRI_SYSTEM, "value": str(node)}], "version": self.version,
+                "publisher": PUBLISHER}
 
     def concept(self, node: URIRef) -> dict[str, Any]:
         """An ontology individual (strength, certainty, direction) as a CodeableConcept: its HL7 code where it has a
@@ -203,7 +219,7 @@ class _Builder:
         resource = self.head("PlanDefinition", statement)
         in_force = graph.value(statement, CG.inForce)
         resource.update({
-            "name": _name(resource["id"]), "title": label,
+            "name": _name(resource["id"]), "title": label, "type": _plan_type(RECOMMENDATION_TYPE),
             "status": "draft" if in_force is None or in_force.toPython() is True else "retired",
             "experimental": True, "description": text,
         })
@@ -243,7 +259,8 @@ class _Builder:
             resource["identifier"] = [{"system": IRI_SYSTEM, "value": str(s)} for s in steps]
         title = (self.label(algorithm, "algorithm") if algorithm is not None
                  else _text(graph, first, CG.section) or "Treatment algorithm")
-        resource.update({"name": _name(rid), "title": title, "status": "draft", "experimental": True})
+        resource.update({"name": _name(rid), "title": title, "type": _plan_type(ALGORITHM_TYPE), "status": "draft",
+                         "experimental": True})
         related: dict[str, dict[str, Any]] = {}
         actions = []
         previous: dict[URIRef, str] = {}
@@ -296,6 +313,7 @@ class _Builder:
         if duplicates:
             raise ExportError(f"FHIR ids {duplicates}: two graph nodes give the same id (rule: ids are unique)")
         resources.sort(key=lambda r: (r["resourceType"], r["id"]))
+        resources = _with_profiles(resources)
         prov = self.provenance
         meta: dict[str, Any] = {"tag": [{"system": TOOL_SYSTEM, "code": prov.tool, "display": prov.generated_by}]}
         if prov.version_iris:
@@ -303,6 +321,22 @@ class _Builder:
         return {"resourceType": "Bundle", "id": "cgkg-fhir-cpg", "meta": meta,
                 "identifier": {"system": GRAPH_HASH_SYSTEM, "value": prov.graph_sha256}, "type": "collection",
                 "entry": [{"fullUrl": r["url"], "resource": r} for r in resources]}
+
+
+def _plan_type(code: str) -> dict[str, Any]:
+    return {"coding": [{"system": PLAN_TYPE_SYSTEM, "code": code}]}
+
+
+def _with_profiles(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each resource with ``meta.profile``: the profiles of the rules table it meets (none: no meta)."""
+    profiles = packaged_profiles()
+    resolve = bundle_resolver({"entry": [{"resource": r} for r in resources]})
+    claimed = []
+    for resource in resources:
+        urls = conforming(resource, profiles, resolve)
+        head = {"resourceType": resource["resourceType"], "id": resource["id"]}
+        claimed.append({**head, "meta": {"profile": urls}, **resource} if urls else resource)
+    return claimed
 
 
 def _name(rid: str) -> str:
@@ -337,7 +371,8 @@ def unresolved_references(bundle: dict[str, Any]) -> list[str]:
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:
-    """Raise ExportError unless the Bundle parses with the fhir.resources R4B models and every reference resolves."""
+    """Raise ExportError unless the Bundle parses with the fhir.resources R4B models, every reference resolves and
+    every resource meets the rules of every profile its ``meta.profile`` claims."""
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
 
@@ -350,3 +385,6 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
     dangling = unresolved_references(bundle)
     if dangling:
         raise ExportError(f"FHIR Bundle: {len(dangling)} references resolve to no resource in it, e.g. {dangling[:5]}")
+    unmet = claim_violations(bundle)
+    if unmet:
+        raise ExportError(f"FHIR Bundle: {len(unmet)} claimed profiles not met, e.g. " + "; ".join(unmet[:5]))
