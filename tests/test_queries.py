@@ -132,6 +132,26 @@ def test_unknown_parameter_and_unknown_query_are_user_errors(real_store):
         load_query("cq/no-such-question")
 
 
+@pytest.mark.parametrize(("name", "meant"), [
+    ("lab-thresholds", "cq/lab-thresholds"),  # the folder left out
+    ("cq/lab-threshold", "cq/lab-thresholds"),  # a typo
+    ("cq/fhir-coding", "cq/fhir-codings"),
+    ("cautions", "cq/cautions, diff/cautions"),  # the same file name in two folders: both
+])
+def test_an_unknown_query_name_gets_the_closest_names_not_the_whole_library(name, meant):
+    with pytest.raises(UserError) as caught:
+        load_query(name)
+    assert str(caught.value) == f"no query named '{name}'. Did you mean: {meant}? " \
+                                f"(kg queries lists all {len(QUERIES)} of them)"
+    with pytest.raises(UserError, match=r"^no query named 'zzz' \(kg queries lists all \d+ of them\)$"):
+        load_query("zzz")
+
+
+@pytest.mark.parametrize("name", ["queries/cq/cautions", "cq/cautions.rq", "queries/cq/cautions.rq"])
+def test_a_library_query_may_be_named_as_its_file_below_the_checkout(name):
+    assert load_query(name).path == load_query("cq/cautions").path
+
+
 def test_cautions_for_methadone_include_its_drug_class_cautions(real_store):
     rows = run_query(load_query("cq/cautions"), real_store, {"agent": RLS["methadone"]})
     about = {str(r["about"]) for r in rows}
