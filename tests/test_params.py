@@ -12,7 +12,7 @@ from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target
 from kg.core.query.library import load_query, query_from_text
 from kg.core.query.params import bindings_for, parse_literal, parse_pairs, resolve
-from kg.model.namespaces import CODE_SYSTEMS, RLS
+from kg.model.namespaces import CG, CODE_SYSTEMS, RLS
 
 CAUTIONS = load_query("cq/cautions")
 
@@ -63,10 +63,30 @@ def test_a_literal_with_an_unknown_datatype_prefix_is_an_error():
     ("opioids", RLS["opioids"]),  # the label of a drug class
     (URIRef(RLS["methadone"]), RLS["methadone"]),
     (ox.NamedNode(str(RLS["methadone"])), RLS["methadone"]),
-    ("AI", Literal("AI")),  # no name or label, but a value in the graph (an evidence-basis notation)
+    ("ng/mL", Literal("ng/mL")),  # no name, label or notation, but a value in the graph (a UCUM unit)
+    ("RXNORM", URIRef(CODE_SYSTEMS["RXNORM"])),  # a code system's name: the system, as for a parameter of a kind
+    ("LOINC:2276-4", URIRef("http://loinc.org/rdf#2276-4")),  # a code CURIE in the case terminologies write it
+    ('"AI"', Literal("AI")),  # the text, quoted
+    ("cg:BasisAISecondary", CG["BasisAISecondary"]),
 ])
 def test_values_resolve_to_the_node_they_name(value, node, names):
     assert resolve("agent", value, names) == node
+
+
+@pytest.mark.parametrize(("value", "text", "node"), [
+    ("AI", "AI", "cg:BasisAISecondary"),  # the evidence basis AI (terminology: its notation) or the text
+    ("ferritin", "ferritin", "cg:ferritinNgPerMl"),  # the patient quantity (notation) or the text
+])
+def test_a_text_that_is_also_a_nodes_notation_is_refused_naming_both(value, text, node, names):
+    """With no kind declared, ``x=AI`` bound the text "AI" where statements hold the evidence-basis node: an empty
+    answer with exit 0. Now both meanings are named with what to type for each."""
+    with pytest.raises(UserError) as caught:
+        resolve("x", value, names)
+    message = str(caught.value)
+    assert message.startswith(f"--param x={value}: '{value}' may mean the text \"{text}\" (--param x='\"{text}\"')")
+    assert f"({node}) (--param x={node})" in message and "'#+ kinds: ?x KIND'" in message
+    for typed, term in ((f'"{text}"', Literal(text)), (node, URIRef(names.prefixes["cg"] + node[3:]))):
+        assert resolve("x", typed, names) == term  # each way the message offers resolves
 
 
 @pytest.mark.parametrize(("value", "term"), [

@@ -10,7 +10,12 @@ A value is read, in this order, as:
   code (``RXNORM:``, ``ATC:``, any case), which names its agent as in ``kg decide``;
 * a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
   ``RXNORM:6813``), or the label of exactly one node of the graph;
-* else, plain text that occurs in the graph as a plain literal (a notation such as ``AI``): that literal.
+* else the one term of the graph among: a code system's name (``RXNORM``), a code CURIE in any case
+  (``LOINC:2276-4``), the plain text as a literal (``ng/mL``), the node with it as its notation. Text that is
+  both a literal of the graph and a node's notation (``AI``) is refused naming both ways to write it.
+
+With a kind (``#+ kinds: ?lab lab-test``), a name means the node of that kind it names, directly or one mapping
+or code away (``lab=ferritin``, ``lab=2276-4`` -> the LOINC code): see ``_of_kind``.
 
 An IRI or a name must name something in the graph: otherwise it is a UserError with the closest
 labels and CURIEs, never an empty answer. A quoted literal is taken as given (a value, not a name).
@@ -291,10 +296,10 @@ def resolve(name: str, value: object, names: Names, kind: str | None = None) -> 
         return _existing(URIRef(_checked_iri(str(value), value)), where, str(value), names)
     if not isinstance(value, str):
         raise UserError(f"{where}: not an RDF term, a string or a number ({type(value).__name__})")
-    return _from_text(value, where, names)
+    return _from_text(name, value, where, names)
 
 
-def _from_text(text: str, where: str, names: Names) -> Node:
+def _from_text(name: str, text: str, where: str, names: Names) -> Node:
     if text.startswith(("<", *IRI_SCHEMES)):
         inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
         return _existing(URIRef(_in_context(_checked_iri, where, inner, text)), where, text, names)
@@ -305,7 +310,7 @@ def _from_text(text: str, where: str, names: Names) -> Node:
     if colon and prefix in names.prefixes and not is_code(text):  # a drug code names its agent, as in kg decide
         iri = _in_context(_checked_iri, where, names.prefixes[prefix] + local, text)
         return _existing(URIRef(iri), where, text, names)
-    return _named(text, where, names)
+    return _named(name, text, where, names)
 
 
 def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
@@ -316,17 +321,31 @@ def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
         raise UserError(f"{where}: {error}") from None
 
 
-def _named(text: str, where: str, names: Names) -> URIRef | Literal:
+def _named(name: str, text: str, where: str, names: Names) -> Node:
+    """A name for a parameter of no declared kind: the agent ``kg decide`` knows by it, else the one node with it
+    as a label, else the one term of the graph among its other candidates (``Names.candidates``: a code system's
+    name, a code CURIE, the text itself, nodes with it as their notation). A text that is also a node's notation
+    (``AI``, the notation of an evidence basis) is refused naming both, not bound to the text: which one a query
+    wants depends on where the variable stands, and the wrong one is an empty answer."""
     key = normalise_name(text)
     if key in names.agents:
         return _existing(names.agents[key], where, text, names)
-    candidates = names.ambiguous.get(key) or names.labels.get(key, [])
-    if len(candidates) == 1:
-        return _existing(candidates[0], where, text, names)
-    if candidates:
-        listed = ", ".join(compact(c, names.prefixes) for c in candidates)
+    labelled = names.ambiguous.get(key) or names.labels.get(key, [])
+    if len(labelled) == 1:
+        return _existing(labelled[0], where, text, names)
+    if labelled:
+        listed = ", ".join(compact(c, names.prefixes) for c in labelled)
         raise UserError(f"{where}: '{text}' names several nodes ({listed}); give one as a CURIE")
-    return _existing(Literal(text), where, text, names)
+    meant = [c for c in names.candidates(text) if names.contains(c)]  # type: ignore[arg-type]
+    if len(meant) == 1:
+        return meant[0]
+    if meant:
+        listed = "; or ".join(f"the text {c.n3()} (--param {name}='{c.n3()}')" if isinstance(c, Literal)
+                              else f"{names.shown(c)} (--param {name}={_shown_term(c, names)})" for c in meant)
+        raise UserError(f"{where}: '{text}' may mean {listed}. Give the one meant as written, or declare the kind "
+                        f"of node ?{name} takes in the query's header ('#+ kinds: ?{name} KIND'; kg queries lists the "
+                        f"kinds as {KINDS}/KIND)")
+    _nothing(where, text, names)
 
 
 def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> URIRef | Literal:
@@ -335,7 +354,7 @@ def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> UR
     return term
 
 
-def _nothing(where: str, text: str, names: Names) -> None:
+def _nothing(where: str, text: str, names: Names) -> NoReturn:
     hint = names.suggestions(text)
     raise UserError(f"{where}: names nothing in the graph (not an IRI or CURIE of it, a name, a label or a value "
                     "in it)"
