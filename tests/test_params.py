@@ -174,7 +174,7 @@ def lab_names():
     return Target(default_knowledge()).names(LAB_THRESHOLDS)
 
 
-@pytest.mark.parametrize("value", ["ferritin", " Ferritin ", "LOINC:2276-4", "loinc:2276-4",
+@pytest.mark.parametrize("value", ["ferritin", " Ferritin ", "LOINC:2276-4", "loinc:2276-4", "2276-4",
                                    "<http://loinc.org/rdf#2276-4>", URIRef("http://loinc.org/rdf#2276-4")])
 def test_a_value_resolves_to_the_node_of_the_kind_the_query_expects(value, lab_names):
     """``lab=ferritin`` means the lab test ferritin (its LOINC code), not the text 'ferritin' (the notation of the
@@ -224,3 +224,25 @@ def test_a_close_match_of_the_kind_is_suggested(lab_names):
     assert "'feritin' names nothing" in str(caught.value)
     with pytest.raises(UserError, match=r"Did you mean: ferritin \(loinc:2276-4\)\?"):  # the quantity's code
         bindings_for(LAB_THRESHOLDS, {"lab": "cg:ferritinNgPerMl"}, lab_names)
+
+
+AGENT_PROFILE = load_query("cq/agent-profile")
+FHIR_CODINGS = load_query("cq/fhir-codings")
+
+
+@pytest.mark.parametrize(("query", "pair", "said", "meant"), [
+    # ATC N06AX12 is bupropion, RxNorm 6813 methadone, 25480 gabapentin (terminology.md; the graph's mappings)
+    (AGENT_PROFILE, "agent=N06AX12", "'N06AX12' is the code atc:N06AX12, not one", "bupropion (rls:bupropion)"),
+    (AGENT_PROFILE, "agent=6813", '"6813"^^xsd:integer is not one', "methadone (rls:methadone)"),
+    (FHIR_CODINGS, "concept=25480", '"25480"^^xsd:integer is not one', "gabapentin (rls:gabapentin)"),
+    (LAB_THRESHOLDS, "lab=20567-4", "'20567-4' is the code loinc:20567-4, not one", None),  # a code of no lab
+])
+def test_a_bare_code_two_steps_from_the_kind_is_suggested_not_bound(query, pair, said, meant, lab_names):
+    """A bare code names no system: it binds only a node of the kind that carries it (``lab=2276-4``); a node of
+    the kind mapped to the code that carries it is suggested (type its name, or the code with its system)."""
+    name, _, value = pair.partition("=")
+    with pytest.raises(UserError) as caught:
+        bindings_for(query, {name: value}, lab_names)
+    message = str(caught.value)
+    assert said in message
+    assert (f"Did you mean: {meant}?" in message) if meant else "Did you mean" not in message

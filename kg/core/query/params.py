@@ -46,7 +46,7 @@ from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
 from kg.base.oxigraph_bridge import from_ox, is_valid_iri
 from kg.core.query.library import KINDS, Query, load_query, run_query
 from kg.model.curies import compact
-from kg.model.namespaces import CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
+from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
 from kg.profile.drug_names import is_code, normalise_name
 
 # Turtle's string and number productions (https://www.w3.org/TR/turtle/#sec-grammar-grammar)
@@ -198,10 +198,10 @@ class Names:
 
     def mapped(self, term: Node) -> list[Node]:
         """What ``term`` is mapped to or from (SKOS mappings, either way), and its notations (or, for a literal,
-        the nodes it is the notation of): one step from a name's node to the node of the kind a query wants."""
+        the nodes it is the notation or the bare code of, ``2276-4``): one step from a name's node to the node of
+        the kind a query wants."""
         node = ox.NamedNode(str(term)) if isinstance(term, URIRef) else ox.Literal(str(term))
         found: list[Node] = []
-        notation = ox.NamedNode(str(SKOS.notation))
         if isinstance(term, URIRef):
             for predicate in (*MAPPINGS, SKOS.notation):
                 found += [from_ox(q.object) for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)),
@@ -210,8 +210,16 @@ class Names:
                 found += [from_ox(q.subject) for q in self.store.quads_for_pattern(
                     None, ox.NamedNode(str(predicate)), node, ox.DefaultGraph())]
         elif isinstance(term, Literal):
-            found += [from_ox(q.subject) for q in self.store.quads_for_pattern(None, notation, node, ox.DefaultGraph())]
+            found += [from_ox(q.subject) for q in self.store.quads_for_pattern(
+                None, ox.NamedNode(str(SKOS.notation)), node, ox.DefaultGraph())]
+            found += self.coded(str(term))
         return list(dict.fromkeys(found))
+
+    def coded(self, code: str) -> list[URIRef]:
+        """The terminology codes (mapping targets) whose bare code (``cg:code``) is ``code``, in any system."""
+        return [URIRef(q.subject.value) for q in self.store.quads_for_pattern(
+            None, ox.NamedNode(str(CG.code)), ox.Literal(code.strip()), ox.DefaultGraph())
+            if isinstance(q.subject, ox.NamedNode)]
 
     def display_names(self, term: Node) -> list[str]:
         """The names a user may type for ``term``: its notations and labels, those of what it is mapped to, then a
@@ -372,7 +380,7 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
         term = resolve(name, value, names)
         if term in kind.member_set:
             return term
-        hint = [names.shown(m) for m in names.mapped(term) if m in kind.member_set]
+        hint = [names.shown(m) for m in names.mapped(term) if m in kind.member_set] + _by_code(str(value), names, kind)
         _not_of_kind(where, str(value), f"{_shown_term(term, names)} is not one", kind, names, hint)
     candidates = names.candidates(text)
     for found in ([c for c in candidates if c in kind.member_set],
@@ -384,9 +392,18 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
             raise UserError(f"{where}: '{text}' names several nodes of kind {kind.name} ({listed}); give one as a "
                             "CURIE")
     existing = sorted((c for c in candidates if names.contains(c)), key=lambda c: isinstance(c, Literal))  # type: ignore[arg-type]
-    found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
+    codes = names.coded(text)
+    found = f"'{text}' is the code {', '.join(_shown_term(c, names) for c in codes)}, not one" if codes \
+        else f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
         else f"'{text}' names nothing in the graph"
-    _not_of_kind(where, text, found, kind, names, [])
+    _not_of_kind(where, text, found, kind, names, _by_code(text, names, kind))
+
+
+def _by_code(text: str, names: Names, kind: Kind) -> list[str]:
+    """The nodes of ``kind`` mapped to a terminology code whose bare code is ``text`` (``N06AX12`` -> the agent
+    mapped to ATC N06AX12): suggested, not bound, since a bare code names no system (see ``Names.mapped``)."""
+    return list(dict.fromkeys(names.shown(m) for code in names.coded(text) for m in names.mapped(code)
+                              if m in kind.member_set))
 
 
 def _written_as_term(text: str, names: Names) -> bool:
@@ -397,7 +414,12 @@ def _written_as_term(text: str, names: Names) -> bool:
 
 
 def _shown_term(term: Node, names: Names) -> str:
-    return names._curie(term) if isinstance(term, URIRef) else term.n3()
+    """An IRI as a CURIE, a literal in Turtle syntax with its datatype as a CURIE (``"6813"^^xsd:integer``)."""
+    if isinstance(term, URIRef):
+        return names._curie(term)
+    if isinstance(term, Literal) and term.datatype is not None and not term.language:
+        return f"{Literal(str(term)).n3()}^^{names._curie(term.datatype)}"
+    return term.n3()
 
 
 def _not_of_kind(where: str, text: str, found: str, kind: Kind, names: Names, hint: list[str]) -> NoReturn:
