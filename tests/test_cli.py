@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,9 @@ def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_ro
     assert example, "no example for ?lab of cq/lab-thresholds"
     answer = run("query", "cq/lab-thresholds", "--param", f"lab={example.group(1)}", "--format", "json")
     assert answer.returncode == 0 and json.loads(answer.stdout)["results"]["bindings"], answer.stderr
+    # each example is one shell word as shown (a name with a space is quoted), so it can be pasted after --param
+    shown = re.finditer(r"\?(\w+) \([^()]*e\.g\. ((?:'[^']*'|[^\s';()])+)\)", listing.stdout)
+    pasted = {m.group(1): shlex.split(m.group(2)) for m in shown}
+    assert len(pasted) >= 10 and all(len(words) == 1 and words[0].startswith(f"{name}=")
+                                     for name, words in pasted.items()), pasted
+    assert pasted["class"] == ["class=CNS depressants"]  # shown as class='CNS depressants'
