@@ -12,7 +12,14 @@ from rdflib import Literal
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target, execute, parameter_examples
-from kg.core.query.library import all_queries, load_query, query_from_text, run_query, undeclared_prefixes
+from kg.core.query.library import (
+    all_queries,
+    load_query,
+    query_from_argument,
+    query_from_text,
+    run_query,
+    undeclared_prefixes,
+)
 from kg.core.query.params import parse_pairs, resolve
 from kg.core.query.results import Solutions
 from kg.model.namespaces import PREFIXES, RLS
@@ -145,6 +152,23 @@ def test_an_unknown_query_name_gets_the_closest_names_not_the_whole_library(name
                                 f"(kg queries lists all {len(QUERIES)} of them)"
     with pytest.raises(UserError, match=r"^no query named 'zzz' \(kg queries lists all \d+ of them\)$"):
         load_query("zzz")
+
+
+def test_a_query_file_of_ones_own_may_end_in_rq_or_sparql(tmp_path):
+    text = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?a WHERE { ?a rdfs:label ?l }\n"
+    for suffix in (".rq", ".sparql"):
+        (tmp_path / f"mine{suffix}").write_text(text, encoding="utf-8")
+        assert query_from_argument(str(tmp_path / f"mine{suffix}")).text == text
+    (tmp_path / "mine.txt").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"mine\.txt: a query file's name ends in \.rq or \.sparql"):
+        query_from_argument(str(tmp_path / "mine.txt"))
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "a\x00b", "cq/" + "y" * 300 + ".sparql"])
+def test_a_name_no_file_can_have_is_an_unknown_query_not_a_crash(name):
+    """A name longer than a file name may be, or with a NUL, raised OSError / ValueError from the file system."""
+    with pytest.raises(UserError, match="no query named"):
+        query_from_argument(name)
 
 
 @pytest.mark.parametrize("name", ["queries/cq/cautions", "cq/cautions.rq", "queries/cq/cautions.rq"])
