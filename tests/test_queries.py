@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Literal
+from rdflib import RDF, Literal
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
@@ -22,7 +23,7 @@ from kg.core.query.library import (
 )
 from kg.core.query.params import parse_pairs, resolve
 from kg.core.query.results import Solutions
-from kg.model.namespaces import PREFIXES, RLS
+from kg.model.namespaces import CG, PREFIXES, RLS
 from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
@@ -206,10 +207,12 @@ def test_no_library_query_is_taken_for_one_with_an_undeclared_prefix(query):
 
 
 KIND_CASES = [(q, p) for q in CQ for p in q.params]
+DECLARED = [(q, p) for q in QUERIES for p in q.params]  # the decision queries' ?patient too
 
 
-@pytest.mark.parametrize(("query", "param"), KIND_CASES, ids=[f"{q.name}?{p}" for q, p in KIND_CASES])
-def test_every_parameter_of_a_competency_question_declares_the_kind_of_node_it_takes(query, param):
+@pytest.mark.parametrize(("query", "param"), DECLARED, ids=[f"{q.name}?{p}" for q, p in DECLARED])
+def test_every_parameter_of_a_library_query_declares_the_kind_of_node_it_takes(query, param):
+    """So a name is never bound to a node of another kind (an empty answer): the README's promise."""
     kind = query.kind_of(param)
     assert kind is not None, f"#+ kinds: ?{param} KIND missing (queries/README.md)"
     assert load_query(f"kinds/{kind}").tags == ("kind",)
@@ -225,6 +228,21 @@ def test_a_kind_takes_every_value_its_query_answers_for(query, param, built_stor
     answered = {row[param] for row in run_query(query, built_store) if row[param] is not None}
     assert answered <= members, f"values the query answers for but kinds/{query.kind_of(param)} lacks: " \
                                 f"{sorted(map(str, answered - members))[:5]}"
+
+
+def test_a_decision_query_bound_on_the_build_is_refused_not_answered_empty(built_store):
+    """``kg query decision/options --param patient=methadone`` gave 0 rows with exit 0: the build holds no patient
+    (kg decide adds one from a profile), so any node bound there answered nothing."""
+    with pytest.raises(UserError) as caught:
+        execute(load_query("decision/options"), Target(Knowledge(built_store, "memory")), {"patient": "methadone"})
+    assert str(caught.value) == "--param patient=methadone: expected a patient ('methadone' is rls:methadone, not " \
+                                "one), and the graph has none (kinds/patient)"
+    with_patient = ox.Store()  # a graph with a patient (what kg decide queries): the patient is taken
+    patient = ox.NamedNode("urn:example:patient-1")
+    with_patient.add(ox.Quad(patient, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(CG.Patient))))
+    answer = execute(load_query("decision/options"), Target(Knowledge(with_patient, "memory")),
+                     {"patient": "<urn:example:patient-1>"})
+    assert isinstance(answer, Solutions) and answer.rows() == []  # bound, and nothing to decide in this graph
 
 
 def test_the_example_of_each_parameter_gives_rows(built_store):
