@@ -32,6 +32,7 @@ import datetime
 import decimal
 import difflib
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -348,8 +349,8 @@ def _named(name: str, text: str, where: str, names: Names) -> Node:
     if len(meant) == 1:
         return meant[0]
     if meant:
-        listed = "; or ".join(f"the text {c.n3()} (--param {name}='{c.n3()}')" if isinstance(c, Literal)
-                              else f"{names.shown(c)} (--param {name}={_shown_term(c, names)})" for c in meant)
+        listed = "; or ".join(f"{f'the text {c.n3()}' if isinstance(c, Literal) else names.shown(c)} "
+                              f"(--param {name}={shlex.quote(_shown_term(c, names))})" for c in meant)
         raise UserError(f"{where}: '{text}' may mean {listed}. Give the one meant as written, or declare the kind "
                         f"of node ?{name} takes in the query's header ('#+ kinds: ?{name} KIND'; kg queries lists the "
                         f"kinds as {KINDS}/KIND)")
