@@ -246,3 +246,25 @@ def test_a_bare_code_two_steps_from_the_kind_is_suggested_not_bound(query, pair,
     message = str(caught.value)
     assert said in message
     assert (f"Did you mean: {meant}?" in message) if meant else "Did you mean" not in message
+
+
+TREATMENT_OPTIONS = load_query("cq/treatment-options")
+POPULATION_CRITERIA = load_query("cq/population-criteria")
+
+
+@pytest.mark.parametrize(("query", "name", "value", "node"), [
+    (TREATMENT_OPTIONS, "issuer", "aasm-2024", RLS["aasm-2024"]),  # a source by its id (sources.tsv)
+    (POPULATION_CRITERIA, "population", "adult-rls", RLS["adult-rls"]),  # a population by its id, not only its label
+    (POPULATION_CRITERIA, "population", "adult with RLS", RLS["adult-rls"]),
+])
+def test_a_node_may_be_named_by_its_table_id(query, name, value, node, lab_names):
+    """``issuer=aasm-2024`` (the id the tables, the report and kg diff use) was refused as the text 'aasm-2024'."""
+    assert bindings_for(query, {name: value}, lab_names) == {name: node}
+    assert resolve(name, value, lab_names) == node  # with no kind too: an id names its node, like a label
+
+
+def test_a_source_is_shown_by_its_id_not_its_title(lab_names):
+    with pytest.raises(UserError) as caught:
+        bindings_for(TREATMENT_OPTIONS, {"issuer": "AASM"}, lab_names)
+    assert "e.g. aasm-2024 (rls:aasm-2024); " in str(caught.value)
+    assert "Winkelman" not in str(caught.value)  # the title of aasm-2024

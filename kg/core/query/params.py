@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from rdflib import XSD, BNode, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
@@ -169,8 +169,17 @@ class Names:
 
     @cached_property
     def notations(self) -> dict[str, list[URIRef]]:
+        return self._by_literal(SKOS.notation)
+
+    @cached_property
+    def identifiers(self) -> dict[str, list[URIRef]]:
+        """Nodes by their table id (``dcterms:identifier``: ``aasm-2024``, ``adult-rls``), the id the tables,
+        the decision report and ``kg diff`` use."""
+        return self._by_literal(DCTERMS.identifier)
+
+    def _by_literal(self, predicate: URIRef) -> dict[str, list[URIRef]]:
         found: dict[str, set[URIRef]] = {}
-        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(SKOS.notation)), None, ox.DefaultGraph()):
+        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 found.setdefault(normalise_name(quad.object.value), set()).add(URIRef(quad.subject.value))
         return {name: sorted(nodes) for name, nodes in found.items()}
@@ -184,11 +193,11 @@ class Names:
 
     def candidates(self, text: str) -> list[Node]:
         """Every node or value a name may mean, most specific first: the agent ``kg decide`` knows by it, nodes
-        with it as a label, the code system of that name (RXNORM), the code of a mapping CURIE in any case
-        (LOINC:2276-4), the plain literal, nodes with it as their notation."""
+        with it as a label or as their table id, the code system of that name (RXNORM), the code of a mapping CURIE
+        in any case (LOINC:2276-4), the plain literal, nodes with it as their notation."""
         key, stripped = normalise_name(text), text.strip()
         found: list[Node] = [self.agents[key]] if key in self.agents else []
-        found += [*self.ambiguous.get(key, []), *self.labels.get(key, [])]
+        found += [*self.ambiguous.get(key, []), *self.labels.get(key, []), *self.identifiers.get(key, [])]
         if stripped.upper() in CODE_SYSTEMS:
             found.append(URIRef(CODE_SYSTEMS[stripped.upper()]))
         prefix, colon, local = stripped.partition(":")
@@ -239,16 +248,18 @@ class Names:
 
     def _own_names(self, term: Node) -> list[str]:
         node = ox.NamedNode(str(term))
-        return [q.object.value for predicate in (SKOS.notation, *LABELS)
+        return [q.object.value for predicate in (SKOS.notation, *LABELS, DCTERMS.identifier)
                 for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)), None, ox.DefaultGraph())
                 if isinstance(q.object, ox.Literal)]
 
     def shown(self, term: Node) -> str:
-        """A member as a message shows it: a name and its CURIE (``ferritin (loinc:2276-4)``), a literal as is."""
+        """A member as a message shows it: its first short name and its CURIE (``ferritin (loinc:2276-4)``, a
+        source by its id, not its title: ``aasm-2024 (rls:aasm-2024)``), a literal as is."""
         if isinstance(term, Literal):
             return str(term)
-        names, curie = self.display_names(term), self._curie(term)  # type: ignore[arg-type]
-        return f"{names[0]} ({curie})" if names and names[0] != curie else curie
+        curie = self._curie(term)  # type: ignore[arg-type]
+        short = [n for n in self.display_names(term) if len(n) <= MAX_EXAMPLE_CHARS and n != curie]
+        return f"{short[0]} ({curie})" if short else curie
 
     def example(self, kind: Kind, member: Node) -> str | None:
         """A value to type for ``member`` of ``kind``: its first short name (else its CURIE) that resolves back
@@ -339,7 +350,7 @@ def _named(name: str, text: str, where: str, names: Names) -> Node:
     key = normalise_name(text)
     if key in names.agents:
         return _existing(names.agents[key], where, text, names)
-    labelled = names.ambiguous.get(key) or names.labels.get(key, [])
+    labelled = names.ambiguous.get(key) or names.labels.get(key) or names.identifiers.get(key, [])
     if len(labelled) == 1:
         return _existing(labelled[0], where, text, names)
     if labelled:
