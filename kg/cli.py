@@ -184,8 +184,8 @@ def list_queries(build_dir: BuildOption = None, guideline: BuildGuidelineOption 
 
 @app.command()
 def query(
-    name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options), a path to an .rq file, "
-                                             "SPARQL text ('SELECT ...'), or - to read the query from stdin.")],
+    name: Annotated[str, typer.Argument(help="Query name (e.g. cq/treatment-options), a path to an .rq or .sparql "
+                                             "file, SPARQL text ('SELECT ...'), or - to read the query from stdin.")],
     graph: GraphOption = None,
     build_dir: BuildOption = None,
     inferred: Annotated[

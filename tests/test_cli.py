@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -157,6 +158,25 @@ def test_a_parameter_binds_the_node_of_the_kind_the_query_expects():
            "ferritin (loinc:2276-4)" in refused.stderr and "Traceback" not in refused.stderr
 
 
+def test_a_name_in_an_inline_query_with_no_kind_is_never_an_empty_answer():
+    """``x=AI`` in a query that declares no kind bound the text "AI", which no statement holds (they hold the
+    evidence-basis node whose notation it is): 0 rows, exit 0. Now it is refused with both ways to write it; with a
+    '#+ kinds:' line the query says which it wants (the evidence-basis kind is the notation)."""
+    text = "PREFIX cg: <https://w3id.org/cgkg/ontology#>\nSELECT ?s ?x WHERE { ?s cg:evidenceBasis ?x } LIMIT 1"
+    refused = run("query", text, "--param", "x=AI")
+    assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
+    assert "'AI' may mean the text \"AI\" (--param x='\"AI\"'); or AI (cg:BasisAISecondary) " \
+           "(--param x=cg:BasisAISecondary)" in refused.stderr
+    node = run("query", text, "--param", "x=cg:BasisAISecondary", "--format", "csv")
+    notation = run("query", "#+ kinds: ?x evidence-basis\n" + text.replace("cg:evidenceBasis ?x", "cg:evidenceBasis/"
+                   "<http://www.w3.org/2004/02/skos/core#notation> ?x"), "--param", "x=AI", "--format", "csv")
+    for answer in node, notation:
+        assert answer.returncode == 0 and len(answer.stdout.splitlines()) == 2, answer.stderr  # header + 1 row
+    unselected = run("query", text.replace("?s ?x WHERE", "?s WHERE"), "--param", "x=cg:BasisAISecondary")
+    assert unselected.returncode == 2 and "--param x binds ?x, which the query does not select: add ?x to its " \
+                                          "SELECT clause" in unselected.stderr  # not the engine's own words
+
+
 def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_rows():
     wide = {**os.environ, "COLUMNS": "1000"}  # one line per query: no cell wraps
     listing = subprocess.run([*KG, "queries"], capture_output=True, text=True, env=wide)
@@ -165,3 +185,9 @@ def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_ro
     assert example, "no example for ?lab of cq/lab-thresholds"
     answer = run("query", "cq/lab-thresholds", "--param", f"lab={example.group(1)}", "--format", "json")
     assert answer.returncode == 0 and json.loads(answer.stdout)["results"]["bindings"], answer.stderr
+    # each example is one shell word as shown (a name with a space is quoted), so it can be pasted after --param
+    shown = re.finditer(r"\?(\w+) \([^()]*e\.g\. ((?:'[^']*'|[^\s';()])+)\)", listing.stdout)
+    pasted = {m.group(1): shlex.split(m.group(2)) for m in shown}
+    assert len(pasted) >= 10 and all(len(words) == 1 and words[0].startswith(f"{name}=")
+                                     for name, words in pasted.items()), pasted
+    assert pasted["class"] == ["class=CNS depressants"]  # shown as class='CNS depressants'

@@ -58,7 +58,7 @@ def test_endpoint_gives_the_same_result_as_the_embedded_engine(query, endpoint):
 @pytest.mark.parametrize(("text", "values"), [
     ("PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:methadone ?p ?o }", {}),
     ("PREFIX rls: <https://w3id.org/cgkg/rls/>\nASK { rls:no-such-thing ?p ?o }", {}),
-    ("#+ params: ?basis\nASK { ?s <http://www.w3.org/2004/02/skos/core#notation> ?basis }", {"basis": "AI"}),
+    ("#+ params: ?basis\nASK { ?s <http://www.w3.org/2004/02/skos/core#notation> ?basis }", {"basis": '"AI"'}),
     ("#+ params: ?agent\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
      "CONSTRUCT { ?agent rdfs:label ?label } WHERE { ?agent rdfs:label ?label }", {"agent": "methadone"}),
     ("#+ params: ?agent\nDESCRIBE ?agent", {"agent": "methadone"}),

@@ -12,7 +12,7 @@ from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target
 from kg.core.query.library import load_query, query_from_text
 from kg.core.query.params import bindings_for, parse_literal, parse_pairs, resolve
-from kg.model.namespaces import CODE_SYSTEMS, RLS
+from kg.model.namespaces import CG, CODE_SYSTEMS, RLS
 
 CAUTIONS = load_query("cq/cautions")
 
@@ -63,10 +63,30 @@ def test_a_literal_with_an_unknown_datatype_prefix_is_an_error():
     ("opioids", RLS["opioids"]),  # the label of a drug class
     (URIRef(RLS["methadone"]), RLS["methadone"]),
     (ox.NamedNode(str(RLS["methadone"])), RLS["methadone"]),
-    ("AI", Literal("AI")),  # no name or label, but a value in the graph (an evidence-basis notation)
+    ("ng/mL", Literal("ng/mL")),  # no name, label or notation, but a value in the graph (a UCUM unit)
+    ("RXNORM", URIRef(CODE_SYSTEMS["RXNORM"])),  # a code system's name: the system, as for a parameter of a kind
+    ("LOINC:2276-4", URIRef("http://loinc.org/rdf#2276-4")),  # a code CURIE in the case terminologies write it
+    ('"AI"', Literal("AI")),  # the text, quoted
+    ("cg:BasisAISecondary", CG["BasisAISecondary"]),
 ])
 def test_values_resolve_to_the_node_they_name(value, node, names):
     assert resolve("agent", value, names) == node
+
+
+@pytest.mark.parametrize(("value", "text", "node"), [
+    ("AI", "AI", "cg:BasisAISecondary"),  # the evidence basis AI (terminology: its notation) or the text
+    ("ferritin", "ferritin", "cg:ferritinNgPerMl"),  # the patient quantity (notation) or the text
+])
+def test_a_text_that_is_also_a_nodes_notation_is_refused_naming_both(value, text, node, names):
+    """With no kind declared, ``x=AI`` bound the text "AI" where statements hold the evidence-basis node: an empty
+    answer with exit 0. Now both meanings are named with what to type for each."""
+    with pytest.raises(UserError) as caught:
+        resolve("x", value, names)
+    message = str(caught.value)
+    assert message.startswith(f"--param x={value}: '{value}' may mean the text \"{text}\" (--param x='\"{text}\"')")
+    assert f"({node}) (--param x={node})" in message and "'#+ kinds: ?x KIND'" in message
+    for typed, term in ((f'"{text}"', Literal(text)), (node, URIRef(names.prefixes["cg"] + node[3:]))):
+        assert resolve("x", typed, names) == term  # each way the message offers resolves
 
 
 @pytest.mark.parametrize(("value", "term"), [
@@ -154,7 +174,7 @@ def lab_names():
     return Target(default_knowledge()).names(LAB_THRESHOLDS)
 
 
-@pytest.mark.parametrize("value", ["ferritin", " Ferritin ", "LOINC:2276-4", "loinc:2276-4",
+@pytest.mark.parametrize("value", ["ferritin", " Ferritin ", "LOINC:2276-4", "loinc:2276-4", "2276-4",
                                    "<http://loinc.org/rdf#2276-4>", URIRef("http://loinc.org/rdf#2276-4")])
 def test_a_value_resolves_to_the_node_of_the_kind_the_query_expects(value, lab_names):
     """``lab=ferritin`` means the lab test ferritin (its LOINC code), not the text 'ferritin' (the notation of the
@@ -204,3 +224,47 @@ def test_a_close_match_of_the_kind_is_suggested(lab_names):
     assert "'feritin' names nothing" in str(caught.value)
     with pytest.raises(UserError, match=r"Did you mean: ferritin \(loinc:2276-4\)\?"):  # the quantity's code
         bindings_for(LAB_THRESHOLDS, {"lab": "cg:ferritinNgPerMl"}, lab_names)
+
+
+AGENT_PROFILE = load_query("cq/agent-profile")
+FHIR_CODINGS = load_query("cq/fhir-codings")
+
+
+@pytest.mark.parametrize(("query", "pair", "said", "meant"), [
+    # ATC N06AX12 is bupropion, RxNorm 6813 methadone, 25480 gabapentin (terminology.md; the graph's mappings)
+    (AGENT_PROFILE, "agent=N06AX12", "'N06AX12' is the code atc:N06AX12, not one", "bupropion (rls:bupropion)"),
+    (AGENT_PROFILE, "agent=6813", '"6813"^^xsd:integer is not one', "methadone (rls:methadone)"),
+    (FHIR_CODINGS, "concept=25480", '"25480"^^xsd:integer is not one', "gabapentin (rls:gabapentin)"),
+    (LAB_THRESHOLDS, "lab=20567-4", "'20567-4' is the code loinc:20567-4, not one", None),  # a code of no lab
+])
+def test_a_bare_code_two_steps_from_the_kind_is_suggested_not_bound(query, pair, said, meant, lab_names):
+    """A bare code names no system: it binds only a node of the kind that carries it (``lab=2276-4``); a node of
+    the kind mapped to the code that carries it is suggested (type its name, or the code with its system)."""
+    name, _, value = pair.partition("=")
+    with pytest.raises(UserError) as caught:
+        bindings_for(query, {name: value}, lab_names)
+    message = str(caught.value)
+    assert said in message
+    assert (f"Did you mean: {meant}?" in message) if meant else "Did you mean" not in message
+
+
+TREATMENT_OPTIONS = load_query("cq/treatment-options")
+POPULATION_CRITERIA = load_query("cq/population-criteria")
+
+
+@pytest.mark.parametrize(("query", "name", "value", "node"), [
+    (TREATMENT_OPTIONS, "issuer", "aasm-2024", RLS["aasm-2024"]),  # a source by its id (sources.tsv)
+    (POPULATION_CRITERIA, "population", "adult-rls", RLS["adult-rls"]),  # a population by its id, not only its label
+    (POPULATION_CRITERIA, "population", "adult with RLS", RLS["adult-rls"]),
+])
+def test_a_node_may_be_named_by_its_table_id(query, name, value, node, lab_names):
+    """``issuer=aasm-2024`` (the id the tables, the report and kg diff use) was refused as the text 'aasm-2024'."""
+    assert bindings_for(query, {name: value}, lab_names) == {name: node}
+    assert resolve(name, value, lab_names) == node  # with no kind too: an id names its node, like a label
+
+
+def test_a_source_is_shown_by_its_id_not_its_title(lab_names):
+    with pytest.raises(UserError) as caught:
+        bindings_for(TREATMENT_OPTIONS, {"issuer": "AASM"}, lab_names)
+    assert "e.g. aasm-2024 (rls:aasm-2024); " in str(caught.value)
+    assert "Winkelman" not in str(caught.value)  # the title of aasm-2024

@@ -6,16 +6,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Literal
+from rdflib import RDF, Literal
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target, execute, parameter_examples
-from kg.core.query.library import all_queries, load_query, query_from_text, run_query, undeclared_prefixes
+from kg.core.query.library import (
+    all_queries,
+    load_query,
+    query_from_argument,
+    query_from_text,
+    run_query,
+    undeclared_prefixes,
+)
 from kg.core.query.params import parse_pairs, resolve
 from kg.core.query.results import Solutions
-from kg.model.namespaces import PREFIXES, RLS
+from kg.model.namespaces import CG, PREFIXES, RLS
 from tests.conftest import GOLDEN, rendered_rows
 
 QUERIES = all_queries()
@@ -132,6 +140,43 @@ def test_unknown_parameter_and_unknown_query_are_user_errors(real_store):
         load_query("cq/no-such-question")
 
 
+@pytest.mark.parametrize(("name", "meant"), [
+    ("lab-thresholds", "cq/lab-thresholds"),  # the folder left out
+    ("cq/lab-threshold", "cq/lab-thresholds"),  # a typo
+    ("cq/fhir-coding", "cq/fhir-codings"),
+    ("cautions", "cq/cautions, diff/cautions"),  # the same file name in two folders: both
+])
+def test_an_unknown_query_name_gets_the_closest_names_not_the_whole_library(name, meant):
+    with pytest.raises(UserError) as caught:
+        load_query(name)
+    assert str(caught.value) == f"no query named '{name}'. Did you mean: {meant}? " \
+                                f"(kg queries lists all {len(QUERIES)} of them)"
+    with pytest.raises(UserError, match=r"^no query named 'zzz' \(kg queries lists all \d+ of them\)$"):
+        load_query("zzz")
+
+
+def test_a_query_file_of_ones_own_may_end_in_rq_or_sparql(tmp_path):
+    text = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?a WHERE { ?a rdfs:label ?l }\n"
+    for suffix in (".rq", ".sparql"):
+        (tmp_path / f"mine{suffix}").write_text(text, encoding="utf-8")
+        assert query_from_argument(str(tmp_path / f"mine{suffix}")).text == text
+    (tmp_path / "mine.txt").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"mine\.txt: a query file's name ends in \.rq or \.sparql"):
+        query_from_argument(str(tmp_path / "mine.txt"))
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "a\x00b", "cq/" + "y" * 300 + ".sparql"])
+def test_a_name_no_file_can_have_is_an_unknown_query_not_a_crash(name):
+    """A name longer than a file name may be, or with a NUL, raised OSError / ValueError from the file system."""
+    with pytest.raises(UserError, match="no query named"):
+        query_from_argument(name)
+
+
+@pytest.mark.parametrize("name", ["queries/cq/cautions", "cq/cautions.rq", "queries/cq/cautions.rq"])
+def test_a_library_query_may_be_named_as_its_file_below_the_checkout(name):
+    assert load_query(name).path == load_query("cq/cautions").path
+
+
 def test_cautions_for_methadone_include_its_drug_class_cautions(real_store):
     rows = run_query(load_query("cq/cautions"), real_store, {"agent": RLS["methadone"]})
     about = {str(r["about"]) for r in rows}
@@ -162,10 +207,12 @@ def test_no_library_query_is_taken_for_one_with_an_undeclared_prefix(query):
 
 
 KIND_CASES = [(q, p) for q in CQ for p in q.params]
+DECLARED = [(q, p) for q in QUERIES for p in q.params]  # the decision queries' ?patient too
 
 
-@pytest.mark.parametrize(("query", "param"), KIND_CASES, ids=[f"{q.name}?{p}" for q, p in KIND_CASES])
-def test_every_parameter_of_a_competency_question_declares_the_kind_of_node_it_takes(query, param):
+@pytest.mark.parametrize(("query", "param"), DECLARED, ids=[f"{q.name}?{p}" for q, p in DECLARED])
+def test_every_parameter_of_a_library_query_declares_the_kind_of_node_it_takes(query, param):
+    """So a name is never bound to a node of another kind (an empty answer): the README's promise."""
     kind = query.kind_of(param)
     assert kind is not None, f"#+ kinds: ?{param} KIND missing (queries/README.md)"
     assert load_query(f"kinds/{kind}").tags == ("kind",)
@@ -181,6 +228,21 @@ def test_a_kind_takes_every_value_its_query_answers_for(query, param, built_stor
     answered = {row[param] for row in run_query(query, built_store) if row[param] is not None}
     assert answered <= members, f"values the query answers for but kinds/{query.kind_of(param)} lacks: " \
                                 f"{sorted(map(str, answered - members))[:5]}"
+
+
+def test_a_decision_query_bound_on_the_build_is_refused_not_answered_empty(built_store):
+    """``kg query decision/options --param patient=methadone`` gave 0 rows with exit 0: the build holds no patient
+    (kg decide adds one from a profile), so any node bound there answered nothing."""
+    with pytest.raises(UserError) as caught:
+        execute(load_query("decision/options"), Target(Knowledge(built_store, "memory")), {"patient": "methadone"})
+    assert str(caught.value) == "--param patient=methadone: expected a patient ('methadone' is rls:methadone, not " \
+                                "one), and the graph has none (kinds/patient)"
+    with_patient = ox.Store()  # a graph with a patient (what kg decide queries): the patient is taken
+    patient = ox.NamedNode("urn:example:patient-1")
+    with_patient.add(ox.Quad(patient, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(CG.Patient))))
+    answer = execute(load_query("decision/options"), Target(Knowledge(with_patient, "memory")),
+                     {"patient": "<urn:example:patient-1>"})
+    assert isinstance(answer, Solutions) and answer.rows() == []  # bound, and nothing to decide in this graph
 
 
 def test_the_example_of_each_parameter_gives_rows(built_store):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -128,7 +129,7 @@ def _param_cell(query: Query, param: str, examples: Mapping[tuple[str, str], str
     kind, example = query.kind_of(param), examples.get((query.name, param))
     notes = ["optional"] if param in query.optional else []
     if kind is not None:
-        notes.append(kind.replace("-", " ") + (f", e.g. {param}={example}" if example is not None else ""))
+        notes.append(kind.replace("-", " ") + (f", e.g. {param}={shlex.quote(example)}" if example is not None else ""))
     return f"?{param}" + (f" ({'; '.join(notes)})" if notes else "")
 
 

@@ -88,6 +88,10 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
     except SyntaxError as error:
         raise UserError(f"query '{query.name}' is not valid SPARQL: {str(error).splitlines()[0][:300]}") from None
     except (RuntimeError, OSError) as error:  # e.g. a bound variable the SELECT does not project
+        unprojected = [name for name in bindings if f"variable ?{name} in its SELECT projection" in str(error)]
+        if unprojected:  # the engine binds by substitution, which needs the variable in the result
+            raise UserError(f"query '{query.name}': --param {unprojected[0]} binds ?{unprojected[0]}, which the "
+                            f"query does not select: add ?{unprojected[0]} to its SELECT clause") from None
         raise UserError(f"query '{query.name}' failed: {str(error).splitlines()[0][:300]}") from None
 
 

@@ -14,6 +14,7 @@ Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,8 @@ Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] |
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 KIND_DECLARATION = re.compile(r"[?$]([A-Za-z_]\w*)\s+([a-z][a-z0-9-]*)")  # #+ kinds: ?lab lab-test, ?system ...
+QUERY_FILE_SUFFIXES = (".rq", ".sparql")  # a query given as a path to a file of one's own
+MAX_QUERY_SUGGESTIONS = 3  # close query names an unknown name gets
 KINDS = "kinds"  # the folder of queries/ that lists the nodes of each kind
 VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 # what can hold the word SERVICE without being the keyword: strings (long ones first), IRIs, comments
@@ -91,13 +94,14 @@ def parse_query_file(path: Path, root: Path = QUERIES_DIR) -> Query:
 
 
 def query_from_argument(argument: str, stdin: BinaryIO | None = None, root: Path = QUERIES_DIR) -> Query:
-    """What ``kg query`` and ``kg.sparql`` take: ``-`` (the text on ``stdin``), a path to an .rq file, SPARQL text
-    (anything with a space or a brace), else a library name (``cq/cautions``). Text is bounded like a file."""
+    """What ``kg query`` and ``kg.sparql`` take: ``-`` (the text on ``stdin``), a path to an .rq or .sparql file,
+    SPARQL text (anything with a space or a brace), else a library name (``cq/cautions``). Text is bounded like a
+    file."""
     if argument == "-":
         if stdin is None:
             raise UserError("query '-': no standard input to read the query from")
         return query_from_text(read_user_stream(stdin, "query on standard input", MAX_QUERY_BYTES), "stdin")
-    if argument.endswith(".rq") and Path(argument).is_file():
+    if Path(argument).suffix in QUERY_FILE_SUFFIXES and _is_file(Path(argument)):
         return load_query(argument, root)
     if any(c.isspace() for c in argument.strip()) or "{" in argument:
         if len(argument.encode("utf-8")) > MAX_QUERY_BYTES:
@@ -133,15 +137,43 @@ def all_queries(root: Path = QUERIES_DIR) -> list[Query]:
 
 
 def load_query(name: str, root: Path = QUERIES_DIR) -> Query:
-    """A query by name (``cq/treatment-options``), or by a path to an .rq file."""
+    """A query by name (``cq/treatment-options``, also written ``queries/cq/treatment-options.rq``), or by a path to
+    an .rq (or .sparql) file."""
     path = Path(name)
-    if path.suffix == ".rq" and path.is_file():
+    if path.suffix in QUERY_FILE_SUFFIXES and _is_file(path):
         return parse_query_file(path.resolve(), path.resolve().parent)
-    candidate = root / f"{name}.rq"
-    if not candidate.is_file():
-        known = ", ".join(q.name for q in all_queries(root))
-        raise UserError(f"no query named '{name}'. Known queries: {known}")
+    candidate = root / f"{_library_name(name)}.rq"
+    if not _is_file(candidate):
+        if _is_file(path):
+            raise UserError(f"query file {shorten(name, MAX_VALUE_CHARS)}: a query file's name ends in "
+                            f"{' or '.join(QUERY_FILE_SUFFIXES)}")
+        raise UserError(_no_query_named(name, root))
     return parse_query_file(candidate, root)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for a path, a NUL
+        return False
+
+
+def _library_name(name: str) -> str:
+    return name.strip().removeprefix("queries/").removesuffix(".rq")
+
+
+def _no_query_named(name: str, root: Path) -> str:
+    """The message for a query name the library does not hold: the queries of that file name in another folder
+    (``lab-thresholds`` -> ``cq/lab-thresholds``), else the closest names; the full list is ``kg queries``."""
+    known = [p.relative_to(root).with_suffix("").as_posix() for p in sorted(root.rglob("*.rq"))]
+    wanted = _library_name(name)
+    stem = lambda query_name: query_name.rsplit("/", 1)[-1]  # noqa: E731
+    close = [k for k in known if stem(k) == stem(wanted)] \
+        or difflib.get_close_matches(wanted, known, n=MAX_QUERY_SUGGESTIONS, cutoff=0.75) \
+        or [k for s in difflib.get_close_matches(stem(wanted), sorted({stem(k) for k in known}), cutoff=0.75)
+            for k in known if stem(k) == s]
+    hint = f". Did you mean: {', '.join(close[:MAX_QUERY_SUGGESTIONS])}?" if close else ""
+    return f"no query named '{shorten(name, MAX_VALUE_CHARS)}'{hint} (kg queries lists all {len(known)} of them)"
 
 
 def refuse_federation(query: Query) -> None:

@@ -10,7 +10,12 @@ A value is read, in this order, as:
   code (``RXNORM:``, ``ATC:``, any case), which names its agent as in ``kg decide``;
 * a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
   ``RXNORM:6813``), or the label of exactly one node of the graph;
-* else, plain text that occurs in the graph as a plain literal (a notation such as ``AI``): that literal.
+* else the one term of the graph among: a code system's name (``RXNORM``), a code CURIE in any case
+  (``LOINC:2276-4``), the plain text as a literal (``ng/mL``), the node with it as its notation. Text that is
+  both a literal of the graph and a node's notation (``AI``) is refused naming both ways to write it.
+
+With a kind (``#+ kinds: ?lab lab-test``), a name means the node of that kind it names, directly or one mapping
+or code away (``lab=ferritin``, ``lab=2276-4`` -> the LOINC code): see ``_of_kind``.
 
 An IRI or a name must name something in the graph: otherwise it is a UserError with the closest
 labels and CURIEs, never an empty answer. A quoted literal is taken as given (a value, not a name).
@@ -27,6 +32,7 @@ import datetime
 import decimal
 import difflib
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,14 +40,14 @@ from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from rdflib import XSD, BNode, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.base.errors import MAX_VALUE_CHARS, UserError, shorten
 from kg.base.oxigraph_bridge import from_ox, is_valid_iri
 from kg.core.query.library import KINDS, Query, load_query, run_query
 from kg.model.curies import compact
-from kg.model.namespaces import CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
+from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
 from kg.profile.drug_names import is_code, normalise_name
 
 # Turtle's string and number productions (https://www.w3.org/TR/turtle/#sec-grammar-grammar)
@@ -163,8 +169,17 @@ class Names:
 
     @cached_property
     def notations(self) -> dict[str, list[URIRef]]:
+        return self._by_literal(SKOS.notation)
+
+    @cached_property
+    def identifiers(self) -> dict[str, list[URIRef]]:
+        """Nodes by their table id (``dcterms:identifier``: ``aasm-2024``, ``adult-rls``), the id the tables,
+        the decision report and ``kg diff`` use."""
+        return self._by_literal(DCTERMS.identifier)
+
+    def _by_literal(self, predicate: URIRef) -> dict[str, list[URIRef]]:
         found: dict[str, set[URIRef]] = {}
-        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(SKOS.notation)), None, ox.DefaultGraph()):
+        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 found.setdefault(normalise_name(quad.object.value), set()).add(URIRef(quad.subject.value))
         return {name: sorted(nodes) for name, nodes in found.items()}
@@ -178,11 +193,11 @@ class Names:
 
     def candidates(self, text: str) -> list[Node]:
         """Every node or value a name may mean, most specific first: the agent ``kg decide`` knows by it, nodes
-        with it as a label, the code system of that name (RXNORM), the code of a mapping CURIE in any case
-        (LOINC:2276-4), the plain literal, nodes with it as their notation."""
+        with it as a label or as their table id, the code system of that name (RXNORM), the code of a mapping CURIE
+        in any case (LOINC:2276-4), the plain literal, nodes with it as their notation."""
         key, stripped = normalise_name(text), text.strip()
         found: list[Node] = [self.agents[key]] if key in self.agents else []
-        found += [*self.ambiguous.get(key, []), *self.labels.get(key, [])]
+        found += [*self.ambiguous.get(key, []), *self.labels.get(key, []), *self.identifiers.get(key, [])]
         if stripped.upper() in CODE_SYSTEMS:
             found.append(URIRef(CODE_SYSTEMS[stripped.upper()]))
         prefix, colon, local = stripped.partition(":")
@@ -193,10 +208,10 @@ class Names:
 
     def mapped(self, term: Node) -> list[Node]:
         """What ``term`` is mapped to or from (SKOS mappings, either way), and its notations (or, for a literal,
-        the nodes it is the notation of): one step from a name's node to the node of the kind a query wants."""
+        the nodes it is the notation or the bare code of, ``2276-4``): one step from a name's node to the node of
+        the kind a query wants."""
         node = ox.NamedNode(str(term)) if isinstance(term, URIRef) else ox.Literal(str(term))
         found: list[Node] = []
-        notation = ox.NamedNode(str(SKOS.notation))
         if isinstance(term, URIRef):
             for predicate in (*MAPPINGS, SKOS.notation):
                 found += [from_ox(q.object) for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)),
@@ -205,8 +220,16 @@ class Names:
                 found += [from_ox(q.subject) for q in self.store.quads_for_pattern(
                     None, ox.NamedNode(str(predicate)), node, ox.DefaultGraph())]
         elif isinstance(term, Literal):
-            found += [from_ox(q.subject) for q in self.store.quads_for_pattern(None, notation, node, ox.DefaultGraph())]
+            found += [from_ox(q.subject) for q in self.store.quads_for_pattern(
+                None, ox.NamedNode(str(SKOS.notation)), node, ox.DefaultGraph())]
+            found += self.coded(str(term))
         return list(dict.fromkeys(found))
+
+    def coded(self, code: str) -> list[URIRef]:
+        """The terminology codes (mapping targets) whose bare code (``cg:code``) is ``code``, in any system."""
+        return [URIRef(q.subject.value) for q in self.store.quads_for_pattern(
+            None, ox.NamedNode(str(CG.code)), ox.Literal(code.strip()), ox.DefaultGraph())
+            if isinstance(q.subject, ox.NamedNode)]
 
     def display_names(self, term: Node) -> list[str]:
         """The names a user may type for ``term``: its notations and labels, those of what it is mapped to, then a
@@ -225,16 +248,18 @@ class Names:
 
     def _own_names(self, term: Node) -> list[str]:
         node = ox.NamedNode(str(term))
-        return [q.object.value for predicate in (SKOS.notation, *LABELS)
+        return [q.object.value for predicate in (SKOS.notation, *LABELS, DCTERMS.identifier)
                 for q in self.store.quads_for_pattern(node, ox.NamedNode(str(predicate)), None, ox.DefaultGraph())
                 if isinstance(q.object, ox.Literal)]
 
     def shown(self, term: Node) -> str:
-        """A member as a message shows it: a name and its CURIE (``ferritin (loinc:2276-4)``), a literal as is."""
+        """A member as a message shows it: its first short name and its CURIE (``ferritin (loinc:2276-4)``, a
+        source by its id, not its title: ``aasm-2024 (rls:aasm-2024)``), a literal as is."""
         if isinstance(term, Literal):
             return str(term)
-        names, curie = self.display_names(term), self._curie(term)  # type: ignore[arg-type]
-        return f"{names[0]} ({curie})" if names and names[0] != curie else curie
+        curie = self._curie(term)  # type: ignore[arg-type]
+        short = [n for n in self.display_names(term) if len(n) <= MAX_EXAMPLE_CHARS and n != curie]
+        return f"{short[0]} ({curie})" if short else curie
 
     def example(self, kind: Kind, member: Node) -> str | None:
         """A value to type for ``member`` of ``kind``: its first short name (else its CURIE) that resolves back
@@ -291,10 +316,10 @@ def resolve(name: str, value: object, names: Names, kind: str | None = None) -> 
         return _existing(URIRef(_checked_iri(str(value), value)), where, str(value), names)
     if not isinstance(value, str):
         raise UserError(f"{where}: not an RDF term, a string or a number ({type(value).__name__})")
-    return _from_text(value, where, names)
+    return _from_text(name, value, where, names)
 
 
-def _from_text(text: str, where: str, names: Names) -> Node:
+def _from_text(name: str, text: str, where: str, names: Names) -> Node:
     if text.startswith(("<", *IRI_SCHEMES)):
         inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
         return _existing(URIRef(_in_context(_checked_iri, where, inner, text)), where, text, names)
@@ -305,7 +330,7 @@ def _from_text(text: str, where: str, names: Names) -> Node:
     if colon and prefix in names.prefixes and not is_code(text):  # a drug code names its agent, as in kg decide
         iri = _in_context(_checked_iri, where, names.prefixes[prefix] + local, text)
         return _existing(URIRef(iri), where, text, names)
-    return _named(text, where, names)
+    return _named(name, text, where, names)
 
 
 def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
@@ -316,17 +341,31 @@ def _in_context(function: Callable[..., Any], where: str, *args: Any) -> Any:
         raise UserError(f"{where}: {error}") from None
 
 
-def _named(text: str, where: str, names: Names) -> URIRef | Literal:
+def _named(name: str, text: str, where: str, names: Names) -> Node:
+    """A name for a parameter of no declared kind: the agent ``kg decide`` knows by it, else the one node with it
+    as a label, else the one term of the graph among its other candidates (``Names.candidates``: a code system's
+    name, a code CURIE, the text itself, nodes with it as their notation). A text that is also a node's notation
+    (``AI``, the notation of an evidence basis) is refused naming both, not bound to the text: which one a query
+    wants depends on where the variable stands, and the wrong one is an empty answer."""
     key = normalise_name(text)
     if key in names.agents:
         return _existing(names.agents[key], where, text, names)
-    candidates = names.ambiguous.get(key) or names.labels.get(key, [])
-    if len(candidates) == 1:
-        return _existing(candidates[0], where, text, names)
-    if candidates:
-        listed = ", ".join(compact(c, names.prefixes) for c in candidates)
+    labelled = names.ambiguous.get(key) or names.labels.get(key) or names.identifiers.get(key, [])
+    if len(labelled) == 1:
+        return _existing(labelled[0], where, text, names)
+    if labelled:
+        listed = ", ".join(compact(c, names.prefixes) for c in labelled)
         raise UserError(f"{where}: '{text}' names several nodes ({listed}); give one as a CURIE")
-    return _existing(Literal(text), where, text, names)
+    meant = [c for c in names.candidates(text) if names.contains(c)]  # type: ignore[arg-type]
+    if len(meant) == 1:
+        return meant[0]
+    if meant:
+        listed = "; or ".join(f"{f'the text {c.n3()}' if isinstance(c, Literal) else names.shown(c)} "
+                              f"(--param {name}={shlex.quote(_shown_term(c, names))})" for c in meant)
+        raise UserError(f"{where}: '{text}' may mean {listed}. Give the one meant as written, or declare the kind "
+                        f"of node ?{name} takes in the query's header ('#+ kinds: ?{name} KIND'; kg queries lists the "
+                        f"kinds as {KINDS}/KIND)")
+    _nothing(where, text, names)
 
 
 def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> URIRef | Literal:
@@ -335,7 +374,7 @@ def _existing(term: URIRef | Literal, where: str, text: str, names: Names) -> UR
     return term
 
 
-def _nothing(where: str, text: str, names: Names) -> None:
+def _nothing(where: str, text: str, names: Names) -> NoReturn:
     hint = names.suggestions(text)
     raise UserError(f"{where}: names nothing in the graph (not an IRI or CURIE of it, a name, a label or a value "
                     "in it)"
@@ -353,7 +392,7 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
         term = resolve(name, value, names)
         if term in kind.member_set:
             return term
-        hint = [names.shown(m) for m in names.mapped(term) if m in kind.member_set]
+        hint = [names.shown(m) for m in names.mapped(term) if m in kind.member_set] + _by_code(str(value), names, kind)
         _not_of_kind(where, str(value), f"{_shown_term(term, names)} is not one", kind, names, hint)
     candidates = names.candidates(text)
     for found in ([c for c in candidates if c in kind.member_set],
@@ -365,9 +404,18 @@ def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
             raise UserError(f"{where}: '{text}' names several nodes of kind {kind.name} ({listed}); give one as a "
                             "CURIE")
     existing = sorted((c for c in candidates if names.contains(c)), key=lambda c: isinstance(c, Literal))  # type: ignore[arg-type]
-    found = f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
+    codes = names.coded(text)
+    found = f"'{text}' is the code {', '.join(_shown_term(c, names) for c in codes)}, not one" if codes \
+        else f"'{text}' is {_shown_term(existing[0], names)}, not one" if existing \
         else f"'{text}' names nothing in the graph"
-    _not_of_kind(where, text, found, kind, names, [])
+    _not_of_kind(where, text, found, kind, names, _by_code(text, names, kind))
+
+
+def _by_code(text: str, names: Names, kind: Kind) -> list[str]:
+    """The nodes of ``kind`` mapped to a terminology code whose bare code is ``text`` (``N06AX12`` -> the agent
+    mapped to ATC N06AX12): suggested, not bound, since a bare code names no system (see ``Names.mapped``)."""
+    return list(dict.fromkeys(names.shown(m) for code in names.coded(text) for m in names.mapped(code)
+                              if m in kind.member_set))
 
 
 def _written_as_term(text: str, names: Names) -> bool:
@@ -378,7 +426,12 @@ def _written_as_term(text: str, names: Names) -> bool:
 
 
 def _shown_term(term: Node, names: Names) -> str:
-    return names._curie(term) if isinstance(term, URIRef) else term.n3()
+    """An IRI as a CURIE, a literal in Turtle syntax with its datatype as a CURIE (``"6813"^^xsd:integer``)."""
+    if isinstance(term, URIRef):
+        return names._curie(term)
+    if isinstance(term, Literal) and term.datatype is not None and not term.language:
+        return f"{Literal(str(term)).n3()}^^{names._curie(term.datatype)}"
+    return term.n3()
 
 
 def _not_of_kind(where: str, text: str, found: str, kind: Kind, names: Names, hint: list[str]) -> NoReturn:
