@@ -113,7 +113,7 @@ def test_an_omitted_conditions_list_is_the_default_condition_and_a_named_one_is_
 
 @pytest.mark.parametrize(("conditions", "rule"), [
     (["copd"], "not a condition that an installed guideline package treats (manifest.yaml conditions): "
-               "restless-legs-syndrome"), ([], "should be non-empty"),
+               "chronic-insomnia, restless-legs-syndrome"), ([], "should be non-empty"),
     (["restless-legs-syndrome", "restless-legs-syndrome"], "non-unique"),
 ])
 def test_a_conditions_list_names_known_treated_conditions_only(conditions, rule):
@@ -137,7 +137,7 @@ def test_the_treated_and_default_conditions_are_the_manifests_not_code(tmp_path:
                                                  ("has-condition", "periodic-limb-movement-disorder")]
     schema = schema_gen.profile_schema(decl)
     assert schema["properties"]["conditions"]["items"]["enum"] == [
-        "periodic-limb-movement-disorder", "restless-legs-syndrome"]
+        "chronic-insomnia", "periodic-limb-movement-disorder", "restless-legs-syndrome"]
     assert "conditions" not in schema["required"]
     manifest.write_text(text.replace("default_for_profiles_without_conditions: true\n", ""), encoding="utf-8")
     decl = declarations(package / "rls-aasm-2024")
