@@ -11,8 +11,6 @@ insomnia, cross-guideline conflicts) need features the core does not have yet an
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,28 +19,19 @@ import pytest
 from kg.core.build.knowledge import Knowledge
 from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.decision import decide, decide_many
-from kg.profile.reader import read_yaml
 from tests.test_decide_cases import EXPECT_KEYS, _compare
+from tests.test_fixture_guideline import case, cli_statuses, kg
 
 GUIDELINE = "insomnia-aasm-2017"
 PACKAGE = Path(__file__).parents[1] / "guidelines" / GUIDELINE
 CASES = sorted((PACKAGE / "cases").glob("i*.yaml"))
 CASE_KEYS = EXPECT_KEYS | {"guidelines_shown"}  # the guidelines of the build the decision is made on
-KG = [sys.executable, "-m", "kg"]
 
 NOT_COVERED = pytest.mark.xfail(strict=True, reason=(
     "core feature missing: a guideline's scope 'not covered by its sources' (pregnancy, lactation: the draft "
     "manifest's not_covered_by_sources) that makes every applicable 'for' option undetermined instead of recommended; "
     "no table kind can say it today, so the pregnant patient's onset options come out recommended"))
 XFAIL = {"i05-pregnant-adult-sleep-onset": NOT_COVERED}
-
-
-def case(path: Path) -> dict[str, Any]:
-    return read_yaml(path.read_text(encoding="utf-8"))
-
-
-def kg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*KG, *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -103,12 +92,7 @@ def test_a_profile_without_conditions_is_not_decided_on_the_insomnia_build(build
 def test_a_case_through_the_command_line(build_set: Path, tmp_path: Path):
     path = next(p for p in CASES if p.stem.startswith("i02"))
     data = case(path)
-    profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps(data["profile"]), encoding="utf-8")
-    result = kg("decide", "--build", str(build_set), str(profile), "--format", "json")
-    assert result.returncode == 0, result.stderr
-    statuses = {o["option"]: o["status"] for o in json.loads(result.stdout)["options"]}
-    assert statuses == data["expect"]["status"]  # the 14 options of the guideline, no other
+    assert cli_statuses(data["profile"], build_set, tmp_path) == data["expect"]["status"]  # the 14, no other
 
 
 @pytest.mark.reasoner
