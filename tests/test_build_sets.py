@@ -117,7 +117,7 @@ def test_a_profile_naming_a_condition_no_installed_guideline_treats_is_a_problem
     with pytest.raises(UserError) as raised:
         knowledge_for({**RLS_PROFILE, "conditions": ["fixture-b-condition"]}, out)
     assert "column 'conditions[0]' value '\"fixture-b-condition\"': not a condition that an installed guideline " \
-           "package treats (manifest.yaml conditions): restless-legs-syndrome" in str(raised.value)
+           "package treats (manifest.yaml conditions): chronic-insomnia, restless-legs-syndrome" in str(raised.value)
 
 
 def test_a_set_without_the_needed_combination_exits_2_with_the_command_that_makes_it(tmp_path):

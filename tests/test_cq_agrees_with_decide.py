@@ -18,6 +18,7 @@ from rdflib import URIRef
 from kg.core.build.knowledge import default_knowledge
 from kg.core.decide.decision import decide
 from kg.core.query.library import load_query, run_query
+from kg.model.packages import discover, treated_conditions
 from kg.model.population.grammar import Reference, walk
 from kg.profile.reader import SCHEMA_FILE
 
@@ -70,8 +71,9 @@ def _taking_everything() -> list[dict[str, str]]:
 
 def test_cq_cautions_lists_what_a_decision_cites_for_every_option():
     knowledge = default_knowledge()
-    decision = decide({"patient_id": "every-caution", "sex": "unknown",
-                       "current_medications": _taking_everything()}, knowledge=knowledge)
+    # every condition the complete build's guidelines treat, so that each guideline's fields leave its facts unknown
+    decision = decide({"patient_id": "every-caution", "sex": "unknown", "conditions": list(treated_conditions(
+                       discover().values())), "current_medications": _taking_everything()}, knowledge=knowledge)
     cited: dict[str, set[str]] = defaultdict(set)
     for option, rows in decision.reasons.items():
         cited[str(option)] |= {str(r["statement"]) for r in rows if str(r["kind"]) == "caution"}

@@ -45,6 +45,16 @@ def case(path: Path) -> dict[str, Any]:
     return read_yaml(path.read_text(encoding="utf-8"))
 
 
+def cli_statuses(profile: dict[str, Any], build: Path, folder: Path) -> dict[str, str]:
+    """The statuses ``kg decide --build BUILD PROFILE --format json`` gives, by option id (the profile is written
+    into *folder*)."""
+    path = folder / "profile.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    result = kg("decide", "--build", str(build), str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return {o["option"]: o["status"] for o in json.loads(result.stdout)["options"]}
+
+
 NOT_INSTALLED = pytest.mark.xfail(strict=True, reason=(
     "open (ADR 0019): a profile is read with the installed packages' field declarations, so a profile without "
     "conditions means the installed default guideline's condition, which a build of a guideline that is not "
@@ -100,11 +110,7 @@ def test_case_through_the_api(path: Path, knowledge):
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_case_through_the_command_line(path: Path, built: Path, tmp_path: Path):
     data = case(path)
-    profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps(data["profile"]), encoding="utf-8")
-    result = kg("decide", "--build", str(built), str(profile), "--format", "json")
-    assert result.returncode == 0, result.stderr
-    statuses = {o["option"]: o["status"] for o in json.loads(result.stdout)["options"]}
+    statuses = cli_statuses(data["profile"], built, tmp_path)
     assert statuses == data["expect"]["status"]  # every option of the package, no other
 
 

@@ -113,7 +113,7 @@ def test_an_omitted_conditions_list_is_the_default_condition_and_a_named_one_is_
 
 @pytest.mark.parametrize(("conditions", "rule"), [
     (["copd"], "not a condition that an installed guideline package treats (manifest.yaml conditions): "
-               "restless-legs-syndrome"), ([], "should be non-empty"),
+               "chronic-insomnia, restless-legs-syndrome"), ([], "should be non-empty"),
     (["restless-legs-syndrome", "restless-legs-syndrome"], "non-unique"),
 ])
 def test_a_conditions_list_names_known_treated_conditions_only(conditions, rule):
@@ -137,7 +137,7 @@ def test_the_treated_and_default_conditions_are_the_manifests_not_code(tmp_path:
                                                  ("has-condition", "periodic-limb-movement-disorder")]
     schema = schema_gen.profile_schema(decl)
     assert schema["properties"]["conditions"]["items"]["enum"] == [
-        "periodic-limb-movement-disorder", "restless-legs-syndrome"]
+        "chronic-insomnia", "periodic-limb-movement-disorder", "restless-legs-syndrome"]
     assert "conditions" not in schema["required"]
     manifest.write_text(text.replace("default_for_profiles_without_conditions: true\n", ""), encoding="utf-8")
     decl = declarations(package / "rls-aasm-2024")
@@ -248,3 +248,31 @@ def test_reading_a_profile_does_not_change_it(agents):
     to_rdf(profile, agents)
     validate_profile(profile)
     assert profile == before
+
+
+def test_a_premise_on_the_conditions_list_holds_when_the_list_names_the_condition():
+    """The insomnia package's insomnia_type implies its sleep conditions only for a patient whose conditions list
+    names chronic-insomnia: omitted (an RLS patient, the default), the field asserts nothing, not even 'possibly'."""
+    decl = declarations()
+    field = decl.field("insomnia_type")
+    assert list(facts(field, {"sex": "female"}, decl)) == []
+    assert list(facts(field, {"sex": "female", "conditions": ["restless-legs-syndrome"], "insomnia_type": "onset"},
+                      decl)) == []
+    assert list(facts(field, {"sex": "female", "conditions": ["chronic-insomnia"]}, decl)) == [
+        ("possibly-has-condition", "sleep-onset-insomnia"), ("possibly-has-condition", "sleep-maintenance-insomnia")]
+    both = {"sex": "male", "conditions": ["restless-legs-syndrome", "chronic-insomnia"], "insomnia_type": "onset"}
+    assert list(facts(field, both, decl)) == [("has-condition", "sleep-onset-insomnia"),
+                                              ("lacks-condition", "sleep-maintenance-insomnia")]
+
+
+def test_a_premise_on_the_conditions_list_names_a_condition(tmp_path: Path):
+    package = copy_packages(tmp_path)
+    path = package / "insomnia-aasm-2017" / "tables" / "profile_implications.tsv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("insomnia_type=onset|both & conditions=chronic-insomnia",
+                                 "insomnia_type=onset|both & conditions=zolpidem", 1), encoding="utf-8")
+    with pytest.raises(ValidationError) as raised:
+        load_tables(package)
+    assert [str(p) for p in raised.value.problems] == [
+        "insomnia-aasm-2017/tables/profile_implications.tsv:3 column 'if' value 'conditions=zolpidem': must be a "
+        "condition id (conditions.tsv)"]

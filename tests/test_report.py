@@ -19,7 +19,7 @@ from rdflib import Literal
 
 from kg.base.errors import UserError
 from kg.base.paths import EXAMPLE_PROFILE
-from kg.core.decide.decision import decide, default_knowledge
+from kg.core.decide.decision import decide
 from kg.report.decision_output import render, to_json_data, to_report
 from kg.report.vocabulary import Vocabulary
 
@@ -29,7 +29,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&'
 
 @pytest.fixture(scope="module")
 def example():
-    return decide(EXAMPLE_PROFILE, knowledge=default_knowledge())
+    return decide(EXAMPLE_PROFILE)  # on the build kg decide picks for its conditions (ADR 0019)
 
 
 def test_default_report_starts_with_the_summary_and_fits_about_sixty_lines():
@@ -184,7 +184,7 @@ def test_missing_facts_go_to_ask_or_measure_and_steps_are_marked_from_the_vocabu
     profile = {"patient_id": "no-labs", "age_years": 45, "sex": "male",
                "current_medications": [{"drug": "ropinirole", "daily_dose_mg": 6, "doses_per_day": 1}],
                "past_trials": [{"drug": "gabapentin", "max_daily_dose_mg": 2400, "outcome": "inadequate-response"}]}
-    decision = decide(profile, knowledge=default_knowledge())
+    decision = decide(profile)  # the build kg decide picks: RLS, the default guideline
     data = to_json_data(decision)
     ask = {(i["kind"], i["subject"]) for i in data["summary"]["ask_or_measure"]}
     assert ("measure", "serum ferritin (ng/mL)") in ask

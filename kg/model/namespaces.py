@@ -53,6 +53,19 @@ DOI_IRI_BASE = "https://doi.org/"
 PUBMED_IRI_BASE = "https://pubmed.ncbi.nlm.nih.gov/"
 FHIR_BASE = "https://w3id.org/cgkg/fhir/"  # canonical URLs and fullUrls of the FHIR export (kg export fhir-cpg)
 
+def installed_package_prefixes() -> dict[str, str]:
+    """The CURIE prefix and namespace of every installed guideline package (its manifest, ADR 0019), so that the
+    content IRIs of every package have CURIEs in query results, exports and mappings; none where no package is
+    installed."""
+    from kg.base.errors import UserError
+    from kg.model.packages import GUIDELINES_DIR, discover
+
+    try:
+        return {p.prefix: p.namespace for p in discover().values()} if GUIDELINES_DIR.is_dir() else {}
+    except UserError:  # a broken manifest is reported by the command that reads the packages, not at import
+        return {}
+
+
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",
     "rls": str(RLS),
@@ -64,6 +77,8 @@ PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     **{k.lower(): v for k, v in MAPPING_PREFIXES.items()},
 }
+# a package prefix never redefines one above (kg/model/packages.py checks one namespace per prefix among packages)
+PREFIXES.update({k: v for k, v in installed_package_prefixes().items() if k not in PREFIXES})
 
 
 class CG(DefinedNamespace):

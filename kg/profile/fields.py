@@ -273,7 +273,11 @@ def value_word(data: Mapping[str, Any], decl: FieldDeclaration) -> str:
 
 
 def holds(premise: tuple[tuple[str, tuple[str, ...]], ...], data: Mapping[str, Any], decl: Declarations) -> bool:
-    return all(value_word(data, decl.field(name)) in values for name, values in premise)
+    """Every test of *premise* holds; a test of the ``conditions`` list holds when the list (omitted: the default
+    conditions) names any of its values."""
+    return all(any(c in values for c in _conditions_named(field, data)) if field.type == "conditions"
+               else value_word(data, field) in values
+               for field, values in ((decl.field(name), values) for name, values in premise))
 
 
 def _set(data: dict[str, Any], name: str, value: Any) -> None:
@@ -441,6 +445,11 @@ def declaration_problems(
             flag("if", row["if"], str(error))
             premise = ()
         for name, values in premise:
+            if name in declared and declared[name].type == "conditions":  # holds when the list names one of them
+                for value in values:
+                    if CONDITION not in unread and ids.get(value) != CONDITION:
+                        flag("if", f"{name}={value}", "must be a condition id (conditions.tsv)")
+                continue
             for value, rule in _field_value_problems(name, values, declared):
                 flag("if", value, rule)
         effect, target = row["then"], row["target"]

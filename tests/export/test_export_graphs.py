@@ -17,6 +17,7 @@ from kg.export import FORMATS, ExportError, ExportSource, export
 from kg.export.neo4j import ARRAY_DELIMITER
 from kg.export.projection import PropertyGraph, project
 from kg.export.sssom import JUSTIFICATION
+from kg.model.curies import compact
 from kg.model.namespaces import CG, RLS
 from tests.export.conftest import edited
 from tests.export.neo4j_header import header_errors, parse_cell, split_field
@@ -63,7 +64,7 @@ def test_statement_nodes_carry_direction_strength_certainty(build_source: Export
     statements = sorted(set(g.subjects(CG.direction, None)))
     assert len(statements) > 100
     for iri in statements:
-        node = projection.node(f"rls:{str(iri).rsplit('/', 1)[-1]}")
+        node = projection.node(compact(iri))  # in the namespace of its package (RLS or insomnia)
         for prop in ("direction", "strength", "certainty"):
             value = g.value(iri, CG[prop])
             assert node.attribute(prop) == (str(g.value(value, SKOS.notation)),), (node.id, prop)

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from kg.core.decide.decision import Decision, Knowledge, decide, default_knowledge
+from kg.core.decide.build_choice import knowledge_for
+from kg.core.decide.decision import Decision, Knowledge, decide
 from tests.regressions.profiles import ADULT
 
 
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
-    return default_knowledge()
+    return knowledge_for(ADULT)  # the build kg decide picks for the base adult's conditions (ADR 0019)
 
 
 @pytest.fixture
