@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -39,10 +40,11 @@ from kg.core.decide.decision import PatientGraph, prepare
 
 REFERENCE_FILE = Path(__file__).parent / "hermit-reference.jsonl.gz"
 PROFILES = 2000  # what make differential-reference generates (issue 17 asks for at least 2,000)
-MIN_STORED = 60  # what the test requires today (ADR 0021: to be raised as the stored reference grows)
+MIN_STORED = 200  # what the test requires today: as many as CI decided live before (ADR 0021)
 BATCH_SIZE = 20
 FORMAT = "cgkg-hermit-reference/1"
 REGENERATE = "make differential-reference"
+PATIENT_ID = re.compile(r"^https://w3id\.org/cgkg/patient/reference-\d+")
 Outcome = list[list[str]] | str  # sorted (node, class) pairs, or "error: ..." when the profile is rejected
 
 
@@ -79,7 +81,7 @@ def classify(profiles: Sequence[dict[str, Any]], classifier: Classifier, knowled
             out.append(outcome)
             continue
         types = next(inferred)
-        out.append(sorted([str(s), str(o)] for s, o in types.subject_objects(RDF.type) if o in vocabulary))
+        out.append(sorted([_relative(s), str(o)] for s, o in types.subject_objects(RDF.type) if o in vocabulary))
     return out
 
 
@@ -101,6 +103,12 @@ class Recorded:
 def patient_ids(profiles: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The profiles with the patient ids ``classify`` gives them."""
     return [{**profile, "patient_id": f"reference-{index}"} for index, profile in enumerate(profiles)]
+
+
+def _relative(node: Any) -> str:
+    """A patient node named relative to its patient ("" for the patient, "/trial/3" for a trial), so that an outcome
+    does not depend on the patient id a batch gave the profile."""
+    return PATIENT_ID.sub("", str(node))
 
 
 def stored() -> tuple[dict[str, Any], list[dict[str, Any]]]:
