@@ -83,11 +83,14 @@ TAMPERS: dict[str, tuple[Callable[[Path], None], str]] = {  # name -> (edit, the
 
 
 def tampered(tmp_path: Path, name: str) -> Path:
-    """A copy of the packaged build set whose build of all the guidelines (the one every command reads) is
-    tampered with."""
+    """A copy of the packaged build set with every build in it tampered with (kg decide reads the build of the
+    profile's conditions, the other commands the build of all the guidelines: each must refuse the one it reads)."""
     folder = tmp_path / f"build-{name}"
     shutil.copytree(PACKAGED_BUILD_DIR, folder)
-    TAMPERS[name][0](build_folder(folder))
+    builds = sorted(p for p in folder.iterdir() if p.is_dir())
+    assert build_folder(folder) in builds
+    for build in builds:
+        TAMPERS[name][0](build)
     return folder
 
 

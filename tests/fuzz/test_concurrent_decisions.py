@@ -19,11 +19,10 @@ import pytest
 
 import kg
 from kg.base.paths import EXAMPLE_PROFILE
-from kg.core.build.knowledge import load_knowledge
 from kg.core.decide.decision import decide, default_knowledge
 from kg.profile.reader import load_profile, read_yaml
 from kg.report.decision_output import render
-from tests.fuzz.interrupts import PATIENT_VISIBLE
+from tests.fuzz.interrupts import PATIENT_VISIBLE, own_knowledge
 
 pytestmark = [pytest.mark.fuzz]
 CASES_DIR = Path(__file__).parent.parent / "cases"
@@ -154,7 +153,7 @@ def test_shape_context_cached_while_another_patient_is_in_the_store_rejects_turt
     """A new knowledge per race: its shape context is made by the first Turtle profile, decided while another
     thread decides YAML profiles; that decision and a second one equal a fresh process's."""
     path, expected = turtle_profile
-    knowledge = load_knowledge()
+    knowledge = own_knowledge()  # the build kg decide picks for the example (the fresh process's)
     profiles = list(_profiles().values())
     started, done = threading.Event(), threading.Event()
 

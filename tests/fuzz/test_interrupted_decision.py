@@ -16,7 +16,6 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from kg.core.build.knowledge import load_knowledge
 from tests.fuzz.interrupts import (
     REMOVALS,
     after_seconds,
@@ -26,6 +25,7 @@ from tests.fuzz.interrupts import (
     decision_json,
     fresh_process_json,
     interrupted,
+    own_knowledge,
     profiles,
     quads,
 )
@@ -50,7 +50,7 @@ def expected(patients, tmp_path_factory) -> str:
 def loaded():
     """Its own store, so that an interrupt that leaves a patient behind harms no other test file; with its
     quads as loaded (blank nodes differ from one load to the next)."""
-    knowledge = load_knowledge()
+    knowledge = own_knowledge()
     return [knowledge, quads(knowledge)]
 
 
@@ -58,7 +58,7 @@ def loaded():
 def knowledge(loaded):
     """The module's knowledge, replaced by a new one when an earlier test left it changed (each test counts alone)."""
     if contamination(*loaded):
-        knowledge = load_knowledge()
+        knowledge = own_knowledge()
         loaded[:] = [knowledge, quads(knowledge)]
     return loaded[0]
 
