@@ -338,6 +338,12 @@ def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) 
                  for condition in _conditions_named(field, data))
 
 
+def stated_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:
+    """The conditions a (schema-valid) profile states in its conditions list (none when it omits it)."""
+    decl = decl or declarations()
+    return tuple(c for field in decl.fields if field.type == "conditions" for c in stated(data, field.name) or ())
+
+
 def _conditions_named(field: FieldDeclaration, data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(stated(data, field.name) or _split(field.if_omitted))
 
