@@ -35,7 +35,8 @@ NOT_TREATED = pytest.mark.xfail(strict=True, reason=(
     "periodic limb movement disorder is a condition of the RLS package but no guideline's manifest treats it, so a "
     "profile naming it is refused (not a condition an installed guideline treats) and C9 cannot reach a patient; "
     "the RLS package would have to declare PLMD among its conditions (cq/cross-guideline-conflicts still lists C9)"))
-XFAIL = {"m11-c9-insomnia-and-plmd-asks-triazolam": NOT_TREATED, "m12-c9-rls-plmd-patient-taking-triazolam": NOT_TREATED}
+XFAIL = {"m11-c9-insomnia-and-plmd-asks-triazolam": NOT_TREATED,
+         "m12-c9-rls-plmd-patient-taking-triazolam": NOT_TREATED}
 
 
 def _statement_ids(side: dict[str, Any] | None) -> set[str]:
