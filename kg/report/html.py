@@ -98,7 +98,9 @@ def _cross_guideline(data: dict[str, Any]) -> str:
         sides = "".join(f'<p class="reason"><span class="effect">{escape(side["guideline"] or "link")}:</span> '
                         f'{escape(", ".join(side["agents"]))} '
                         f'{escape(tagged_statements(side))}'
-                        f'{_tag(side["evidence_basis"], side["sources"])}</p>' for side in link["sides"].values())
+                        f'{_tag(side["evidence_basis"], side["sources"])}</p>'
+                        + "".join(f'<p class="note">says {escape(action)}</p>' for action in side["statement_actions"])
+                        for side in link["sides"].values())
         parts.append(f'<tr><td class="opt">{escape(link["conflict"])} ({escape(link["kind"] or "")})'
                      f'<p class="note">{escape(link["mechanism"] or "")}</p></td><td>{sides}</td>'
                      f'<td>{escape(link["action"] or "")}</td></tr>')

@@ -95,6 +95,8 @@ def cross_guideline_lines(data: dict[str, Any], width: int) -> list[str]:
             who = side["guideline"] or "link"
             lines += _wrap(f"{who}: {', '.join(side['agents'])}{' — ' if side['agents'] and statements else ''}"
                            f"{statements}{tag(side['evidence_basis'], side['sources'])}", width, "    ", "        ")
+            for action in side["statement_actions"]:  # what the side's statements themselves say to do
+                lines += _wrap(f"says {action}", width, "      ", "          ")
         lines += _wrap(f"do: {link['action']}", width, "    ", "        ")
     lines.append(f"CONCORDANCES ({len(links['concordances'])}): both guidelines disfavour; shown once, not as "
                  "conflicts")
