@@ -18,8 +18,14 @@ def test_real_tables_validate_and_are_not_empty(real_tables):
         assert rows, f"{name}.tsv has no rows"
 
 
+# A crosswalk package's table (ADR 0022): a single-guideline fixture has no second guideline to link; the real
+# crosswalk package fills it (test_real_tables_validate_and_are_not_empty, tests/test_multimorbidity.py).
+CROSSWALK_ONLY = {"conflicts"}
+
+
 def test_fixture_tables_validate(fixture_tables):
-    assert all(fixture_tables[spec.name] for spec in TABLES), "every fixture table has at least one row"
+    empty = [spec.name for spec in TABLES if not fixture_tables[spec.name] and spec.name not in CROSSWALK_ONLY]
+    assert not empty, f"every fixture table of a guideline package has at least one row; empty: {empty}"
 
 
 def test_broken_tables_report_every_problem_with_file_row_column_and_rule():

@@ -33,7 +33,8 @@ from kg.base.yaml12 import load_yaml
 from kg.core.build.knowledge import Knowledge
 from kg.core.query.library import load_query, run_query
 from kg.model.packages import packages_at
-from kg.profile.fields import TRI_STATE_TYPES, UNKNOWN, Declarations, FieldDeclaration, declarations
+from kg.profile.fields import (TRI_STATE_TYPES, UNKNOWN, Declarations, FieldDeclaration, declarations,
+                               named_conditions)
 from kg.profile.reader import validate_profile
 
 DEFAULTS_FILE = Path(__file__).with_name("synthetic-defaults.yaml")
@@ -110,7 +111,7 @@ class Generator:
         out: dict[str, Any] = {}
         for field in self.decl.fields:
             entry = self.dist.fields.get(field.name, {})
-            if field.type == "object" or not self._applies(entry, out):
+            if field.type == "object" or not self._applies(entry, out) or not self._condition_named(field, out):
                 continue
             if field.name != "patient_id" and not field.required and \
                     self.random.random() < entry.get("omitted", self.dist.defaults["omitted"]):
@@ -119,6 +120,12 @@ class Generator:
             if value is not None:
                 _put(out, field.name, value)
         return out
+
+    def _condition_named(self, field: FieldDeclaration, out: Mapping[str, Any]) -> bool:
+        """A guideline's field only in a profile naming that guideline's condition (else the profile checks refuse
+        it: fields_without_their_condition)."""
+        return not field.guideline_conditions or field.parent is not None or \
+            bool(set(field.guideline_conditions) & set(named_conditions(out, self.decl)))
 
     def _applies(self, entry: Mapping[str, Any], out: Mapping[str, Any]) -> bool:
         for name, allowed in (entry.get("when") or {}).items():

@@ -35,6 +35,8 @@ MAPPING_PREFIXES: dict[str, str] = {
 CODE_SYSTEM_PREFIXES: dict[str, str] = {
     "HL7_RECOMMENDATION_STRENGTH": "http://terminology.hl7.org/CodeSystem/recommendation-strength#",
     "HL7_EVIDENCE_QUALITY": "http://terminology.hl7.org/CodeSystem/evidence-quality#",
+    # the CPG IG's own code system (CPG 2.0.0: input/fsh/terminology/codesystem-cpg-recommendation-direction.fsh)
+    "CPG_RECOMMENDATION_DIRECTION": "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-recommendation-direction-cs#",
 }
 
 # The code systems' canonical URIs (FHIR Coding.system), from shared/reference/terminology.md §7.1: every mapping
