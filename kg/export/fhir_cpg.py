@@ -192,7 +192,8 @@ class _Builder:
             resource = self.head("ActivityDefinition", agent)
             resource.update({"name": _name(resource["id"]), "title": label, "status": "draft", "experimental": True})
             kinds = sorted({REQUEST_KIND[c] for t in self.graph.objects(agent, RDF.type)
-                            for c in self.graph.transitive_objects(t, RDFS.subClassOf) if c in REQUEST_KIND})
+                            for c in self.graph.transitive_objects(t, RDFS.subClassOf)
+                            if isinstance(c, URIRef) and c in REQUEST_KIND})
             if len(kinds) == 1:
                 resource["kind"] = kinds[0]
             definition = _text(self.graph, agent, SKOS.definition)
