@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (  # layer 1 first
     ("kg.model",),  # the ontology and the tables' schema as Python
     ("kg.profile",),  # reading a patient profile
     ("kg.core",),  # build, query, decide: siblings that may import one another
-    ("kg.report", "kg.export", "kg.publish"),  # renderers, exports, a build leaving the project
+    ("kg.report", "kg.export", "kg.publish", "kg.cohort"),  # renderers, exports, a build leaving the project, cohorts
     ("kg.cli", "kg.__main__"),  # the command line
 )
 FACADE_NAMES = frozenset({"__version__"})  # what a module may import from kg/__init__.py

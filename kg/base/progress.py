@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
 @contextmanager
@@ -32,3 +33,25 @@ def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
 
         yield step
         progress.update(task, completed=total)
+
+
+@contextmanager
+def counted(total: int, title: str, unit: str) -> Iterator[Callable[[], None]]:
+    """``with counted(n, "cohort", "patients") as advance: ... advance()`` shows a bar with the count and the rate
+    (items per second) on stderr (TTY only)."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    progress = Progress(
+        TextColumn(f"[bold]{title}[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=True,
+    )
+    started = time.perf_counter()
+    with progress:
+        task = progress.add_task("", total=total, rate="")
+
+        def advance() -> None:
+            done = progress.tasks[0].completed + 1
+            progress.update(task, completed=done, rate=f"{done / max(time.perf_counter() - started, 1e-9):,.0f}/s")
+
+        yield advance

@@ -49,6 +49,9 @@ from kg.model.population.grammar import RuleError, parse
 STRENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation"
 QUALITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"
 DIRECTION_EXTENSION = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-directionOfRecommendation"
+# where a skos:closeMatch of a strength, certainty or direction names an HL7 code the export gives: THO code systems
+# (recommendation-strength, evidence-quality) and the CPG IG's own (cpg-recommendation-direction-cs, CPG 2.0.0)
+HL7_CODE_SYSTEMS = ("http://terminology.hl7.org/CodeSystem/", "http://hl7.org/fhir/uv/cpg/CodeSystem/")
 IRI_SYSTEM = "urn:ietf:rfc:3986"  # Identifier.system for a URI value
 GRAPH_HASH_SYSTEM = FHIR_BASE + "graph-sha256"
 TOOL_SYSTEM = FHIR_BASE + "generated-by"
@@ -124,11 +127,11 @@ class _Builder:
 
     def concept(self, node: URIRef) -> dict[str, Any]:
         """An ontology individual (strength, certainty, direction) as a CodeableConcept: its HL7 code where it has a
-        skos:closeMatch to one (terminology.hl7.org), and always the ontology's own code (skos:notation)."""
+        skos:closeMatch to one (``HL7_CODE_SYSTEMS``), and always the ontology's own code (skos:notation)."""
         codings = []
         for match in sorted(self.graph.objects(node, SKOS.closeMatch)):
             system, _, code = str(match).partition("#")
-            if system.startswith("http://terminology.hl7.org/CodeSystem/") and code:
+            if system.startswith(HL7_CODE_SYSTEMS) and code:
                 codings.append({"system": system, "code": code})
         notation = _text(self.graph, node, SKOS.notation)
         if notation is None:

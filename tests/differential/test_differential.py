@@ -25,7 +25,9 @@ from tests.differential.reference import (
     MIN_STORED,
     REFERENCE_FILE,
     REGENERATE,
+    Inputs,
     Recorded,
+    changed_inputs,
     classify,
     patient_ids,
     stale_reason,
@@ -69,13 +71,35 @@ def test_compiled_classification_equals_the_stored_hermit_reference(reference): 
     header, records = reference
     assert header["profiles"] == len(records) >= MIN_STORED
     knowledge = default_knowledge()
-    outcomes = []
+    outcomes: list = []
+    inputs: list = []
     for start in range(0, len(records), 100):
         batch = records[start:start + 100]
-        outcomes += classify([r["profile"] for r in batch], CompiledClassifier(), knowledge)
+        outcomes += classify([r["profile"] for r in batch], CompiledClassifier(), knowledge, inputs)
+    changed = changed_inputs(records, inputs)
+    assert changed is None, f"{REFERENCE_FILE.name} is stale ({changed}): regenerate it with {REGENERATE}"
     assert any(not isinstance(o, str) and o for o in outcomes)  # the profiles were classified into something
     problem = _mismatch_report(knowledge, records, outcomes)
     assert not problem, problem
+
+
+def test_a_stored_outcome_stands_only_while_its_reasoner_input_is_unchanged(reference):  # type: ignore[no-untyped-def]
+    """The reference is keyed by what HermiT was given: the same profiles give the same input hashes in this process
+    (in any batch position), and a profile whose facts change (one year older: another age node value) no longer
+    matches its record, so the stored outcome is not used for it."""
+    _, records = reference
+    knowledge = default_knowledge()
+    first = [r for r in records if not isinstance(r["outcome"], str) and "age_years" in r["profile"]][:3]
+    assert len(first) == 3
+    inputs: list = []
+    classify([r["profile"] for r in reversed(first)], Inputs(), knowledge, inputs)
+    assert changed_inputs(first, list(reversed(inputs))) is None
+    older = [{**r, "profile": {**r["profile"], "age_years": r["profile"]["age_years"] + 1}} for r in first[:1]]
+    moved: list = []
+    classify([older[0]["profile"]], Inputs(), knowledge, moved)
+    assert changed_inputs(first[:1], moved) == (
+        f"1 of 1 stored profiles now give the reasoner another patient graph (the derivation or what it reads changed; "
+        f"first: index {first[0]['index']})")
 
 
 @pytest.mark.reasoner

@@ -17,6 +17,7 @@ from rdflib.namespace import PROV, SKOS
 from kg.export import ExportError, ExportSource, export
 from kg.export.fhir_cpg import (
     DIRECTION_EXTENSION,
+    HL7_CODE_SYSTEMS,
     QUALITY_EXTENSION,
     STRENGTH_EXTENSION,
     fhir_cpg_bundle,
@@ -101,6 +102,9 @@ def test_activity_definitions_are_exactly_the_referenced_interventions(exported:
     assert {"system": rxnorm, "code": "25480"} in activities["gabapentin"]["productCodeableConcept"]["coding"]
 
 
+CPG_DIRECTIONS = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-recommendation-direction-cs"
+
+
 def test_grades_direction_and_citations_follow_the_graph(exported: dict[str, Any], build_source: ExportSource) -> None:
     graph = build_source.graph
     plans = resources(exported, "PlanDefinition")
@@ -112,10 +116,13 @@ def test_grades_direction_and_citations_follow_the_graph(exported: dict[str, Any
                           (CG.direction, DIRECTION_EXTENSION)):
             value = graph.value(statement, prop)
             hl7 = sorted(str(m) for m in graph.objects(value, SKOS.closeMatch)
-                         if str(m).startswith("http://terminology.hl7.org/CodeSystem/"))
+                         if str(m).startswith(HL7_CODE_SYSTEMS))
             got = [f"{c['system']}#{c['code']}" for c in values[url]]
             assert got == [*hl7, f"https://w3id.org/cgkg/ontology#{graph.value(value, SKOS.notation)}"]
             checked += bool(hl7)
+            if prop == CG.direction:  # the CPG extension's required binding: a code of cpg-recommendation-direction-cs
+                assert [c for c in got if c.startswith(CPG_DIRECTIONS)] == [
+                    f"{CPG_DIRECTIONS}#{'for' if value == CG.DirectionFor else 'against'}"]
         cited = {a["label"] for a in plans[fhir_id(statement)]["relatedArtifact"] if a["type"] == "citation"}
         assert cited == {local_id(graph, d) for d in graph.objects(statement, PROV.wasDerivedFrom)}
     assert checked  # some statement is graded with an HL7 strength or quality code
