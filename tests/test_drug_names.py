@@ -18,7 +18,7 @@ from kg.base.paths import GUIDELINES_DIR, PACKAGE_DIR
 from kg.core.decide.decision import decide, default_knowledge
 from kg.model.namespaces import CG
 from kg.profile.drug_names import resolve, typing_hint
-from kg.profile.fields import tri_state_fields
+from kg.profile.fields import declarations, tri_state_fields
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from kg.report.decision_output import to_json_data
 from tests.package_namespaces import RLS
@@ -147,7 +147,9 @@ def test_unrecognised_medications_are_reported_as_undetermined():
 
 @pytest.mark.parametrize("field", tri_state_fields())
 def test_every_tri_state_takes_the_same_five_answers(field, agents):
-    base = {"patient_id": "tri", "sex": "female"}
+    # a guideline's field is given with that guideline's condition (else the profile is refused: ADR 0022)
+    conditions = declarations().by_name[field].guideline_conditions
+    base = {"patient_id": "tri", "sex": "female", **({"conditions": list(conditions)} if conditions else {})}
     for value in (True, False, "yes", "no", "unknown"):
         assert validate_profile({**base, field: value}) == [], (field, value)
     assert [(p.column, "is not one of" in p.rule) for p in validate_profile({**base, field: "maybe"})] \

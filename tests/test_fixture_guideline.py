@@ -55,12 +55,6 @@ def cli_statuses(profile: dict[str, Any], build: Path, folder: Path) -> dict[str
     return {o["option"]: o["status"] for o in json.loads(result.stdout)["options"]}
 
 
-NOT_INSTALLED = pytest.mark.xfail(strict=True, reason=(
-    "open (ADR 0019): a profile is read with the installed packages' field declarations, so a profile without "
-    "conditions means the installed default guideline's condition, which a build of a guideline that is not "
-    "installed does not treat: kg decide picks no build (exit 2). Reading the declarations from the build fixes it."))
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture(tmp_path_factory.mktemp("toy") / "build")
@@ -106,7 +100,6 @@ def test_case_through_the_api(path: Path, knowledge):
     assert not problems, "\n".join(problems)
 
 
-@NOT_INSTALLED
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_case_through_the_command_line(path: Path, built: Path, tmp_path: Path):
     data = case(path)
@@ -136,14 +129,13 @@ def test_competency_queries_answer_from_the_fixture(built: Path):
     assert (caution["severity"], caution["population"]) == ("contraindicated", "older adult (toy guideline)")
 
 
-@NOT_INSTALLED
 @pytest.mark.reasoner
 def test_hermit_builds_the_package_and_decides_its_cases(tmp_path: Path, java: str):
-    built = build_fixture(tmp_path / "build", reason=True)
-    report = json.loads((built / BUILD_REPORT_NAME).read_text(encoding="utf-8"))
+    knowledge = load_knowledge(build_fixture(tmp_path / "build", reason=True))
+    report = json.loads((Path(knowledge.source) / BUILD_REPORT_NAME).read_text(encoding="utf-8"))
     assert report["reasoner"]["consistent"] and not report["reasoner"]["unsatisfiable_classes"]
     cases = [case(path) for path in CASES]
-    decisions = decide_many([c["profile"] for c in cases], reasoner="hermit", knowledge=load_knowledge(built))
+    decisions = decide_many([c["profile"] for c in cases], reasoner="hermit", knowledge=knowledge)
     problems = [f"{path.stem}: {problem}" for path, c, decision in zip(CASES, cases, decisions, strict=True)
                 for problem in _compare(decision, c["expect"])]
     assert {d.reasoner for d in decisions} == {"hermit"} and not problems, "\n".join(problems)

@@ -107,6 +107,16 @@ class CG(DefinedNamespace):
     CommunicationDrugSafety: URIRef
     CommunicationKind: URIRef
     Condition: URIRef
+    ConflictConcordant: URIRef
+    ConflictGap: URIRef
+    ConflictHarmInOtherCondition: URIRef
+    ConflictInteraction: URIRef
+    ConflictKind: URIRef
+    ConflictListing: URIRef
+    ConflictNoSignal: URIRef
+    ConflictRecommendedAgainstByOther: URIRef
+    ConflictWorsensOtherCondition: URIRef
+    CrossGuidelineConflict: URIRef
     CuratedEntity: URIRef
     Decision: URIRef
     DecisionAllowedWithCaution: URIRef
@@ -183,9 +193,12 @@ class CG(DefinedNamespace):
     LineOfTherapy: URIRef
     LinePrerequisite: URIRef
     LineSecond: URIRef
+    ListedAsConcordance: URIRef
+    ListedAsConflict: URIRef
     MedicationListUnknown: URIRef
     MedicationUse: URIRef
     NotCriterion: URIRef
+    NotListed: URIRef
     OptionAssessment: URIRef
     OralIronFormulation: URIRef
     OutcomeAugmentation: URIRef
@@ -312,6 +325,9 @@ class CG(DefinedNamespace):
     communicationKind: URIRef
     comparator: URIRef
     completedByAdequateUseOf: URIRef
+    conflictAction: URIRef
+    conflictKind: URIRef
+    conflictListing: URIRef
     criterion: URIRef
     criterionKeyword: URIRef
     criterionTarget: URIRef
@@ -364,9 +380,13 @@ class CG(DefinedNamespace):
     laterLineReachable: URIRef
     laterLineReached: URIRef
     lineOfTherapy: URIRef
+    linkBasis: URIRef
+    linkSource: URIRef
+    linkStatement: URIRef
     management: URIRef
     maxDaily: URIRef
     measuresQuantity: URIRef
+    mechanism: URIRef
     memberOfDrugClass: URIRef
     nameAsGiven: URIRef
     nextStep: URIRef
@@ -375,6 +395,7 @@ class CG(DefinedNamespace):
     onQuantity: URIRef
     operand: URIRef
     operandIndex: URIRef
+    optionInPlay: URIRef
     partOfAlgorithm: URIRef
     pmid: URIRef
     populationRule: URIRef
@@ -406,6 +427,18 @@ class CG(DefinedNamespace):
     section: URIRef
     sequencedLine: URIRef
     severity: URIRef
+    sideAAgent: URIRef
+    sideABasis: URIRef
+    sideACondition: URIRef
+    sideAGuideline: URIRef
+    sideASource: URIRef
+    sideAStatement: URIRef
+    sideBAgent: URIRef
+    sideBBasis: URIRef
+    sideBCondition: URIRef
+    sideBGuideline: URIRef
+    sideBSource: URIRef
+    sideBStatement: URIRef
     sourceTable: URIRef
     startDose: URIRef
     startDosesPerDay: URIRef

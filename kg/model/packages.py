@@ -5,6 +5,8 @@ optional). The manifest says who the package is and where its ids live::
 
     id: insomnia-aasm-2017                 # kebab-case, unique among installed packages
     kind: guideline                        # guideline | shared (a shared package holds no guideline statements)
+                                           # | crosswalk (links two guidelines: requires both, built only into
+                                           # the build that holds both; ADR 0022)
     title: ...
     version: 0.1.0                         # semver of the package's content
     namespace: https://w3id.org/cgkg/insomnia-aasm-2017/   # IRI base of the package's ids (ends with / or #)
@@ -37,7 +39,7 @@ from kg.base.yaml12 import load_yaml
 MANIFEST_NAME = "manifest.yaml"
 MAX_MANIFEST_BYTES = 64_000
 TABLES_FOLDER = "tables"
-KINDS = ("guideline", "shared")
+KINDS = ("guideline", "shared", "crosswalk")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*$")
 VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+$")
@@ -132,6 +134,8 @@ def _manifest_problems(data: Mapping[str, Any]) -> list[str]:
         errors.append("conditions: a guideline package names the condition ids it treats")
     if data.get("kind") == "guideline" and not data.get("guideline_source_id"):
         errors.append("guideline_source_id: a guideline package names the source_id of its guideline document")
+    if data.get("kind") == "crosswalk" and len(data.get("requires") or ()) < 2:
+        errors.append("requires: a crosswalk package requires the (two or more) guideline packages it links")
     if DEFAULT_FLAG in data and data[DEFAULT_FLAG] not in (True, False):
         errors.append(f"{DEFAULT_FLAG}: {shorten(str(data[DEFAULT_FLAG]))!r}: must be true or false")
     if data.get(DEFAULT_FLAG) is True and data.get("kind") != "guideline":

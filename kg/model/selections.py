@@ -10,7 +10,7 @@ guidelines are all there. A selection is named by its guideline ids, sorted and 
 >>> def pkg(id_, kind="guideline", requires=()):
 ...     return Package(id_, kind, id_, "1.0.0", f"https://example.org/{id_}/", "x", Path(id_), ("c-" + id_,), requires)
 >>> pool = {p.id: p for p in (pkg("shared", "shared"), pkg("a", requires=("shared",)), pkg("b", requires=("shared",)),
-...                           pkg("a-b-crosswalk", "shared", ("a", "b")))}
+...                           pkg("a-b-crosswalk", "crosswalk", ("a", "b")))}
 >>> [(s.name, [p.id for p in s.packages]) for s in build_selections(pool)]  # doctest: +NORMALIZE_WHITESPACE
 [('a', ['shared', 'a']), ('b', ['shared', 'b']), ('a+b', ['shared', 'a', 'b', 'a-b-crosswalk'])]
 """

@@ -30,6 +30,7 @@ SEED_CLAIM = "seed_claim"
 SAFETY_COMMUNICATION = "safety_communication"
 PROFILE_IMPLICATION = "profile_implication"
 PROFILE_FHIR_MAPPING = "profile_fhir_mapping"
+CONFLICT = "cross_guideline_conflict"
 
 AGENTS = (INTERVENTION, DRUG_CLASS)
 STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP, SAFETY_COMMUNICATION)
@@ -79,6 +80,19 @@ class TableSpec:
 
 def _sources(predicate: URIRef = PROV.wasDerivedFrom) -> Column:
     return Column("source_ids", "refs", True, predicate, (SOURCE,))
+
+
+def _conflict_side(side: str) -> tuple[Column, ...]:
+    """The columns of one side (``a`` or ``b``) of a cross-guideline link (conflicts.tsv)."""
+    upper = side.upper()
+    return (
+        Column(f"guideline_{side}", "ref", True, CG[f"side{upper}Guideline"], (SOURCE,)),
+        Column(f"agent_ids_{side}", "refs", True, CG[f"side{upper}Agent"], (*AGENTS, CONDITION),
+               class_predicate=CG[f"side{upper}Condition"]),
+        Column(f"statement_ids_{side}", "refs", False, CG[f"side{upper}Statement"], STATEMENTS),
+        Column(f"basis_{side}", "enums", True, CG[f"side{upper}Basis"], vocabulary=CG.EvidenceBasis),
+        Column(f"source_ids_{side}", "refs", side == "a", CG[f"side{upper}Source"], (SOURCE,)),
+    )
 
 
 SECTION = Column("section", "text", True, CG.section)
@@ -355,6 +369,25 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         rdf_type=CG.SourceDisagreement,
         extras=("prevailing_is_involved",),
+    ),
+    # A crosswalk package's links between two guidelines (ADR 0022): sides A and B, each with its guideline, agents
+    # (or condition), statements, evidence tags and sources; the rows that make the link; what to do.
+    TableSpec(
+        "conflicts",
+        CONFLICT,
+        (
+            Column("conflict_id", "id", True),
+            Column("kind", "enum", True, CG.conflictKind, vocabulary=CG.ConflictKind),
+            *(column for side in ("a", "b") for column in _conflict_side(side)),
+            Column("link_statement_ids", "refs", False, CG.linkStatement, STATEMENTS),
+            Column("mechanism", "text", True, CG.mechanism),
+            Column("action", "text", True, CG.conflictAction),
+            Column("link_basis", "enums", False, CG.linkBasis, vocabulary=CG.EvidenceBasis),
+            Column("link_source_ids", "refs", False, CG.linkSource, (SOURCE,)),
+            Column("curation_ref", "text", True, CG.curationRef),
+            NOTE,
+        ),
+        rdf_type=CG.CrossGuidelineConflict,
     ),
     TableSpec(
         "seed_claims",

@@ -77,6 +77,9 @@ class FieldDeclaration:
     quantity: str = ""
     date_property: str = ""
     description: str = ""
+    # the conditions of the guideline package that declares the field (none: the shared package's): a profile
+    # that gives the field names one of them (kg/profile/reader.py)
+    guideline_conditions: tuple[str, ...] = ()
 
     @property
     def parent(self) -> str:
@@ -196,7 +199,9 @@ def declarations(root: Path = GUIDELINES_DIR) -> Declarations:
                                      (IMPLICATIONS_TABLE, implications, implication_from_row)):
             path = package.tables_dir / f"{table}.tsv"
             if path.is_file():
-                into.extend(convert(row) for _, row in read_rows(path))
+                rows = [convert(row) for _, row in read_rows(path)]
+                into.extend(replace(r, guideline_conditions=package.conditions) if package.is_guideline
+                            and isinstance(r, FieldDeclaration) else r for r in rows)
     return Declarations(tuple(with_treated_conditions(f, packages) for f in fields), tuple(implications))
 
 
@@ -330,12 +335,31 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else ("true" if value is True else "false" if value is False else str(value))
 
 
+def fields_without_their_condition(data: Mapping[str, Any], decl: Declarations | None = None) \
+        -> list[tuple[str, str]]:
+    """(field, rule) for each top-level field a (schema-valid) profile gives that a guideline package declares while
+    the profile's conditions name none of that guideline's conditions: the field would be silently ignored."""
+    decl = decl or declarations()
+    named = set(named_conditions(data, decl))
+    return [(f.name, f"given, but the profile's conditions ({', '.join(sorted(named)) or 'none'}) do not include "
+                     f"{' or '.join(f.guideline_conditions)}, the condition of the guideline that declares this field, "
+                     f"so it would be ignored: add {f.guideline_conditions[0]} to conditions or leave {f.name} out")
+            for f in decl.fields if f.guideline_conditions and not f.parent and f.name in data
+            and not named & set(f.guideline_conditions)]
+
+
 def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:
     """The conditions a (schema-valid) profile names in its conditions list; omitted, the default ones (those of
     the guideline package flagged default_for_profiles_without_conditions)."""
     decl = decl or declarations()
     return tuple(condition for field in decl.fields if field.type == "conditions"
                  for condition in _conditions_named(field, data))
+
+
+def stated_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:
+    """The conditions a (schema-valid) profile states in its conditions list (none when it omits it)."""
+    decl = decl or declarations()
+    return tuple(c for field in decl.fields if field.type == "conditions" for c in stated(data, field.name) or ())
 
 
 def _conditions_named(field: FieldDeclaration, data: Mapping[str, Any]) -> tuple[str, ...]:

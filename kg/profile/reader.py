@@ -40,6 +40,7 @@ from kg.profile.fields import (
     contradictions,
     declarations,
     facts,
+    fields_without_their_condition,
     installed_ids,
     normalise_tri_states,
     stated,
@@ -183,6 +184,8 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
         if date and dt.date.fromisoformat(date) > today:
             problems.append(Problem(source, 0, f"{lab.name}.date", date, "date is in the future"))
     problems += [Problem(source, 0, name, value, rule) for name, value, rule in contradictions(data)]
+    problems += [Problem(source, 0, name, json.dumps(data[name], default=str)[:80], rule)
+                 for name, rule in fields_without_their_condition(data)]
     return problems
 
 

@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from kg.core.decide.decision import Decision
 from kg.model.namespaces import CG, PREFIXES, PROV
+from kg.report.cross_guideline import multimorbidity_data
 from kg.report.html import to_html
 from kg.report.options import classes_with_members
 from kg.report.summary import build_summary
@@ -107,6 +108,7 @@ def to_json_data(decision: Decision) -> dict[str, Any]:
             ],
         },
     }
+    data.update(multimorbidity_data(decision) or {})  # several guidelines: options by guideline, cross-guideline links
     if decision.profile.input_report is not None:  # a FHIR input: what each record gave (kg/profile/fhir/)
         data["input"] = decision.profile.input_report
     data["summary"] = build_summary(data, decision, classes_with_members(decision))

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from kg.core.decide.decision import Decision
+from kg.report.cross_guideline import tagged_statements
 from kg.report.options import option_groups
 from kg.report.summary import OTHER, algorithm_documents, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary, legend
@@ -86,7 +87,50 @@ def _summary(data: dict[str, Any], vocabulary: Vocabulary) -> str:
     return "\n".join(parts)
 
 
+def _cross_guideline(data: dict[str, Any]) -> str:
+    """A decision on several guidelines: the conflicts (both sides, the link, what to do), then the concordances."""
+    links = data.get("cross_guideline")
+    if links is None:
+        return ""
+    parts = [f'<section id="conflicts" data-section="conflicts"><h2 class="group g-avoid">cross-guideline conflicts '
+             f'({len(links["conflicts"])})</h2><table><tr><th>conflict</th><th>sides</th><th>what to do</th></tr>']
+    for link in links["conflicts"]:
+        sides = "".join(f'<p class="reason"><span class="effect">{escape(side["guideline"] or "link")}:</span> '
+                        f'{escape(", ".join(side["agents"]))} '
+                        f'{escape(tagged_statements(side))}'
+                        f'{_tag(side["evidence_basis"], side["sources"])}</p>'
+                        + "".join(f'<p class="note">says {escape(action)}</p>' for action in side["statement_actions"])
+                        for side in link["sides"].values())
+        parts.append(f'<tr><td class="opt">{escape(link["conflict"])} ({escape(link["kind"] or "")})'
+                     f'<p class="note">{escape(link["mechanism"] or "")}</p></td><td>{sides}</td>'
+                     f'<td>{escape(link["action"] or "")}</td></tr>')
+    parts.append(f'</table><h2 class="group g-not-covered">concordances ({len(links["concordances"])}): both '
+                 'guidelines disfavour; shown once, not as conflicts</h2><ul>')
+    for link in links["concordances"]:
+        sides = " / ".join(f'{escape(side["guideline"] or "")}: '
+                           f'{escape(", ".join(s["statement"] for s in side["statements"]))}'
+                           f'{_tag(side["evidence_basis"], side["sources"])}'
+                           for name, side in link["sides"].items() if name != "link")
+        parts.append(f'<li>{escape(link["conflict"])}: {sides}</li>')
+    parts.append("</ul></section>")
+    return "\n".join(parts)
+
+
 def _options(data: dict[str, Any], decision: Decision, explain: bool) -> str:
+    """The options by report group; on several guidelines, under each guideline in turn."""
+    if "guidelines" not in data:
+        return _option_groups(data, decision, explain)
+    parts = []
+    for group in data["guidelines"]:
+        members = set(group["options"])
+        parts.append(f'<h2 class="group g-not-covered" data-guideline="{escape(group["guideline"])}">options of '
+                     f'{escape(group["title"])}</h2>')
+        parts.append(_option_groups({**data, "options": [o for o in data["options"] if o["option"] in members]},
+                                    decision, explain))
+    return "\n".join(parts)
+
+
+def _option_groups(data: dict[str, Any], decision: Decision, explain: bool) -> str:
     parts = []
     groups = option_groups(data, decision, explain)
     for group in groups:
@@ -145,6 +189,7 @@ def to_html(data: dict[str, Any], decision: Decision, explain: bool = False, why
         f'{escape(f" ({who})") if who else ""}</h1>'
         f'<span class="meta">reasoner {escape(decision.reasoner)} · '
         'a curation exercise, not for patient care</span></header>',
+        *([conflicts] if (conflicts := _cross_guideline(data)) else []),
         _summary(data, vocabulary), why_html, _options(data, decision, explain),
         _algorithm(data, vocabulary, algorithm_documents(decision)),
         f'<p class="legend" data-section="legend">Tags in brackets [evidence basis · sources]: '

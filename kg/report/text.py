@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from kg.core.decide.decision import Decision
+from kg.report.cross_guideline import tagged_statements
 from kg.report.options import option_groups
 from kg.report.summary import OTHER, algorithm_documents, by_kind, patient_description, section_key
 from kg.report.vocabulary import Vocabulary, legend
@@ -79,6 +80,47 @@ def option_lines(groups: list[dict[str, Any]], width: int, explain: bool) -> lis
     return lines
 
 
+def cross_guideline_lines(data: dict[str, Any], width: int) -> list[str]:
+    """A decision on several guidelines: the conflicts between them (each side's guideline, statements with their
+    tags, the side's tags and sources; the link; what to do), then the concordances, each shown once."""
+    links = data.get("cross_guideline")
+    if links is None:
+        return []
+    lines = [f"CROSS-GUIDELINE CONFLICTS ({len(links['conflicts'])})"]
+    for link in links["conflicts"]:
+        lines += _wrap(f"{link['conflict']} ({link['kind']}): {' '.join((link['mechanism'] or '').split())}",
+                       width, "  ", "      ")
+        for side in link["sides"].values():
+            statements = tagged_statements(side)
+            who = side["guideline"] or "link"
+            lines += _wrap(f"{who}: {', '.join(side['agents'])}{' — ' if side['agents'] and statements else ''}"
+                           f"{statements}{tag(side['evidence_basis'], side['sources'])}", width, "    ", "        ")
+            for action in side["statement_actions"]:  # what the side's statements themselves say to do
+                lines += _wrap(f"says {action}", width, "      ", "          ")
+        lines += _wrap(f"do: {link['action']}", width, "    ", "        ")
+    lines.append(f"CONCORDANCES ({len(links['concordances'])}): both guidelines disfavour; shown once, not as "
+                 "conflicts")
+    for link in links["concordances"]:
+        sides = " / ".join(f"{side['guideline']}: {', '.join(s['statement'] for s in side['statements'])}"
+                           f"{tag(side['evidence_basis'], side['sources'], 3)}"
+                           for name, side in link["sides"].items() if name != "link")
+        lines += _wrap(f"{link['conflict']}: {sides}", width, "  ", "      ")
+    return lines
+
+
+def options_by_guideline(data: dict[str, Any], decision: Decision, explain: bool, width: int) -> list[str]:
+    """The options by report group; on several guidelines, under each guideline in turn."""
+    if "guidelines" not in data:
+        return option_lines(option_groups(data, decision, explain), width, explain)
+    lines = []
+    for group in data["guidelines"]:
+        members = set(group["options"])
+        lines.append(f"OPTIONS OF {group['title'].upper()} ({group['guideline']})")
+        subset = {**data, "options": [o for o in data["options"] if o["option"] in members]}
+        lines += option_lines(option_groups(subset, decision, explain), width, explain)
+    return lines
+
+
 def algorithm_lines(data: dict[str, Any], vocabulary: Vocabulary, width: int, explain: bool,
                     documents: str = "") -> list[str]:
     """Every step with its state (due now, possibly due, done, not needed); one line each with --explain. Nothing
@@ -130,9 +172,10 @@ def to_text(data: dict[str, Any], decision: Decision, explain: bool = False, wid
     title = f"TREATMENT REPORT · patient {data['patient']['id']}{f' ({who})' if who else ''}"
     rule = "=" * min(width, 100)
     lines = [f"{title} · reasoner {decision.reasoner} · a curation exercise, not for patient care", rule]
+    lines += cross_guideline_lines(data, width)
     lines += summary_lines(data["summary"], vocabulary, width)
     lines.append("=" * min(width, 100))
-    lines += option_lines(option_groups(data, decision, explain), width, explain)
+    lines += options_by_guideline(data, decision, explain, width)
     lines += algorithm_lines(data, vocabulary, width, explain, algorithm_documents(decision))
     lines += _wrap(f"TAGS [basis · sources]: {legend(vocabulary)}", width, "", "  ")
     if explain:

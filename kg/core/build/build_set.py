@@ -30,6 +30,8 @@ from kg.model.packages import ID_PATTERN, discover
 from kg.model.selections import SEPARATOR, selection_name
 
 SET_FORMAT = "cgkg-build-set/1"
+# in a guideline's record: its conditions are those of a profile that names none
+DEFAULT_FLAG = "default_for_profiles_without_conditions"
 SELECTION_KEYS = ("guidelines", "packages")  # what a build report and its manifest entry both record
 Record = dict[str, Any]
 

@@ -32,7 +32,7 @@ from kg.base.paths import (
 )
 from kg.base.progress import steps
 from kg.base.tempdirs import fresh_dir
-from kg.core.build.build_set import is_build_set, set_manifest
+from kg.core.build.build_set import DEFAULT_FLAG, is_build_set, set_manifest
 from kg.core.build.checks import CheckResult, run_checks
 from kg.core.build.header import add_data_header
 from kg.core.build.materialise import materialise
@@ -87,11 +87,13 @@ class BuildResult:
 
 def selection_record(tables: Tables) -> dict[str, Any]:
     """What a build holds, for its report and the set manifest: its guidelines (version; the conditions each treats,
-    id -> IRI) and every package it was built from (id -> version)."""
+    id -> IRI; whether its conditions are those of a profile that names none) and every package it was built from
+    (id -> version)."""
     ids = id_space(tables)
     guidelines = sorted((p for p in tables.packages if p.is_guideline), key=lambda p: p.id)
     return {
-        "guidelines": {p.id: {"version": p.version, "conditions": {c: str(ids[c]) for c in sorted(p.conditions)}}
+        "guidelines": {p.id: {"version": p.version, "conditions": {c: str(ids[c]) for c in sorted(p.conditions)},
+                              **({DEFAULT_FLAG: True} if p.default_for_profiles_without_conditions else {})}
                        for p in guidelines},
         "packages": {p.id: p.version for p in tables.packages},
     }

@@ -1,7 +1,8 @@
 """Which build a decision reads (ADR 0019, "Build sets"): the build whose guidelines are exactly those that treat the
 patient's conditions, so that no other guideline's statements add options or reasons.
 
-The conditions are the profile's ``conditions`` list (omitted: the default guideline's, kg/profile/fields.py); a
+The conditions are the profile's ``conditions`` list (omitted: those of the build's guideline flagged
+``default_for_profiles_without_conditions``, recorded in its report; a build recording none: the installed default); a
 Turtle profile's are the treated conditions its patient ``cg:hasCondition`` (none: the default's). A build set
 (kg/core/build/build_set.py) says which of its guidelines treats which condition and holds a build per selection;
 a plain build folder's report says which guidelines it holds. No build of exactly those guidelines: a UserError
@@ -19,11 +20,11 @@ from rdflib import RDF, Graph
 
 from kg.base.errors import UserError, ValidationError
 from kg.base.paths import PACKAGED_BUILD_DIR
-from kg.core.build.build_set import guidelines_treating, is_build_set, make_command, open_set
+from kg.core.build.build_set import DEFAULT_FLAG, guidelines_treating, is_build_set, make_command, open_set
 from kg.core.build.knowledge import Knowledge, default_knowledge, load_knowledge, packaged_set
 from kg.model.namespaces import CG
 from kg.profile.fhir import is_fhir, profile_from_fhir
-from kg.profile.fields import named_conditions
+from kg.profile.fields import named_conditions, stated_conditions
 from kg.profile.reader import Profile, read_profile_file, validate_profile
 
 ProfileSource = Path | str | dict[str, Any] | Graph | Profile
@@ -57,12 +58,20 @@ def guidelines_needed(guidelines: Mapping[str, Mapping[str, Any]], profile: Prof
     conditions of *profile*."""
     ids, classes = _conditions(profile, today)
     ids |= {c for info in guidelines.values() for c, iri in info["conditions"].items() if iri in classes}
-    return guidelines_treating(guidelines, ids or named_conditions({}), where)
+    return guidelines_treating(guidelines, ids or default_conditions(guidelines), where)
+
+
+def default_conditions(guidelines: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """The conditions of a profile that names none, for a build of *guidelines*: those of its guideline flagged
+    ``default_for_profiles_without_conditions`` (recorded in the build), else the installed packages' default."""
+    flagged = tuple(c for info in guidelines.values() if info.get(DEFAULT_FLAG) for c in info["conditions"])
+    return flagged or named_conditions({})
 
 
 def _conditions(profile: ProfileSource, today: dt.date | None) -> tuple[set[str], set[str]]:
-    """The condition ids a JSON/YAML profile names (omitted: the default), or the classes of the conditions a Turtle
-    (or loaded) profile's patient has, as IRIs; a profile that is not valid is a ValidationError here already."""
+    """The condition ids a JSON/YAML profile names (omitted: none, the build's default applies), or the
+    classes of the conditions a Turtle (or loaded) profile's patient has, as IRIs; a profile that is not valid is a
+    ValidationError here already."""
     source: Any = Path(profile) if isinstance(profile, str) else profile
     if isinstance(source, Profile):
         return set(), _condition_classes(source.graph)
@@ -74,7 +83,7 @@ def _conditions(profile: ProfileSource, today: dt.date | None) -> tuple[set[str]
     problems = validate_profile(data, name, today)
     if problems:
         raise ValidationError(problems, what="patient profile")
-    return set(named_conditions(data)), set()
+    return set(stated_conditions(data)), set()
 
 
 def _condition_classes(graph: Graph) -> set[str]:

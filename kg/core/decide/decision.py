@@ -44,6 +44,8 @@ DEFAULT_REASONER = "compiled"
 Row = dict[str, Node | None]
 # the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
 REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
+# what each cross-guideline link says, patient or not (the decision query cross-guideline.rq says which concern him)
+CROSS_GUIDELINE_QUERY = "cq/cross-guideline-conflicts"
 
 __all__ = ["Decision", "Knowledge", "decide", "decide_many", "default_knowledge", "knowledge_from_graph"]
 
@@ -65,6 +67,9 @@ class Decision:
     assessed: list[ox.Triple]  # what the assess rules constructed: reasons and assessments
     seconds: dict[str, float] = field(default_factory=dict)
     report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
+    # the cross-guideline links that concern the patient: rows of cq/cross-guideline-conflicts.rq (one per side),
+    # each with the listing (conflict or concordance) of queries/decision/cross-guideline.rq; empty on one guideline
+    cross_guideline: list[Row] = field(default_factory=list)
 
     @cached_property
     def graph(self) -> Graph:
@@ -86,7 +91,7 @@ def _rules(folder: str) -> tuple[Query, ...]:
 
 @cache
 def _output_query(name: str) -> Query:
-    return load_query(f"decision/{name}")
+    return load_query(name if "/" in name else f"decision/{name}")
 
 
 class PatientGraph:
@@ -148,6 +153,15 @@ class PatientGraph:
         query = _output_query(name)
         bindings = {"patient": self.patient} if "patient" in query.params else {}
         return run_query(query, self._store(), bindings)
+
+    def cross_guideline(self) -> list[Row]:
+        """The rows of the cross-guideline links that concern the patient (none: the query that says what they
+        hold is not run)."""
+        listed = {row["conflict"] for row in self.select("cross-guideline")}
+        if not listed:
+            return []
+        return [row for row in run_query(_output_query(CROSS_GUIDELINE_QUERY), self._store(), {})
+                if row["conflict"] in listed]
 
     def _store(self) -> ox.Store:
         assert self.store is not None, "the patient is not in a store"
@@ -250,4 +264,5 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
         dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
         algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
         report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
+        cross_guideline=graph.cross_guideline(),
     )

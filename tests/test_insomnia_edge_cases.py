@@ -1,0 +1,127 @@
+"""Edge cases of the insomnia guideline (issue 19 item 5, tests): a child, breastfeeding, dialysis, an unrecognised
+co-medication, the same drug on two rows, a hostile insomnia_type, and insomnia_type given without chronic insomnia
+among the conditions. Each is decided on the packaged build kg decide picks (the insomnia guideline alone, or RLS
+alone); the expectations come from the fact sheet (shared/reference/insomnia-facts.md) and the project's fail-safe
+rules, never from the code's output. The base profile is case i03 (adult, onset and maintenance insomnia)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.base.errors import ValidationError
+from kg.core.decide.decision import Decision, decide
+from kg.report.decision_output import to_json_data
+from tests.test_fixture_guideline import case, kg
+
+BASE_CASE = Path(__file__).parents[1] / "guidelines" / "insomnia-aasm-2017" / "cases" / \
+    "i03-adult-onset-and-maintenance.yaml"
+FOR_OPTIONS = {"suvorexant", "eszopiclone", "zaleplon", "zolpidem", "triazolam", "temazepam", "ramelteon", "doxepin"}
+AGAINST_OPTIONS = {"trazodone", "tiagabine", "diphenhydramine", "melatonin", "l-tryptophan", "valerian"}
+
+
+def profile(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(case(BASE_CASE)["profile"])
+    data.update(changes)
+    return data
+
+
+def statuses(decision: Decision) -> dict[str, str]:
+    return {o["option"]: o["status"] for o in to_json_data(decision)["options"]}
+
+
+def test_a_child_under_12_is_offered_no_insomnia_drug():
+    """The guideline is for adults (insomnia-facts §1, title [P]; adult-chronic-insomnia, age >= 18): at 10 no
+    statement applies, so no option is recommended or allowed."""
+    got = statuses(decide(profile(patient_id="ins-child", age_years=10)))
+    assert set(got) == FOR_OPTIONS | AGAINST_OPTIONS
+    assert set(got.values()) == {"not-indicated"}
+
+
+def test_breastfeeding_keeps_every_against_option_against():
+    """The sheet says nothing on lactation (README 'Left out as unsourced'): no source makes an option worse or
+    better, and the against recommendations still apply."""
+    got = statuses(decide(profile(patient_id="ins-lact", sex="female", lactating=True)))
+    assert all(got[o] == "recommended-against" for o in AGAINST_OPTIONS)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "core feature missing (as case i05, pregnancy): a guideline scope 'not covered by its sources' (lactation) "
+    "that makes the applicable 'for' options undetermined instead of recommended"))
+def test_breastfeeding_leaves_no_for_option_plainly_recommended():
+    got = statuses(decide(profile(patient_id="ins-lact2", sex="female", lactating=True)))
+    assert not [o for o in FOR_OPTIONS if got[o] == "recommended"]
+
+
+def test_dialysis_puts_the_patient_in_the_dialysis_populations_and_invents_no_kidney_rule():
+    """Dialysis implies ESRD (the shared package's implication); the sheet gives no kidney-function statement for any
+    of the 14 drugs, so no option's status changes."""
+    decision = decide(profile(patient_id="ins-dial", dialysis=True))
+    members = {p["population"] for p in to_json_data(decision)["populations"] if p["membership"] == "yes"}
+    assert {"on-dialysis", "esrd-or-dialysis"} <= members
+    assert statuses(decision) == statuses(decide(profile(patient_id="ins-nodial")))
+
+
+def test_an_unrecognised_co_medication_is_flagged_and_never_leaves_a_cns_depressant_recommended():
+    """A drug name the graph does not know: the report asks to check it, and the options that interact with CNS
+    depressants (shared interactions) become undetermined: it might be one (fail safe)."""
+    decision = decide(profile(patient_id="ins-unknown", current_medications=[
+        {"drug": "foobarzolam", "daily_dose_mg": 5, "doses_per_day": 1}]))
+    data = to_json_data(decision)
+    assert ("check-unrecognised-medication", "foobarzolam") in {(a["kind"], a["target"]) for a in data["actions"]}
+    got = statuses(decision)
+    assert got["zolpidem"] == got["temazepam"] == got["doxepin"] == "undetermined"
+    assert "recommended" not in {got[o] for o in ("zolpidem", "temazepam", "triazolam", "doxepin")}
+
+
+def test_the_same_drug_on_two_rows_is_added_up():
+    """Zolpidem 10 mg under its name and 10 mg as Ambien (a brand of it): 20 mg a day, above the 10 mg the studies
+    used (dose-aasm2017-zolpidem, AI), one dose check on the ingredient."""
+    decision = decide(profile(patient_id="ins-twice", current_medications=[
+        {"drug": "zolpidem", "daily_dose_mg": 10, "doses_per_day": 1},
+        {"drug": "Ambien", "daily_dose_mg": 10, "doses_per_day": 1}]))
+    checks = [(c["kind"], c["drug"], c["current"]) for c in to_json_data(decision)["dose_checks"]]
+    assert ("above-usual-range", "zolpidem", 20.0) in checks
+    assert len([c for c in checks if c[1] == "zolpidem" and c[0] == "above-usual-range"]) == 1
+
+
+@pytest.mark.parametrize("value", ["onset'; DROP TABLE x; --", "<script>alert(1)</script>", "ONSET", 3, ["onset"]])
+def test_a_hostile_insomnia_type_is_refused_naming_the_field(value: Any):
+    with pytest.raises(ValidationError) as raised:
+        decide(profile(patient_id="ins-hostile", insomnia_type=value))
+    assert "insomnia_type" in str(raised.value)
+
+
+def test_a_hostile_insomnia_type_exits_2_on_the_command_line(tmp_path: Path):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile(insomnia_type="onset\" } ; DROP")), encoding="utf-8")
+    result = kg("decide", str(path))
+    assert result.returncode == 2 and "insomnia_type" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_insomnia_type_without_chronic_insomnia_is_not_silently_ignored():
+    """An RLS profile that gives insomnia_type: the field belongs to the insomnia guideline, which the profile's
+    conditions do not name; it would change nothing, so the profile is refused with what to do."""
+    data = profile(patient_id="rls-with-type", conditions=["restless-legs-syndrome"])
+    del data["prior_complex_sleep_behaviour"]
+    with pytest.raises(ValidationError) as raised:
+        decide(data)
+    message = str(raised.value)
+    assert "insomnia_type" in message and "chronic-insomnia" in message and "restless-legs-syndrome" in message
+
+
+def test_insomnia_type_without_chronic_insomnia_exits_2_on_the_command_line(tmp_path: Path):
+    data = profile(conditions=["restless-legs-syndrome"])
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = kg("decide", str(path))
+    assert result.returncode == 2 and "insomnia_type" in result.stderr and "add chronic-insomnia" in result.stderr
+
+
+def test_a_profile_naming_chronic_insomnia_may_give_insomnia_type():
+    """The rule above is about the conditions named, not about the field: with chronic insomnia it is decided."""
+    assert statuses(decide(profile(patient_id="ins-ok")))["zolpidem"] == "recommended"
