@@ -9,8 +9,8 @@ Public API::
     >>> kg.sparql("cq/treatment-algorithm").df().shape[0]   # a competency question as a DataFrame
     6
     >>> import tempfile, pathlib
-    >>> kg.export(None, "sssom", pathlib.Path(tempfile.mkdtemp()) / "rls.sssom.tsv").name  # the packaged build
-    'rls.sssom.tsv'
+    >>> kg.export(None, "sssom", pathlib.Path(tempfile.mkdtemp()) / "graph.sssom.tsv").name  # the packaged build
+    'graph.sssom.tsv'
 """
 
 from importlib import import_module

@@ -193,8 +193,8 @@ def query(
     ] = False,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Bind a parameter: NAME=VALUE, where VALUE is a CURIE "
-                                       "(rls:methadone), an IRI, a name (methadone, Mirapex, RXNORM:6813) or a "
-                                       "literal (\"text\"@en, 42).")
+                                       "(cg:Drug, or a package's prefix:id), an IRI, a name (methadone, Mirapex, "
+                                       "RXNORM:6813) or a literal (\"text\"@en, 42).")
     ] = None,
     output: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="table; json, csv, tsv: the W3C SPARQL 1.1 results formats (SELECT, ASK); "

@@ -16,11 +16,12 @@ from rdflib.compare import isomorphic
 
 from kg.base.paths import GUIDELINES_DIR, PACKAGE_DIR
 from kg.core.decide.decision import decide, default_knowledge
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from kg.profile.drug_names import resolve, typing_hint
 from kg.profile.fields import declarations, tri_state_fields
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from kg.report.decision_output import to_json_data
+from tests.package_namespaces import RLS
 
 INTERVENTIONS = GUIDELINES_DIR / "shared-drug-safety" / "tables" / "interventions.tsv"
 SOURCES = GUIDELINES_DIR / "shared-drug-safety" / "tables" / "sources.tsv"

@@ -12,7 +12,8 @@ from kg.core.build.knowledge import Knowledge, default_knowledge
 from kg.core.query.execute import Target
 from kg.core.query.library import load_query, query_from_text
 from kg.core.query.params import bindings_for, parse_literal, parse_pairs, resolve
-from kg.model.namespaces import CG, CODE_SYSTEMS, RLS
+from kg.model.namespaces import CG, CODE_SYSTEMS
+from tests.package_namespaces import RLS
 
 CAUTIONS = load_query("cq/cautions")
 

@@ -16,11 +16,12 @@ from kg.base.errors import ValidationError
 from kg.base.paths import PACKAGE_DIR
 from kg.core.build.knowledge import default_knowledge
 from kg.core.build.tables import load_tables
-from kg.model.namespaces import CG, RLS, RLS_ABSENT
+from kg.model.namespaces import CG
 from kg.profile import schema_gen
 from kg.profile.fields import declarations, facts, with_implied_values
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from tests.conftest import FIXTURE_TABLES, copy_packages, table_holding
+from tests.package_namespaces import RLS, RLS_ABSENT
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 EXAMPLE = PACKAGE_DIR / "examples" / "treatment-resistant-patient.yaml"

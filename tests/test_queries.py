@@ -23,8 +23,9 @@ from kg.core.query.library import (
 )
 from kg.core.query.params import parse_pairs, resolve
 from kg.core.query.results import Solutions
-from kg.model.namespaces import CG, PREFIXES, RLS
+from kg.model.namespaces import CG, PREFIXES
 from tests.conftest import GOLDEN, rendered_rows
+from tests.package_namespaces import RLS
 
 QUERIES = all_queries()
 CQ = [q for q in QUERIES if q.name.startswith("cq/")]

@@ -13,20 +13,13 @@ from rdflib.namespace import DCTERMS
 from kg.core.build.knowledge import default_knowledge
 from kg.core.query.library import load_query, run_query
 from kg.model.identifiers import CRITERION
-from kg.model.namespaces import (
-    CG,
-    CODE_SYSTEMS,
-    DOI_IRI_BASE,
-    MAPPING_PREFIXES,
-    PROV,
-    PUBMED_IRI_BASE,
-    RLS,
-)
+from kg.model.namespaces import CG, CODE_SYSTEMS, DOI_IRI_BASE, MAPPING_PREFIXES, PROV, PUBMED_IRI_BASE
 from kg.model.ontology import ontology_graph, quantities
 from kg.model.population import parse
 from kg.model.population.criteria import describe
 from kg.model.population.grammar import And, Expr, Not, Or, Reference, Threshold, walk
 from kg.model.table_specs import TABLES
+from tests.package_namespaces import RLS
 
 
 @pytest.fixture(scope="module")

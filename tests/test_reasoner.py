@@ -8,9 +8,10 @@ from collections import defaultdict
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from kg.model.reasoning import check_consistency
 from tests.conftest import FIXTURES
+from tests.package_namespaces import RLS
 
 pytestmark = pytest.mark.reasoner
 PT = "https://w3id.org/cgkg/test/patient/"

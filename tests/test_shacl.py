@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from kg.model.shacl import validate_graph
+from tests.package_namespaces import RLS
 
 
 def test_real_graph_conforms(real_graph: Graph):

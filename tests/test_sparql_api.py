@@ -12,8 +12,8 @@ from kg.base.errors import UserError
 from kg.base.paths import BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
 from kg.core.build.verify import build_folder
 from kg.core.query.library import load_query
-from kg.model.namespaces import RLS
 from tests.conftest import rendered_rows
+from tests.package_namespaces import RLS
 
 
 def test_rows_and_their_dataframe():

@@ -7,8 +7,9 @@ from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 from kg.core.build.tables import Row
 from kg.core.build.transform import add_mapping, add_row, new_graph
 from kg.model.identifiers import IdSpace
-from kg.model.namespaces import CG, PROV, RLS
+from kg.model.namespaces import CG, PROV
 from kg.model.table_specs import TABLES_BY_NAME
+from tests.package_namespaces import RLS
 
 
 def _row(table: str, **cells: str) -> Row:

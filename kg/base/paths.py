@@ -34,7 +34,8 @@ INFERRED_GRAPH_NAME = "kg-inferred.ttl"  # what the DL reasoner entailed, beside
 PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build set decisions read by default (make built)
 BUILD_REPORT_NAME = "build-report.json"
 BUILD_SET_MANIFEST_NAME = "builds.json"  # a build set: one build folder per guideline selection, and this (ADR 0019)
-FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions
+FHIR_BINDINGS_NAME = "fhir-bindings.tsv"  # FHIR-only bindings: UCUM units, observed conditions (a package's own too)
+FHIR_BINDINGS_FILE = PACKAGE_DIR / "export" / FHIR_BINDINGS_NAME  # the core's: what the ontology itself defines (age)
 FHIR_PROFILES_FILE = PACKAGE_DIR / "export" / "fhir-cpg-profiles.tsv"  # profile rules of the FHIR CPG export
 # The named graphs that hold a build in a triple store (kg push, kg serve) and in the embedded store
 BUILD_GRAPH_IRI = "https://w3id.org/cgkg/graph/build"  # kg.ttl; the default of kg push --graph

@@ -11,7 +11,7 @@ Readers return ``(data, problems)``: every reading problem of the document at on
 ``(line, value, rule)`` (line 0 when unknown). A limit that stops reading (too many aliases, an
 expansion that is too large, a recursive alias) is one problem and no data.
 
->>> [(line, value) for line, value, _ in load_yaml("ferritin: 0100")[1]]
+>>> [(line, value) for line, value, _ in load_yaml("value: 0100")[1]]
 [(1, '0100')]
 >>> load_yaml("age: 1:20\\nok: yes")[0]
 {'age': '1:20', 'ok': 'yes'}

@@ -4,7 +4,7 @@ One term per property of the graph's ontology: its local name (a few read better
 Object properties whose range is one of the ontology's enumerations (individuals with a ``skos:notation``,
 e.g. ``cg:Strength``) are ``@type: @vocab`` with a property-scoped context from notation to individual, so a
 JSON user reads ``"strength": "strong"``; other object properties, and annotation properties whose every value
-in the build is an IRI, are ``@type: @id`` (``"population": "rls:..."``); data properties carry their range
+in the build is an IRI, are ``@type: @id`` (``"population": "<prefix>:..."``); data properties carry their range
 datatype. Prefixes are ``kg.model.namespaces.PREFIXES``.
 
 Regenerate after changing the ontology or the build: ``python -m kg.export.context`` (a test checks that the

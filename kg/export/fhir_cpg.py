@@ -63,10 +63,10 @@ PLAN_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 # with its population as a condition and "after-end" relations. Not a CPG pathway: that profile forbids relatedAction.
 RECOMMENDATION_TYPE = "eca-rule"
 ALGORITHM_TYPE = "clinical-protocol"
-# ontology class of an intervention -> the FHIR request resource an ActivityDefinition of it creates (kind)
+# ontology class of an intervention -> the FHIR request resource an ActivityDefinition of it creates (kind); a
+# subclass (a kind of drug a guideline defines) has its superclass's
 REQUEST_KIND = {
     CG.Drug: "MedicationRequest",
-    CG.IronFormulation: "MedicationRequest",
     CG.DrugClass: "MedicationRequest",
     CG.Device: "DeviceRequest",
     CG.DiagnosticTest: "ServiceRequest",
@@ -194,7 +194,9 @@ class _Builder:
             label = self.label(agent, "intervention")
             resource = self.head("ActivityDefinition", agent)
             resource.update({"name": _name(resource["id"]), "title": label, "status": "draft", "experimental": True})
-            kinds = sorted({REQUEST_KIND[t] for t in self.graph.objects(agent, RDF.type) if t in REQUEST_KIND})
+            kinds = sorted({REQUEST_KIND[c] for t in self.graph.objects(agent, RDF.type)
+                            for c in self.graph.transitive_objects(t, RDFS.subClassOf)
+                            if isinstance(c, URIRef) and c in REQUEST_KIND})
             if len(kinds) == 1:
                 resource["kind"] = kinds[0]
             definition = _text(self.graph, agent, SKOS.definition)

@@ -1,4 +1,6 @@
-"""The codes of the FHIR export, read from the graph (SKOS mappings) and from ``kg/export/fhir-bindings.tsv``.
+"""The codes of the FHIR export, read from the graph (SKOS mappings) and from the FHIR bindings files: the core's
+(``kg/export/fhir-bindings.tsv``, what the ontology defines) and each installed package's (``fhir-bindings.tsv`` in
+its folder, for its own quantities and conditions).
 
 The graph gives the codes: a condition's SNOMED CT / ICD-10-CM codes, a drug's RxNorm code, a drug class's ATC
 code, a lab quantity's LOINC code (``skos:exactMatch``, ``skos:closeMatch`` and, where a narrower code implies the
@@ -15,8 +17,9 @@ from pathlib import Path
 from rdflib import DCTERMS, OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.base.paths import FHIR_BINDINGS_FILE
+from kg.base.paths import FHIR_BINDINGS_FILE, FHIR_BINDINGS_NAME
 from kg.model.namespaces import CG, CODE_SYSTEMS
+from kg.model.packages import discover
 from kg.model.population.fhirpath import AgeQuantity, Coding, LabQuantity, ObservedValue, Terminology
 
 IMPLYING = (SKOS.exactMatch, SKOS.closeMatch, SKOS.narrowMatch)  # a record with this code has the concept
@@ -58,8 +61,14 @@ def read_bindings(path: Path = FHIR_BINDINGS_FILE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def installed_bindings() -> list[dict[str, str]]:
+    """The core's bindings, then every installed package's (a row about a node the graph lacks binds nothing)."""
+    files = [FHIR_BINDINGS_FILE, *(p.folder / FHIR_BINDINGS_NAME for p in discover().values())]
+    return [row for path in files if path.is_file() for row in read_bindings(path)]
+
+
 def terminology_from_graph(graph: Graph, bindings: list[dict[str, str]] | None = None) -> Terminology:
-    rows = read_bindings() if bindings is None else bindings
+    rows = installed_bindings() if bindings is None else bindings
     terminology = Terminology()
     units: dict[str, list[str]] = {}
     for row in rows:

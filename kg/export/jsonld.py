@@ -8,7 +8,7 @@ once, grouped by type then sorted by ``@id``; a blank node used once (class expr
 where it is used, other blank nodes get their canonical (RDFC-1.0) label. The evidence of a statement is
 inside it: the values of ``prov:wasDerivedFrom`` ("sources") are embedded as full copies of the source
 documents (the same triples again: the graph is unchanged). Enumeration values read as their notation
-(``"strength": "strong"``), IRIs as compact IRIs (``"population": "rls:..."``). Keys are sorted: the same
+(``"strength": "strong"``), IRIs as compact IRIs (``"population": "<prefix>:..."``). Keys are sorted: the same
 graph gives the same bytes. The RDF is the graph plus the provenance triples (kg.export.provenance), as in
 every RDF export.
 """

@@ -27,8 +27,8 @@ def longest_namespace(iri: str, prefixes: Mapping[str, str]) -> tuple[str, str] 
 def compact(term: Node | None, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """IRI -> CURIE where a prefix fits (the longest namespace wins); literals -> their text; None -> ''.
 
-    >>> compact(URIRef("https://w3id.org/cgkg/rls/methadone")), compact(URIRef("http://example.org/x"))
-    ('rls:methadone', 'http://example.org/x')
+    >>> compact(URIRef("https://w3id.org/cgkg/ontology#Drug")), compact(URIRef("http://example.org/x"))
+    ('cg:Drug', 'http://example.org/x')
     """
     if term is None:
         return ""

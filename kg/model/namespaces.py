@@ -10,10 +10,6 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
-RLS = Namespace("https://w3id.org/cgkg/rls/")
-RLS_POSSIBLE = Namespace("https://w3id.org/cgkg/rls/possible/")  # "possible" population classes
-RLS_ABSENT = Namespace("https://w3id.org/cgkg/rls/absent/")  # "condition stated absent" classes (ADR 0005)
-RLS_CRITERION = Namespace("https://w3id.org/cgkg/rls/criterion/")  # structured criteria of population rules (ADR 0010)
 PROV = Namespace("http://www.w3.org/ns/prov#")
 EXPORT = Namespace("https://w3id.org/cgkg/export/")  # exports and their provenance nodes (kg.export.provenance)
 
@@ -70,13 +66,13 @@ def installed_package_prefixes() -> dict[str, str]:
 
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/cgkg/ontology#",
-    "rls": str(RLS),
     "prov": str(PROV),
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "owl": "http://www.w3.org/2002/07/owl#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "vann": "http://purl.org/vocab/vann/",  # the build header's package namespaces and prefixes
     **{k.lower(): v for k, v in MAPPING_PREFIXES.items()},
 }
 # a package prefix never redefines one above (kg/model/packages.py checks one namespace per prefix among packages)

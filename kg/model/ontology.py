@@ -35,7 +35,7 @@ def vocabularies(ontology_file: Path = ONTOLOGY_FILE) -> dict[URIRef, dict[str, 
 
 
 def quantities() -> dict[str, URIRef]:
-    """Patient quantities of the population grammar: notation -> datatype property (ferritin, tsat, age)."""
+    """Patient quantities of the population grammar: notation -> datatype property (lab values, age)."""
     return dict(vocabularies()[OWL.DatatypeProperty])
 
 

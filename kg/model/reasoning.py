@@ -151,7 +151,7 @@ def _hermit(java: str, path: Path, graph: Graph) -> ReasonerResult:
 
     owlready2's ``sync_reasoner_hermit`` folds HermiT's answer into its own class model, dropping some
     entailed parents in an order that changes between processes (three builds of the same tables each missed
-    1-4 of the subsumptions the others had, e.g. ferritin-75-or-below under iron-supplementation-candidate):
+    1-4 of the subsumptions the others had, e.g. a lab-threshold population under a broader one):
     every subsumption HermiT reports is kept (ADR 0018)."""
     import networkx as nx
 

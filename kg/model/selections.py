@@ -27,7 +27,7 @@ SEPARATOR = "+"  # between the guideline ids of a selection's name
 
 
 def selection_name(guidelines: Iterable[str]) -> str:
-    """``insomnia-aasm-2017+rls-aasm-2024``: the guideline ids, sorted, joined with ``+``."""
+    """``a-2017+b-2024``: the guideline ids, sorted, joined with ``+``."""
     return SEPARATOR.join(sorted(set(guidelines)))
 
 

@@ -231,7 +231,7 @@ def installed_ids(root: Path = GUIDELINES_DIR) -> IdSpace:
 
 
 def cg_term(curie: str) -> URIRef:
-    """``cg:ferritinDate`` -> the ontology's term (KeyError or AttributeError when it has none)."""
+    """``cg:ageYears`` -> the ontology's term (KeyError or AttributeError when it has none)."""
     prefix, _, name = curie.partition(":")
     if prefix != "cg" or not name:
         raise KeyError(curie)

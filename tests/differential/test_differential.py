@@ -19,7 +19,6 @@ from rdflib import RDF, Graph
 from kg.core.build.knowledge import default_knowledge, knowledge_from_graph
 from kg.core.decide.classify import CompiledClassifier, classifier_named
 from kg.core.decide.decision import PatientGraph, decide_many, prepare
-from kg.model.namespaces import RLS
 from tests.differential.compare import EntailmentCheckedHermit, compare, differences, report, signature
 from tests.differential.profiles import boundary_grid, generated
 from tests.differential.reference import (
@@ -35,6 +34,7 @@ from tests.differential.reference import (
     stored,
 )
 from tests.differential.runner import shrink
+from tests.package_namespaces import RLS
 
 SAMPLE = 20  # profiles decided live on both paths in every run: half stored, half fresh
 

@@ -18,9 +18,10 @@ from kg.export.neo4j import ARRAY_DELIMITER
 from kg.export.projection import PropertyGraph, project
 from kg.export.sssom import JUSTIFICATION
 from kg.model.curies import compact
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from tests.export.conftest import edited
 from tests.export.neo4j_header import header_errors, parse_cell, split_field
+from tests.package_namespaces import RLS
 
 GABAPENTIN = RLS["gabapentin"]
 HOSTILE = 'gaba, "pentin"\nsecond\tline; third|part #4'

@@ -25,9 +25,10 @@ from kg.export.fhir_cpg import (
     validate_bundle,
 )
 from kg.export.fhir_terminology import local_id, terminology_from_graph
-from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, RLS
+from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES
 from kg.model.population.fhirpath import NotComputable, compile_rule
 from kg.model.population.grammar import parse
+from tests.package_namespaces import RLS
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,8 @@ from kg.export.fhir_profiles import (
     read_profiles,
     resource_type,
 )
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
+from tests.package_namespaces import RLS
 
 CPG = "http://hl7.org/fhir/uv/cpg/StructureDefinition/"
 CORE = "http://hl7.org/fhir/StructureDefinition/"

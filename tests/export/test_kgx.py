@@ -17,8 +17,9 @@ from kg.export import biolink_offline as offline
 from kg.export.biolink_projection import SSSOM_FILE, projection, read_sssom
 from kg.export.kgx import records
 from kg.export.kgx_records import INFORES, LOCAL_PREFIXES, Projector, code_curie
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from tests.export.conftest import edited
+from tests.package_namespaces import RLS
 
 NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
 

@@ -4,7 +4,7 @@
 
     DIR/builds.json                                   the set manifest (below)
     DIR/<selection>/kg.ttl, kg-inferred.ttl, build-report.json     one build folder per selection
-                                                      (kg/model/selections.py: rls-aasm-2024, a+b...)
+                                                      (kg/model/selections.py: one guideline, a+b...)
 
 ``builds.json`` names each build's guidelines (version, and the conditions each treats: id -> IRI), its packages
 (id -> version) and the SHA-256 of its build report; each build report records the same guidelines and packages (its

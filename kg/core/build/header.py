@@ -9,7 +9,7 @@ an installed wheel. When and from which commit a build was made is recorded in i
 
 from __future__ import annotations
 
-from rdflib import DCTERMS, OWL, RDF, Graph, Literal, URIRef
+from rdflib import DCTERMS, OWL, RDF, VANN, Graph, Literal, URIRef
 
 from kg import __version__
 from kg.model.namespaces import ONTOLOGY_IRI
@@ -60,4 +60,7 @@ def add_data_header(graph: Graph, packages: tuple[Package, ...] = (), version: s
         graph.add((part, DCTERMS.identifier, Literal(package.id)))
         graph.add((part, DCTERMS.title, Literal(package.title)))
         graph.add((part, OWL.versionInfo, Literal(package.version)))
+        # where its ids live: queries and checks read a package's content by these, never by a prefix of their own
+        graph.add((part, VANN.preferredNamespaceUri, Literal(package.namespace)))
+        graph.add((part, VANN.preferredNamespacePrefix, Literal(package.prefix)))
     return graph

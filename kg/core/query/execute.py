@@ -147,19 +147,19 @@ def sparql(text_or_name: str, endpoint: str | None = None, graph: Any = None, **
     """Run a library query (``"cq/cautions"``), an .rq file or SPARQL text on the packaged build, on
     ``graph`` (a build folder, an RDF file, an rdflib Graph or a pyoxigraph Store) or on ``endpoint``.
 
-    Bindings take CURIE strings (``agent="rls:methadone"``), IRIs, names (``agent="Mirapex"``, as
-    ``kg decide`` accepts), rdflib or pyoxigraph terms and Python literals. A SELECT gives ``Rows`` (a list of
-    dicts with ``.vars`` and ``.df()``), an ASK a bool, a CONSTRUCT or DESCRIBE an rdflib Graph.
+    Bindings take CURIE strings (``agent="cg:Drug"``, or a package's ``"<prefix>:<id>"``), IRIs, names
+    (``agent="Mirapex"``, as ``kg decide`` accepts), rdflib or pyoxigraph terms and Python literals. A SELECT gives
+    ``Rows`` (a list of dicts with ``.vars`` and ``.df()``), an ASK a bool, a CONSTRUCT or DESCRIBE an rdflib Graph.
 
     >>> import kg
     >>> rows = kg.sparql("cq/cautions", agent="Mirapex")
     >>> "about" in rows.vars and {str(row["about"]) for row in rows} >= {"pramipexole", "dopamine agonists"}
     True
-    >>> kg.sparql("ASK { ?agent ?p ?o }", agent="rls:methadone")
+    >>> kg.sparql("ASK { ?agent ?p ?o }", agent="methadone")
     True
     >>> kg.sparql("cq/cautions", agent="methadon")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    kg.base.errors.UserError: --param agent=methadon: expected an agent ... Did you mean: methadone (rls:methadone)...
+    kg.base.errors.UserError: --param agent=methadon: expected an agent ... Did you mean: methadone (...
     """
     query = query_from_argument(text_or_name)
     target = Target(_knowledge(graph), endpoint)

@@ -6,8 +6,9 @@ A value is read, in this order, as:
 * ``<IRI>``, or a bare ``http(s)://`` / ``urn:`` IRI (checked to be a valid IRI);
 * a quoted literal in Turtle syntax (``"text"``, ``"text"@en``, ``"5"^^xsd:integer``, escapes ``\\n \\" \\\\``),
   or a Turtle number or boolean (``42``, ``2.5``, ``true``);
-* a CURIE whose prefix the query, the graph or the project declares (``rls:methadone``), except a drug
-  code (``RXNORM:``, ``ATC:``, any case), which names its agent as in ``kg decide``;
+* a CURIE whose prefix the query, the graph or the project declares (``cg:Drug``, a package's
+  ``<prefix>:<id>``), except a drug code (``RXNORM:``, ``ATC:``, any case), which names its agent as in
+  ``kg decide``;
 * a name: an agent's label, synonym or code as ``kg decide`` accepts it (``methadone``, ``Mirapex``,
   ``RXNORM:6813``), or the label of exactly one node of the graph;
 * else the one term of the graph among: a code system's name (``RXNORM``), a code CURIE in any case
@@ -15,14 +16,15 @@ A value is read, in this order, as:
   both a literal of the graph and a node's notation (``AI``) is refused naming both ways to write it.
 
 With a kind (``#+ kinds: ?lab lab-test``), a name means the node of that kind it names, directly or one mapping
-or code away (``lab=ferritin``, ``lab=2276-4`` -> the LOINC code): see ``_of_kind``.
+or code away (``lab=<notation>`` -> the quantity with that notation -> its LOINC code, or the bare code): see
+``_of_kind``.
 
 An IRI or a name must name something in the graph: otherwise it is a UserError with the closest
 labels and CURIEs, never an empty answer. A quoted literal is taken as given (a value, not a name).
 
 >>> parse_literal('"a \\\\"quoted\\\\" word"@en')
 rdflib.term.Literal('a "quoted" word', lang='en')
->>> parse_literal("42"), parse_literal("rls:methadone")
+>>> parse_literal("42"), parse_literal("cg:Drug")
 (rdflib.term.Literal('42', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')), None)
 """
 
@@ -173,7 +175,7 @@ class Names:
 
     @cached_property
     def identifiers(self) -> dict[str, list[URIRef]]:
-        """Nodes by their table id (``dcterms:identifier``: ``aasm-2024``, ``adult-rls``), the id the tables,
+        """Nodes by their table id (``dcterms:identifier``: a source id, a population id), the id the tables,
         the decision report and ``kg diff`` use."""
         return self._by_literal(DCTERMS.identifier)
 
@@ -253,8 +255,8 @@ class Names:
                 if isinstance(q.object, ox.Literal)]
 
     def shown(self, term: Node) -> str:
-        """A member as a message shows it: its first short name and its CURIE (``ferritin (loinc:2276-4)``, a
-        source by its id, not its title: ``aasm-2024 (rls:aasm-2024)``), a literal as is."""
+        """A member as a message shows it: its first short name and its CURIE (``<label> (loinc:<code>)``, a
+        source by its id, not its title: ``<id> (<prefix>:<id>)``), a literal as is."""
         if isinstance(term, Literal):
             return str(term)
         curie = self._curie(term)  # type: ignore[arg-type]
@@ -384,7 +386,7 @@ def _nothing(where: str, text: str, names: Names) -> NoReturn:
 def _of_kind(name: str, value: object, names: Names, kind: Kind) -> Node:
     """``value`` as a node of ``kind``. An IRI, CURIE or literal is taken as written and must be one. A name
     means the first of its candidates (``Names.candidates``) that is one, else the one node of the kind its
-    candidates are mapped to (``ferritin`` -> the quantity with that notation -> its LOINC code). Anything else is
+    candidates are mapped to (a notation -> the quantity with that notation -> its LOINC code). Anything else is
     an error naming the kind, with close matches or examples: never an empty answer for a name."""
     where = f"--param {name}={shorten(str(value), MAX_VALUE_CHARS)}"
     text = value if isinstance(value, str) and not isinstance(value, URIRef | Literal) else None  # rdflib terms are str

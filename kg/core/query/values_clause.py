@@ -27,8 +27,8 @@ Checks made locally before anything is sent:
   group").
 
 >>> from rdflib import Literal, URIRef
->>> values_clause({"agent": URIRef("https://w3id.org/cgkg/rls/methadone"), "note": Literal('say "hi"', lang="en")})
-'VALUES (?agent ?note) { (<https://w3id.org/cgkg/rls/methadone> "say \\\\"hi\\\\""@en) }'
+>>> values_clause({"agent": URIRef("https://example.org/methadone"), "note": Literal('say "hi"', lang="en")})
+'VALUES (?agent ?note) { (<https://example.org/methadone> "say \\\\"hi\\\\""@en) }'
 >>> from kg.core.query.library import query_from_text
 >>> print(with_values(query_from_text("SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x"), {"x": URIRef("http://e.org/a")}))
 SELECT ?x WHERE { VALUES (?x) { (<http://e.org/a>) }

@@ -1,17 +1,17 @@
 """Structured-criteria backend of the population grammar: a rule becomes a tree of criterion nodes that a
 SPARQL user reads without walking OWL lists (ADR 0010).
 
-``population adult-rls and ( ferritin <= 75 or tsat < 20 )`` becomes::
+``population adult and ( age >= 65 or condition copd )`` becomes::
 
-    rls:p cg:criterion c .  c a cg:AllOfCriterion ; cg:operand c/1 , c/2 .
-    c/1 a cg:ReferenceCriterion ; cg:criterionKeyword "population" ; cg:criterionTarget rls:adult-rls .
+    ex:p cg:criterion c .  c a cg:AllOfCriterion ; cg:operand c/1 , c/2 .
+    c/1 a cg:ReferenceCriterion ; cg:criterionKeyword "population" ; cg:criterionTarget ex:adult .
     c/2 a cg:AnyOfCriterion ; cg:operand c/2/1 , c/2/2 .
-    c/2/1 a cg:ThresholdCriterion ; cg:onQuantity cg:ferritinNgPerMl ; cg:comparator "<=" ; cg:thresholdValue 75 .
+    c/2/1 a cg:ThresholdCriterion ; cg:onQuantity cg:ageYears ; cg:comparator ">=" ; cg:thresholdValue 65 .
     ...
 
-with ``c = rls:criterion/<population id>`` and every threshold also linked from the population
-(``cg:thresholdCriterion``). It reads the same IR (kg/model/population/grammar.py) as the OWL backend
-(kg/model/population/owl_class.py), so the two cannot read a rule differently.
+with ``ex:`` the namespace of the population's package, ``c = ex:criterion/<population id>`` and every threshold
+also linked from the population (``cg:thresholdCriterion``). It reads the same IR (kg/model/population/grammar.py)
+as the OWL backend (kg/model/population/owl_class.py), so the two cannot read a rule differently.
 """
 
 from __future__ import annotations
@@ -58,11 +58,11 @@ def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr, ids: IdSpa
 
 
 def describe(expr: Expr) -> str:
-    """The rule text of a (sub)expression, normalised: ``ferritin <= 75``, ``( a or b )``.
+    """The rule text of a (sub)expression, normalised: ``age >= 65``, ``( a or b )``.
 
     >>> from kg.model.population.grammar import parse
-    >>> describe(parse("population adult-rls and (ferritin <= 75 or tsat < 20)"))
-    'population adult-rls and ( ferritin <= 75 or tsat < 20 )'
+    >>> describe(parse("population adult and (age >= 65 or condition copd)"))
+    'population adult and ( age >= 65 or condition copd )'
     """
     if isinstance(expr, (And, Or)):
         joiner = " and " if isinstance(expr, And) else " or "

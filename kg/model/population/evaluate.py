@@ -6,12 +6,12 @@ and its "possible" class of the OWL backend (ADR 0005), term for term (``holds``
 ``kg.model.population.owl_class.compile_rule``); the differential tests check it against HermiT.
 
 >>> from decimal import Decimal
->>> class Lab(Facts):
-...     def value(self, quantity): return {"ferritin": Decimal(80)}.get(quantity)
-...     def value_unknown(self, quantity): return quantity != "ferritin"
->>> membership(parse("ferritin <= 75 or tsat < 20"), Lab(), {}.__getitem__)
+>>> class Patient(Facts):
+...     def value(self, quantity): return {"age": Decimal(80)}.get(quantity)
+...     def possibly_has_condition(self, condition): return condition == "copd"
+>>> membership(parse("age < 18 or condition copd"), Patient(), {}.__getitem__)
 'possibly'
->>> membership(parse("ferritin <= 75"), Lab(), {}.__getitem__)
+>>> membership(parse("age < 18"), Patient(), {}.__getitem__)
 'no'
 """
 

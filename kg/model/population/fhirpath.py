@@ -6,7 +6,7 @@ It is true when the patient is certainly in the population: the population class
 "possible" class (ADR 0005). A fact the Bundle lacks makes the term false, so "undetermined" patients are not
 flagged as applicable. Term by term (``Terminology`` holds the codes, read from the graph by the exporter):
 
-* ``ferritin <= 75`` (a lab quantity): the patient's most recent final Observation with one of the quantity's
+* ``<lab> <= 75`` (a lab quantity): the patient's most recent final Observation with one of the quantity's
   LOINC codes has a UCUM ``valueQuantity`` in one of the quantity's units and a value ``<= 75``;
 * ``age >= 18``: ``Patient.birthDate <= today() - 18 years`` (exact for whole-year thresholds; others are refused);
 * ``condition X``: an active, not unconfirmed Condition coded with a code that implies X (X's or a narrower
@@ -21,10 +21,10 @@ flagged as applicable. Term by term (``Terminology`` holds the codes, read from 
 A term that cannot be expressed faithfully (no code, a non-whole-year age, a failed trial, whose adequacy needs
 the dosing tables) raises :class:`NotComputable` naming it: never a silently wrong condition.
 
->>> t = Terminology(quantities={"tsat": LabQuantity((Coding("http://loinc.org", "2502-3"),), ("%",))})
->>> compile_rule(parse("tsat < 20"), t, {}.__getitem__)  # doctest: +NORMALIZE_WHITESPACE
+>>> t = Terminology(quantities={"lab": LabQuantity((Coding("https://example.org/codes", "x"),), ("%",))})
+>>> compile_rule(Threshold("lab", "<", Decimal(20)), t, {}.__getitem__)  # doctest: +NORMALIZE_WHITESPACE
 "entry.resource.ofType(Observation).where(status in ('amended' | 'corrected' | 'final') and
-code.coding.where(system = 'http://loinc.org' and code = '2502-3').exists()).aggregate(iif($total.empty() or
+code.coding.where(system = 'https://example.org/codes' and code = 'x').exists()).aggregate(iif($total.empty() or
 $this.effective.ofType(dateTime) > $total.effective.ofType(dateTime), $this,
 $total)).value.ofType(Quantity).where(system = 'http://unitsofmeasure.org' and code = '%' and value < 20).exists()"
 >>> compile_rule(parse("condition lactation"), t, {}.__getitem__)

@@ -3,8 +3,8 @@ representation (the frozen dataclasses below), which the backends compile: OWL d
 the DL reasoner (kg/model/population/owl_class.py) and a three-valued evaluator for the compiled decision path
 (kg/model/population/evaluate.py). Later backends (FHIR, CQL) read the same IR.
 
->>> parse("ferritin <= 75 or tsat < 20")
-Or(items=(Threshold(quantity='ferritin', op='<=', value=Decimal('75')), Threshold(quantity='tsat', op='<', value=Decimal('20'))))
+>>> parse("age < 18 or age >= 65")
+Or(items=(Threshold(quantity='age', op='<', value=Decimal('18')), Threshold(quantity='age', op='>=', value=Decimal('65'))))
 >>> references(parse("condition copd and takes-class opioids"))
 [('condition', 'copd'), ('drug_class', 'opioids')]
 """

@@ -1,7 +1,7 @@
 """OWL backend of the population grammar: a rule becomes an OWL 2 DL class expression.
 
-A rule such as ``ferritin <= 75 or tsat < 20`` becomes
-``Patient and (ferritinNgPerMl some decimal[<= 75] or tsatPercent some decimal[< 20])``,
+A rule such as ``age < 18 or condition copd`` becomes
+``Patient and (ageYears some decimal[< 18] or hasCondition some copd)``,
 which a DL reasoner evaluates on patient individuals; its "possible" class accepts every fact the
 patient may lack (ADR 0005).
 """

@@ -2,7 +2,7 @@
 Hooks prefetch object, each validated with the ``fhir.resources`` R4B models (fhir-cdshooks-omop.md §1.3: there
 is no R4 package; R4B parses the US Core R4 examples).
 
-A structural error names the resource (``Observation/ferritin-1``, or its place in the Bundle) and the element
+A structural error names the resource (``Observation/lab-1``, or its place in the Bundle) and the element
 (a FHIRPath such as ``valueQuantity.value`` or ``dosageInstruction[0].doseQuantity``) and is a ValidationError
 (exit 2). Records are kept as the plain JSON objects they came as: the mapping reads them by element name.
 """
@@ -35,7 +35,7 @@ class Record:
 
     @property
     def reference(self) -> str:
-        """``Observation/ferritin-1`` (or the place in the input, for a resource without an id)."""
+        """``Observation/lab-1`` (or the place in the input, for a resource without an id)."""
         rid = self.resource.get("id")
         return f"{self.type}/{rid}" if rid else f"{self.type} at {self.place}"
 
@@ -103,7 +103,7 @@ def validate(record: Record) -> list[Problem]:
 
 
 def element(record: Record, path: str) -> str:
-    """How a problem names where it is: ``Observation/ferritin-1 (Bundle.entry[2]) element valueQuantity.value``."""
+    """How a problem names where it is: ``Observation/lab-1 (Bundle.entry[2]) element valueQuantity.value``."""
     return f"{record.reference} ({record.place}) element {path}"
 
 
