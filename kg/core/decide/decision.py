@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import from_ox, to_graph, to_ox
 from kg.base.paths import QUERIES_DIR
 from kg.core.build.knowledge import Knowledge, default_knowledge, knowledge_from_graph
@@ -41,6 +42,8 @@ from kg.profile.reader import Profile, load_profile
 
 DECISION_DIR = QUERIES_DIR / "decision"
 DEFAULT_REASONER = "compiled"
+ENGINES = ("sparql", "compiled")  # how the assessment runs: the SPARQL rules (the reference) or the decision tables
+DEFAULT_ENGINE = "sparql"
 Row = dict[str, Node | None]
 # the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
 REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
@@ -65,6 +68,8 @@ class Decision:
     assessed: list[ox.Triple]  # what the assess rules constructed: reasons and assessments
     seconds: dict[str, float] = field(default_factory=dict)
     report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
+    engine: str = DEFAULT_ENGINE
+    compact: list[Any] | None = None  # the compact decision (compiled engine): kg/core/decide/compiled/evaluate.py
 
     @cached_property
     def graph(self) -> Graph:
@@ -144,6 +149,18 @@ class PatientGraph:
                 self._add(triples)
                 self.assessed += triples
 
+    def run_compiled(self, knowledge: Knowledge) -> list[Any]:
+        """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess
+        rules, added to the store for the output queries; returns the compact decision."""
+        from kg.core.decide.compiled.evaluate import Facts, assess, triples
+
+        tables = knowledge.decision_tables
+        compact = assess(tables, Facts.of(self.graph, self.patient, tables))
+        assessed = triples(str(self.patient), compact)
+        self._add(assessed)
+        self.assessed += assessed
+        return compact
+
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
         bindings = {"patient": self.patient} if "patient" in query.params else {}
@@ -183,11 +200,13 @@ def decide(
     reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Decision:
     """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
     loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``, or a
-    Classifier object (kg/core/decide/classify/)."""
-    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today)[0]
+    Classifier object (kg/core/decide/classify/). ``engine``: how the assessment runs, ``sparql`` (the rules of
+    queries/decision/assess, the reference) or ``compiled`` (the decision tables, kg/core/decide/compiled/)."""
+    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today, engine=engine)[0]
 
 
 def decide_many(
@@ -196,13 +215,16 @@ def decide_many(
     reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
     patient is decided on the packaged build of exactly the guidelines that treat its conditions
     (kg/core/decide/build_choice.py), the patients of one build in one batch."""
+    if engine not in ENGINES:
+        raise UserError(f"engine '{engine}' is not supported; choose one of: {', '.join(ENGINES)}")
     if knowledge is None:
-        return _decide_on_their_builds(profiles, reasoner, today)
+        return _decide_on_their_builds(profiles, reasoner, today, engine)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
@@ -218,8 +240,11 @@ def decide_many(
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
             graph.add(types)
-            graph.run_rules("assess", keep_as_rdflib=False)
+            compact = graph.run_compiled(knowledge) if engine == "compiled" else None
+            if compact is None:
+                graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name)
+            decision.engine, decision.compact = engine, compact
             decision.seconds = {"derive": (derived - started) / len(graphs),
                                 "classify": (classified - derived) / len(graphs),
                                 "assess": time.perf_counter() - started_assess}
@@ -228,14 +253,15 @@ def decide_many(
 
 
 def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
-                            reasoner: str | Classifier, today: dt.date | None) -> list[Decision]:
+                            reasoner: str | Classifier, today: dt.date | None, engine: str) -> list[Decision]:
     groups: dict[int, tuple[Knowledge, list[int]]] = {}
     for index, profile in enumerate(profiles):
         chosen = knowledge_for(profile, today=today)
         groups.setdefault(id(chosen), (chosen, []))[1].append(index)
     decisions: dict[int, Decision] = {}
     for chosen, indices in groups.values():
-        batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today)
+        batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today,
+                            engine=engine)
         decisions.update(zip(indices, batch, strict=True))
     return [decisions[index] for index in range(len(profiles))]
 
