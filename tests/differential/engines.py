@@ -6,18 +6,22 @@ checks, interactions, algorithm step, the report queries)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge
 from kg.core.decide.decision import Decision, decide_many
 
-OUTPUTS = ("options", "reasons", "populations", "actions", "dose_checks", "interactions", "algorithm", "report")
+NOT_COMPARED = {"profile", "reasoner", "patient_graph", "assessed", "seconds", "engine", "compact"}
 
 
 def outcome(decision: Decision) -> dict[str, Any]:
-    """What the two engines must agree on, exactly (order included)."""
-    return {"assessed": sorted(map(str, decision.assessed)), **{name: getattr(decision, name) for name in OUTPUTS}}
+    """What the two engines must agree on, exactly (order included): the assessed triples and every other field of
+    the decision (the output rows: statuses, reasons, populations, actions, dose checks, interactions, algorithm
+    step, the report queries, and any output a later change adds)."""
+    return {"assessed": sorted(map(str, decision.assessed)),
+            **{f.name: getattr(decision, f.name) for f in fields(decision) if f.name not in NOT_COMPARED}}
 
 
 def differences(compiled: dict[str, Any] | str, reference: dict[str, Any] | str) -> dict[str, Any]:

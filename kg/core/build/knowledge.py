@@ -158,6 +158,13 @@ class Knowledge:
 
         return DecisionTables.of(self.store)
 
+    @computed_once
+    def render_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.rows.RenderTables
+        """The words and details a compiled decision's output rows are made with (queries/compile/*.rq)."""
+        from kg.core.decide.compiled.rows import RenderTables
+
+        return RenderTables.of(self.store)
+
     @property
     def ids(self) -> IdSpace:
         """id -> IRI of the content nodes (their dcterms:identifier), read with the compiled classifier."""

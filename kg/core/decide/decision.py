@@ -105,6 +105,7 @@ class PatientGraph:
         self.graph += triples
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self.store: ox.Store | None = None  # the decision store, while in it
+        self.facts: Any = None  # what the compiled assessment read of the patient (kg/core/decide/compiled/evaluate.py)
         self._added: list[ox.Quad] = []
 
     @contextmanager
@@ -150,15 +151,16 @@ class PatientGraph:
                 self.assessed += triples
 
     def run_compiled(self, knowledge: Knowledge) -> list[Any]:
-        """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess
-        rules, added to the store for the output queries; returns the compact decision."""
-        from kg.core.decide.compiled.evaluate import Facts, assess, triples
+        """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess rules
+        (kept for the Turtle output); only the assessments go into the store, for the output queries that read
+        them (the reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py)."""
+        from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples, triples
 
         tables = knowledge.decision_tables
-        compact = assess(tables, Facts.of(self.graph, self.patient, tables))
-        assessed = triples(str(self.patient), compact)
-        self._add(assessed)
-        self.assessed += assessed
+        self.facts = Facts.of(self.graph, self.patient, tables)
+        compact = assess(tables, self.facts)
+        self._add(assessment_triples(str(self.patient), compact))
+        self.assessed += triples(str(self.patient), compact)
         return compact
 
     def select(self, name: str) -> list[Row]:
@@ -243,7 +245,7 @@ def decide_many(
             compact = graph.run_compiled(knowledge) if engine == "compiled" else None
             if compact is None:
                 graph.run_rules("assess", keep_as_rdflib=False)
-            decision = _report(profile, graph, classifier.name)
+            decision = _report(profile, graph, classifier.name, compact)
             decision.engine, decision.compact = engine, compact
             decision.seconds = {"derive": (derived - started) / len(graphs),
                                 "classify": (classified - derived) / len(graphs),
@@ -266,13 +268,24 @@ def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Gra
     return [decisions[index] for index in range(len(profiles))]
 
 
-def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
+def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None) -> Decision:
+    """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons
+    and populations, made from the compact decision (kg/core/decide/compiled/rows.py)."""
+    if compact is None:
+        options, reason_rows, populations = graph.select("options"), graph.select("reasons"), graph.select("populations")
+    else:
+        from kg.core.decide.compiled import rows
+
+        tables = graph.knowledge.render_tables
+        options = rows.options(tables, graph.patient, compact)
+        reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store())
+        populations = rows.populations(tables, graph.patient, graph.facts.types)
     reasons: dict[Node, list[Row]] = defaultdict(list)
-    for row in graph.select("reasons"):
+    for row in reason_rows:
         reasons[row["option"]].append(row)
     return Decision(
-        profile=profile, reasoner=reasoner, options=graph.select("options"), reasons=dict(reasons),
-        populations=graph.select("populations"), actions=graph.select("actions"),
+        profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
+        populations=populations, actions=graph.select("actions"),
         dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
         algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
         report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},

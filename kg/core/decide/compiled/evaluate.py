@@ -191,18 +191,30 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
     return Assessment(option, option_id, status, set(line) or set(rules.default_line), reasons)
 
 
-def triples(patient: Iri, assessments: list[Assessment]) -> list[ox.Triple]:
-    """The triples assess/*.rq construct for these assessments (the store's output queries read them)."""
-    iri, cg = ox.NamedNode, (lambda name: ox.NamedNode(f"{CG._NS}{name}"))
-    rdf_type, for_patient, patient_node = ox.NamedNode(str(RDF.type)), cg("forPatient"), iri(patient)
+def _cg(name: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{CG._NS}{name}")
+
+
+def assessment_triples(patient: Iri, assessments: list[Assessment]) -> list[ox.Triple]:
+    """The assessment nodes assess/03-option-status.rq constructs, without their reasons."""
+    iri, rdf_type, patient_node = ox.NamedNode, ox.NamedNode(str(RDF.type)), ox.NamedNode(patient)
     out: list[ox.Triple] = []
     for a in assessments:
         node = iri(f"{patient}/assessment/{a.option_id}")
-        option = iri(a.option)
-        out += [ox.Triple(node, rdf_type, cg("OptionAssessment")), ox.Triple(node, for_patient, patient_node),
-                ox.Triple(node, cg("assessedOption"), option)]
-        out += [ox.Triple(node, cg("decisionStatus"), iri(s)) for s in sorted(a.status)]
-        out += [ox.Triple(node, cg("assessedLine"), iri(line)) for line in sorted(a.line)]
+        out += [ox.Triple(node, rdf_type, _cg("OptionAssessment")), ox.Triple(node, _cg("forPatient"), patient_node),
+                ox.Triple(node, _cg("assessedOption"), iri(a.option))]
+        out += [ox.Triple(node, _cg("decisionStatus"), iri(s)) for s in sorted(a.status)]
+        out += [ox.Triple(node, _cg("assessedLine"), iri(line)) for line in sorted(a.line)]
+    return out
+
+
+def triples(patient: Iri, assessments: list[Assessment]) -> list[ox.Triple]:
+    """The triples assess/*.rq construct for these assessments: the assessments and their reasons."""
+    iri, cg = ox.NamedNode, _cg
+    rdf_type, for_patient, patient_node = ox.NamedNode(str(RDF.type)), cg("forPatient"), iri(patient)
+    out = assessment_triples(patient, assessments)
+    for a in assessments:
+        node, option = iri(f"{patient}/assessment/{a.option_id}"), iri(a.option)
         for r in a.reasons:
             reason = iri(r.iri)
             out += [ox.Triple(node, cg("hasReason"), reason), ox.Triple(reason, rdf_type, cg("DecisionReason")),
