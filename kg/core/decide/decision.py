@@ -94,6 +94,22 @@ def _output_query(name: str) -> Query:
     return load_query(f"decision/{name}")
 
 
+def _report_rows(graph: PatientGraph, name: str, compiled: bool) -> list[Row]:
+    if compiled and "patient" not in _output_query(name).params:
+        return _patient_free_rows(graph.knowledge, name)
+    return graph.select(name)
+
+
+def _patient_free_rows(knowledge: Knowledge, name: str) -> list[Row]:
+    """The rows of an output query that takes no patient, on the build alone, once per build (the compiled engine;
+    the patient's triples, allow-listed, never match them: tests/differential/test_engines.py compares)."""
+    with knowledge.lock:
+        found = knowledge.__dict__.setdefault("_patient_free_rows", {})
+        if name not in found:
+            found[name] = run_query(_output_query(name), knowledge.store)
+        return [dict(row) for row in found[name]]
+
+
 class PatientGraph:
     """One patient's triples: the profile's, then what the rules construct and the classifier infers.
     While ``in_store`` is open they are also in the default graph of a decision store that this decision
@@ -272,7 +288,8 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
     """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons
     and populations, made from the compact decision (kg/core/decide/compiled/rows.py)."""
     if compact is None:
-        options, reason_rows, populations = graph.select("options"), graph.select("reasons"), graph.select("populations")
+        options, reason_rows = graph.select("options"), graph.select("reasons")
+        populations = graph.select("populations")
     else:
         from kg.core.decide.compiled import rows
 
@@ -288,5 +305,5 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
         populations=populations, actions=graph.select("actions"),
         dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
         algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
-        report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
+        report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES},
     )

@@ -45,6 +45,11 @@ class Assessment:
     line: set[Iri]
     reasons: list[Reason]
 
+    def compact(self) -> dict[str, object]:
+        """The compact form of the option's decision: status, line and reason ids (texts are looked up by id)."""
+        return {"option": self.option_id, "status": sorted(self.status), "line": sorted(self.line),
+                "reasons": sorted(r.iri.rsplit("/reason/", 1)[-1] for r in self.reasons)}
+
 
 @dataclass
 class Facts:
@@ -94,15 +99,15 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
             reason.reachable.add(reachable)
 
     types = facts.types
-    for row in tables.recommendations:  # 1. recommendations, membership case by case
-        if tables.losers.get(row.statement, frozenset()) & types:
+    for rec in tables.recommendations:  # 1. recommendations, membership case by case
+        if tables.losers.get(rec.statement, frozenset()) & types:
             continue
-        case = "yes" if row.population in types else "possibly" if row.possible in types else "no"
-        effect = row.effects.get(case)
+        case = "yes" if rec.population in types else "possibly" if rec.possible in types else "no"
+        effect = rec.effects.get(case)
         if effect is not None:
-            reachable = (not any(p not in types for p in tables.required.get(row.population, ()))
+            reachable = (not any(p not in types for p in tables.required.get(rec.population, ()))
                          if effect == LATER else None)
-            add(row.option, row.option_id, row.statement, "recommendation", effect, case == "yes", reachable)
+            add(rec.option, rec.option_id, rec.statement, "recommendation", effect, case == "yes", reachable)
     for caution in tables.cautions:  # 2. cautions and contraindications
         co_taken = caution.co is None or caution.co in facts.takes_under
         co_maybe = not co_taken and caution.co in facts.possibly_takes
@@ -151,8 +156,8 @@ def _later_lines(tables: DecisionTables, reasons: object) -> None:
             continue
         later_abouts = tables.abouts.get(reason.statement, frozenset())
         later_lines = {line.line for line in tables.lines.get(reason.statement, ())}
-        for about, line, state in supporting:
-            if line in later_lines and tables.falls_under.get(about, frozenset()) & later_abouts:
+        for about, line_iri, state in supporting:
+            if line_iri in later_lines and tables.falls_under.get(about, frozenset()) & later_abouts:
                 reason.reached.add(state)
 
 
@@ -187,8 +192,8 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
         status |= refined or {first_status}
     ranks = [line.rank for r in reasons if r.effects & {SUPPORTS, LATER}
              for line in tables.lines.get(r.statement, ()) if line.rank is not None]
-    line = rules.line_of_rank.get(min(ranks), set()) if ranks else set()
-    return Assessment(option, option_id, status, set(line) or set(rules.default_line), reasons)
+    earliest = rules.line_of_rank.get(min(ranks), set()) if ranks else set()  # type: ignore[type-var]
+    return Assessment(option, option_id, status, set(earliest) or set(rules.default_line), reasons)
 
 
 def _cg(name: str) -> ox.NamedNode:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,7 +84,8 @@ def options(tables: RenderTables, patient: URIRef, compact: list[Assessment]) ->
     return ordered(_distinct(rows), ("statusRank", "label", "option", "status", "allowed", "line"))
 
 
-def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], graph: Graph, store: ox.Store) -> list[Row]:
+def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], graph: Graph,
+            store: ox.Store) -> list[Row]:
     """decision/reasons.rq: each reason node's effects x applies x kinds x the details of its statement. ``store``:
     the decision store holding the patient (a dose reached is shown in the store's canonical form, as STR gives it)."""
     rows = []
@@ -106,9 +107,10 @@ def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], gr
 def _trial_details(tables: RenderTables, graph: Graph, store: ox.Store, trial: URIRef) -> list[Row]:
     """What decision/reasons.rq shows of a past trial (a patient's own fact): its outcome and dose reached in words,
     and the outcome's safety rank."""
-    reached = next((quad.object.value for quad in store.quads_for_pattern(
-        ox.NamedNode(trial), ox.NamedNode(CG.doseReachedDaily), None, ox.DefaultGraph())), None)
-    texts, ranks = [], []
+    pattern = store.quads_for_pattern(ox.NamedNode(trial), ox.NamedNode(CG.doseReachedDaily), None, ox.DefaultGraph())
+    reached = next((str(quad.object.value) for quad in pattern), None)  # type: ignore[union-attr]
+    texts: list[Node | None] = []
+    ranks: list[Node | None] = []
     for outcome in graph.objects(trial, CG.trialOutcome):
         for words in tables.words("outcome", str(outcome)):
             if words["notation"] is not None:
@@ -130,18 +132,7 @@ def populations(tables: RenderTables, patient: URIRef, types: frozenset[str]) ->
             rows.append({"patient": patient, "population": row["population"], "label": row["label"],
                          "membership": Literal(membership), "rule": row["rule"], "basis": row["basis"]})
     rows = ordered(_distinct(rows), ("population", "label", "rule", "basis"))
-    return sorted(rows, key=_descending(lambda row: order_key(row["membership"])))
-
-
-def _descending(key: Callable[[Row], tuple]) -> Callable[[Row], object]:
-    class Reverse:
-        def __init__(self, row: Row) -> None:
-            self.value = key(row)
-
-        def __lt__(self, other: Reverse) -> bool:
-            return other.value < self.value
-
-    return Reverse
+    return sorted(rows, key=lambda row: order_key(row["membership"]), reverse=True)  # DESC; stable on ties
 
 
 def _distinct(rows: list[Row]) -> list[Row]:

@@ -9,20 +9,21 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
+from rdflib import Literal
 
 from kg.core.query.library import load_query, run_query
 
 Iri = str  # an IRI as a string: the evaluation joins on strings, not on RDF terms
-Row = dict[str, object]
 
 
-def _rows(name: str, store: ox.Store) -> list[dict[str, str | bool | Decimal | None]]:
+def _rows(name: str, store: ox.Store) -> list[dict[str, Any]]:
     """The rows of queries/compile/<name>.rq: IRIs as strings, booleans and numbers as Python values."""
     out = []
     for row in run_query(load_query(f"compile/{name}"), store):
-        out.append({key: (None if value is None else value.toPython() if hasattr(value, "datatype")
+        out.append({key: (None if value is None else value.toPython() if isinstance(value, Literal)
                           and value.datatype is not None else str(value)) for key, value in row.items()})
     return out
 
@@ -45,7 +46,8 @@ class Caution:
     population: Iri | None
     possible: Iri | None
     co: Iri | None
-    effects: dict[tuple[bool, bool, bool, bool], tuple[Iri, bool]]  # (coTaken, coMaybe, inPop, maybe) -> effect, applies
+    # (coTaken, coMaybe, inPopulation, maybe) -> effect, applies
+    effects: dict[tuple[bool, bool, bool, bool], tuple[Iri, bool]]
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,11 @@ class DecisionTables:
                 options[str(row["agent"])] = str(row["optionId"])
             else:
                 falls[str(row["agent"])].add(str(row["group"]))
-        recommendations: dict[tuple, dict[str, Iri]] = defaultdict(dict)
+        recommendations: dict[tuple[Any, ...], dict[str, Iri]] = defaultdict(dict)
         for row in _rows("reasons-recommendation", store):
             key = tuple(str(row[k]) for k in ("option", "optionId", "statement", "population", "possible"))
             recommendations[key][str(row["case"])] = str(row["effect"])
-        cautions: dict[tuple, dict] = defaultdict(dict)
+        cautions: dict[tuple[Any, ...], dict] = defaultdict(dict)
         for row in _rows("reasons-caution", store):
             key = (str(row["option"]), str(row["optionId"]), str(row["statement"]),
                    row["population"], row["possible"], row["co"])
@@ -144,10 +146,10 @@ class DecisionTables:
         return cls(
             options=options,
             falls_under={agent: frozenset(groups) for agent, groups in falls.items()},
-            recommendations=tuple(Recommendation(*key, effects) for key, effects in recommendations.items()),
+            recommendations=tuple(Recommendation(*key, effects) for key, effects in recommendations.items()),  # type: ignore[call-arg]
             losers=_grouped(_rows("precedence-losers", store), "statement", "winnerPopulation"),
             required=_grouped(_rows("required-populations", store), "population", "requiredPossible"),
-            cautions=tuple(Caution(*key, effects) for key, effects in cautions.items()),
+            cautions=tuple(Caution(*key, effects) for key, effects in cautions.items()),  # type: ignore[call-arg]
             interactions=tuple(Interaction(str(r["option"]), str(r["optionId"]), str(r["statement"]), str(r["about"]),
                                            str(r["other"]), bool(r["single"]), r["effectTaken"],  # type: ignore[arg-type]
                                            str(r["effectPossibly"])) for r in _rows("reasons-interaction", store)),
