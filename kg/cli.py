@@ -287,7 +287,7 @@ def decide(
     engine: Annotated[
         Engine, typer.Option(help="Assessment: sparql (the rules of queries/decision/assess, the reference) or "
                                   "compiled (the decision tables of queries/compile, same output).")
-    ] = Engine.sparql,
+    ] = Engine.compiled,
     build_dir: BuildOption = None,
     no_verify: NoVerifyOption = False,
 ) -> None:

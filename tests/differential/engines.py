@@ -19,9 +19,20 @@ NOT_COMPARED = {"profile", "reasoner", "patient_graph", "assessed", "seconds", "
 def outcome(decision: Decision) -> dict[str, Any]:
     """What the two engines must agree on, exactly (order included): the assessed triples and every other field of
     the decision (the output rows: statuses, reasons, populations, actions, dose checks, interactions, algorithm
-    step, the report queries, and any output a later change adds)."""
+    step, the report queries, and any output a later change adds). A ``sources`` value (GROUP_CONCAT, whose order
+    SPARQL leaves open and every rendering sorts) is compared as a set."""
     return {"assessed": sorted(map(str, decision.assessed)),
-            **{f.name: getattr(decision, f.name) for f in fields(decision) if f.name not in NOT_COMPARED}}
+            **{f.name: _sources_as_sets(getattr(decision, f.name)) for f in fields(decision)
+               if f.name not in NOT_COMPARED}}
+
+
+def _sources_as_sets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (sorted(str(v).split("|")) if k == "sources" and v is not None else _sources_as_sets(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sources_as_sets(v) for v in value]
+    return value
 
 
 def differences(compiled: dict[str, Any] | str, reference: dict[str, Any] | str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ and the rendered `kg decide` output byte for byte."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from kg.base.errors import UserError
 from kg.core.build.knowledge import default_knowledge
 from kg.core.decide.decision import decide
 from kg.model.namespaces import CG, RLS
-from kg.report.decision_output import render
+from kg.report.decision_output import render, to_turtle
 from tests.differential.engines import assessed_both, compare, outcome
 from tests.differential.profiles import as_number, doses, generated
 from tests.differential.reference import stored
@@ -90,8 +91,11 @@ def test_engines_give_the_same_decision_and_output_on_edge_profiles(name: str) -
     compiled = decide(profile, knowledge=knowledge, engine="compiled")
     reference = decide(profile, knowledge=knowledge, engine="sparql")
     assert outcome(compiled) == outcome(reference)
-    for form in ("json", "table"):
+    for form in ("json", "table", "html"):
         assert render(compiled, form) == render(reference, form), form
+    assert render(compiled, "table", explain=True) == render(reference, "table", explain=True)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert to_turtle(compiled, now) == to_turtle(reference, now)
     # the compact decision says what the reference's assessment says: each option's status and line
     graph = reference.graph
     expected = {str(graph.value(a, CG.assessedOption)): (str(graph.value(a, CG.decisionStatus)),

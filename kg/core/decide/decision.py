@@ -43,7 +43,7 @@ from kg.profile.reader import Profile, load_profile
 DECISION_DIR = QUERIES_DIR / "decision"
 DEFAULT_REASONER = "compiled"
 ENGINES = ("sparql", "compiled")  # how the assessment runs: the SPARQL rules (the reference) or the decision tables
-DEFAULT_ENGINE = "sparql"
+DEFAULT_ENGINE = "compiled"
 Row = dict[str, Node | None]
 # the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
 REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
@@ -285,25 +285,28 @@ def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Gra
 
 
 def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None) -> Decision:
-    """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons
-    and populations, made from the compact decision (kg/core/decide/compiled/rows.py)."""
+    """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons,
+    populations, interactions and algorithm steps, made from the compact decision and the patient's facts
+    (kg/core/decide/compiled/rows.py, steps.py)."""
     if compact is None:
         options, reason_rows = graph.select("options"), graph.select("reasons")
-        populations = graph.select("populations")
+        populations, interactions, algorithm = (graph.select(n) for n in ("populations", "interactions", "algorithm"))
     else:
-        from kg.core.decide.compiled import rows
+        from kg.core.decide.compiled import rows, steps
 
-        tables = graph.knowledge.render_tables
+        tables, decision_tables = graph.knowledge.render_tables, graph.knowledge.decision_tables
         options = rows.options(tables, graph.patient, compact)
         reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store())
         populations = rows.populations(tables, graph.patient, graph.facts.types)
+        interactions = steps.interactions(tables, decision_tables, graph.facts)
+        algorithm = steps.algorithm(tables, decision_tables, graph.facts, graph.graph)
     reasons: dict[Node, list[Row]] = defaultdict(list)
     for row in reason_rows:
         reasons[row["option"]].append(row)
     return Decision(
         profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
         populations=populations, actions=graph.select("actions"),
-        dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
-        algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
+        dose_checks=graph.select("dose-checks"), interactions=interactions,
+        algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
         report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES},
     )

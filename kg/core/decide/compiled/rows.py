@@ -43,8 +43,20 @@ def order_key(term: Node | None) -> tuple:
     return (3, 1, str(term))
 
 
+def sorted_sources(row: Row) -> Row:
+    """The row's ``sources`` (a GROUP_CONCAT, in no order SPARQL defines) with its ids sorted: every rendering reads
+    them as a sorted set (kg/report/), and a compiled decision gives them in one order every time."""
+    sources = row.get("sources")
+    return {} if sources is None else {"sources": Literal("|".join(sorted(str(sources).split("|"))))}
+
+
 def ordered(rows: Iterable[Row], keys: tuple[str, ...]) -> list[Row]:
-    return sorted(rows, key=lambda row: tuple(order_key(row[k]) for k in keys))
+    """Rows in the order of ``ORDER BY keys`` (a key written ``-name`` is DESC(?name))."""
+    out = list(rows)
+    for key in reversed(keys):  # stable sorts, the last key first
+        name = key.removeprefix("-")
+        out.sort(key=lambda row: order_key(row[name]), reverse=key.startswith("-"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,8 @@ class RenderTables:
     vocabulary: dict[tuple[str, str], list[Row]]  # (kind, term) -> its rows (notation, allowed, rank)
     details: dict[str, list[Row]]  # statement -> what decision/reasons.rq shows of it
     populations: list[Row]  # population, possible, label, rule, basis
+    interactions: list[Row]  # compile/interactions.rq
+    steps: list[Row]  # compile/algorithm-steps.rq
 
     @classmethod
     def of(cls, store: ox.Store) -> RenderTables:
@@ -62,8 +76,10 @@ class RenderTables:
             vocabulary[(str(row["kind"]), str(row["term"]))].append(row)
         details: dict[str, list[Row]] = defaultdict(list)
         for row in run_query(load_query("compile/reason-details"), store):
-            details[str(row["statement"])].append({k: row[k] for k in DETAIL_COLUMNS})
-        return cls(dict(vocabulary), dict(details), run_query(load_query("compile/populations"), store))
+            details[str(row["statement"])].append({k: row[k] for k in DETAIL_COLUMNS} | sorted_sources(row))
+        interactions = [row | sorted_sources(row) for row in run_query(load_query("compile/interactions"), store)]
+        return cls(dict(vocabulary), dict(details), run_query(load_query("compile/populations"), store), interactions,
+                   run_query(load_query("compile/algorithm-steps"), store))
 
     def words(self, kind: str, term: str) -> list[Row]:
         return self.vocabulary.get((kind, term), [])
@@ -81,7 +97,7 @@ def options(tables: RenderTables, patient: URIRef, compact: list[Assessment]) ->
                 rows.append({"patient": patient, "option": URIRef(a.option), "label": label["notation"],
                              "status": s["notation"], "allowed": s["allowed"], "line": ln["notation"],
                              "statusRank": s["rank"]})
-    return ordered(_distinct(rows), ("statusRank", "label", "option", "status", "allowed", "line"))
+    return ordered(distinct(rows), ("statusRank", "label", "option", "status", "allowed", "line"))
 
 
 def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], graph: Graph,
@@ -101,7 +117,7 @@ def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], gr
                     rows.append({"patient": patient, "option": URIRef(r.option), "reason": URIRef(r.iri),
                                  "effect": words["notation"], "effectRank": words["rank"], "applies": Literal(applies),
                                  "kind": Literal(kind), "statement": URIRef(r.statement), **detail})
-    return ordered(_distinct(rows), REASON_ORDER)
+    return ordered(distinct(rows), REASON_ORDER)
 
 
 def _trial_details(tables: RenderTables, graph: Graph, store: ox.Store, trial: URIRef) -> list[Row]:
@@ -131,11 +147,10 @@ def populations(tables: RenderTables, patient: URIRef, types: frozenset[str]) ->
         if membership is not None:
             rows.append({"patient": patient, "population": row["population"], "label": row["label"],
                          "membership": Literal(membership), "rule": row["rule"], "basis": row["basis"]})
-    rows = ordered(_distinct(rows), ("population", "label", "rule", "basis"))
-    return sorted(rows, key=lambda row: order_key(row["membership"]), reverse=True)  # DESC; stable on ties
+    return ordered(distinct(rows), ("-membership", "population", "label", "rule", "basis"))
 
 
-def _distinct(rows: list[Row]) -> list[Row]:
+def distinct(rows: list[Row]) -> list[Row]:
     seen, out = set(), []
     for row in rows:
         key = tuple(row.items())
