@@ -95,6 +95,10 @@ def _output_query(name: str) -> Query:
 
 
 def _report_rows(graph: PatientGraph, name: str, compiled: bool) -> list[Row]:
+    if compiled and name == "report-step-doses":
+        from kg.core.decide.compiled.steps import step_doses
+
+        return step_doses(graph.knowledge.render_tables, graph.knowledge.decision_tables, graph.facts)
     if compiled and "patient" not in _output_query(name).params:
         return _patient_free_rows(graph.knowledge, name)
     return graph.select(name)

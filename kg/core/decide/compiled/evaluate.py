@@ -117,7 +117,7 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
         if hit is not None:
             add(caution.option, caution.option_id, caution.statement, "caution", hit[0], hit[1])
     for row in tables.interactions:  # 3. and 3b. interactions
-        populations = tables.interaction_populations.get(row.statement, {})
+        populations = tables.statement_populations.get(row.statement, {})
         if row.effect_taken is not None and all(p in types for p in populations):
             for current in facts.takes:
                 under = tables.falls_under.get(current, frozenset())

@@ -68,6 +68,7 @@ class RenderTables:
     populations: list[Row]  # population, possible, label, rule, basis
     interactions: list[Row]  # compile/interactions.rq
     steps: list[Row]  # compile/algorithm-steps.rq
+    step_doses: list[Row]  # compile/step-doses.rq
 
     @classmethod
     def of(cls, store: ox.Store) -> RenderTables:
@@ -78,8 +79,9 @@ class RenderTables:
         for row in run_query(load_query("compile/reason-details"), store):
             details[str(row["statement"])].append({k: row[k] for k in DETAIL_COLUMNS} | sorted_sources(row))
         interactions = [row | sorted_sources(row) for row in run_query(load_query("compile/interactions"), store)]
+        step_doses = [row | sorted_sources(row) for row in run_query(load_query("compile/step-doses"), store)]
         return cls(dict(vocabulary), dict(details), run_query(load_query("compile/populations"), store), interactions,
-                   run_query(load_query("compile/algorithm-steps"), store))
+                   run_query(load_query("compile/algorithm-steps"), store), step_doses)
 
     def words(self, kind: str, term: str) -> list[Row]:
         return self.vocabulary.get((kind, term), [])

@@ -17,6 +17,8 @@ from kg.model.namespaces import CG
 INTERACTION_ORDER = ("interaction", "labelA", "labelB", "drugA", "drugB", "classA", "classB", "severity", "effect",
                      "management", "basis")
 STEP_ORDER = ("step", "population", "label", "instruction", "due", "done", "current", "next")
+DOSE_ORDER = ("step", "-taken", "drugLabel", "-specific", "basisRank", "regimen", "drug", "unit", "startDose",
+              "targetMin", "targetMax", "maxDaily", "dosesPerDay", "timing", "basis")
 
 
 def interactions(render: RenderTables, tables: DecisionTables, facts: Facts) -> list[Row]:
@@ -30,7 +32,7 @@ def interactions(render: RenderTables, tables: DecisionTables, facts: Facts) -> 
             a, b = str(row["a"]), str(row["b"])
             if a not in under_a or b not in under_b or (a != b and b in under_a and a in under_b):
                 continue
-            if not all(p in facts.types for p in tables.interaction_populations.get(str(row["interaction"]), {})):
+            if not all(p in facts.types for p in tables.statement_populations.get(str(row["interaction"]), {})):
                 continue
             for label_a, label_b in itertools.product(render.words("agent", drug_a), render.words("agent", drug_b)):
                 rows.append({"patient": URIRef(facts.patient), "interaction": row["interaction"],
@@ -89,3 +91,17 @@ def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph:
 
 def _under(tables: DecisionTables, agents: object) -> set[str]:
     return {group for agent in agents for group in tables.falls_under.get(agent, ())}  # type: ignore[attr-defined]
+
+
+def step_doses(render: RenderTables, tables: DecisionTables, facts: Facts) -> list[Row]:
+    """decision/report-step-doses.rq: the sourced doses of each step's drugs from the regimens that apply to the
+    patient (no population, or only populations the patient is in), and whether the patient takes the drug."""
+    rows = []
+    for row in render.step_doses:
+        if all(p in facts.types for p in tables.statement_populations.get(str(row["regimen"]), {})):
+            taken = Literal(str(str(row["drug"]) in facts.takes).lower(), datatype=XSD.boolean)
+            rows.append({"patient": URIRef(facts.patient), **{k: v for k, v in row.items() if k != "specific"},
+                         "taken": taken, "specific": row["specific"]})
+    columns = ("patient", "step", "drug", "drugLabel", "taken", "specific", "regimen", "unit", "startDose", "targetMin",
+               "targetMax", "maxDaily", "dosesPerDay", "timing", "basis", "basisRank", "sources")
+    return ordered(distinct([{k: row[k] for k in columns} for row in rows]), DOSE_ORDER)

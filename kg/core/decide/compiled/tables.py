@@ -98,7 +98,7 @@ class DecisionTables:
     required: dict[Iri, frozenset[Iri]]  # population -> the possible classes of the populations it requires
     cautions: tuple[Caution, ...]
     interactions: tuple[Interaction, ...]
-    interaction_populations: dict[Iri, dict[Iri, frozenset[Iri]]]  # statement -> population -> its possible classes
+    statement_populations: dict[Iri, dict[Iri, frozenset[Iri]]]  # interaction or regimen -> population -> possibles
     past_trials: dict[Iri, dict[Iri, tuple[PastTrial, ...]]]  # option -> trial outcome -> rows
     notes: tuple[tuple[Iri, str, Iri, Iri], ...]  # (option, option id, statement, effect)
     lines: dict[Iri, tuple[Line, ...]]  # statement -> its lines
@@ -124,9 +124,9 @@ class DecisionTables:
                    row["population"], row["possible"], row["co"])
             case = tuple(bool(row[k]) for k in ("coTaken", "coMaybe", "inPopulation", "maybe"))
             cautions[key][case] = (str(row["effect"]), bool(row["applies"]))
-        interaction_populations: dict[Iri, dict[Iri, set[Iri]]] = defaultdict(lambda: defaultdict(set))
+        statement_populations: dict[Iri, dict[Iri, set[Iri]]] = defaultdict(lambda: defaultdict(set))
         for row in _rows("statement-populations", store):
-            possibles = interaction_populations[str(row["statement"])][str(row["population"])]
+            possibles = statement_populations[str(row["statement"])][str(row["population"])]
             if row["possible"] is not None:
                 possibles.add(str(row["possible"]))
         past: dict[Iri, dict[Iri, list[PastTrial]]] = defaultdict(lambda: defaultdict(list))
@@ -153,8 +153,8 @@ class DecisionTables:
             interactions=tuple(Interaction(str(r["option"]), str(r["optionId"]), str(r["statement"]), str(r["about"]),
                                            str(r["other"]), bool(r["single"]), r["effectTaken"],  # type: ignore[arg-type]
                                            str(r["effectPossibly"])) for r in _rows("reasons-interaction", store)),
-            interaction_populations={s: {p: frozenset(pp) for p, pp in by.items()}
-                                     for s, by in interaction_populations.items()},
+            statement_populations={s: {p: frozenset(pp) for p, pp in by.items()}
+                                     for s, by in statement_populations.items()},
             past_trials={o: {outcome: tuple(rows) for outcome, rows in by.items()} for o, by in past.items()},
             notes=tuple((str(r["option"]), str(r["optionId"]), str(r["statement"]), str(r["effect"]))
                         for r in _rows("reasons-note", store)),
