@@ -196,8 +196,14 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
     return Assessment(option, option_id, status, set(earliest) or set(rules.default_line), reasons)
 
 
+_TERMS: dict[str, ox.NamedNode] = {}
+
+
 def _cg(name: str) -> ox.NamedNode:
-    return ox.NamedNode(f"{CG._NS}{name}")
+    found = _TERMS.get(name)
+    if found is None:
+        found = _TERMS[name] = ox.NamedNode(f"{CG._NS}{name}")
+    return found
 
 
 def assessment_triples(patient: Iri, assessments: list[Assessment]) -> list[ox.Triple]:

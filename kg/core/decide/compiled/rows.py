@@ -29,8 +29,22 @@ REASON_ORDER = ("option", "effectRank", "statement", "effect", "applies", "kind"
 DETAIL_COLUMNS = REASON_COLUMNS[8:]
 
 
+_keys: dict[Node, tuple] = {}
+
+
 def order_key(term: Node | None) -> tuple:
     """A term's place in a SPARQL ORDER BY: unbound, blank nodes, IRIs, then literals (numbers by value)."""
+    if term is None:
+        return (0,)
+    found = _keys.get(term)
+    if found is None:
+        if len(_keys) > 100_000:
+            _keys.clear()
+        found = _keys[term] = _order_key(term)
+    return found
+
+
+def _order_key(term: Node) -> tuple:
     if term is None:
         return (0,)
     if isinstance(term, BNode):
@@ -53,9 +67,10 @@ def sorted_sources(row: Row) -> Row:
 def ordered(rows: Iterable[Row], keys: tuple[str, ...]) -> list[Row]:
     """Rows in the order of ``ORDER BY keys`` (a key written ``-name`` is DESC(?name))."""
     out = list(rows)
-    for key in reversed(keys):  # stable sorts, the last key first
-        name = key.removeprefix("-")
-        out.sort(key=lambda row: order_key(row[name]), reverse=key.startswith("-"))
+    runs = [list(group) for _, group in itertools.groupby(keys, key=lambda k: k.startswith("-"))]
+    for run in reversed(runs):  # stable sorts, one per run of ascending or descending keys, the last run first
+        names = [k.removeprefix("-") for k in run]
+        out.sort(key=lambda row: tuple(order_key(row[n]) for n in names), reverse=run[0].startswith("-"))
     return out
 
 

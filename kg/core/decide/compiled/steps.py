@@ -77,7 +77,7 @@ def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph:
     open_steps = [row["step"] for s, found in steps.items() for row in found if due(row) != "no" and not done(s)]
     current = min(open_steps, key=lambda n: n.toPython()) if open_steps else None  # type: ignore[union-attr]
     following = [n for n in number.values()
-                 if current is not None and n.toPython() == current.toPython() + 1]  # type: ignore[union-attr]
+                 if current is not None and n.toPython() == current.toPython() + 1]  # type: ignore[union-attr,attr-defined]
     rows = []
     for s, found in steps.items():
         for row, after in itertools.product(found, following or [None]):
