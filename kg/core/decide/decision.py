@@ -3,8 +3,11 @@
 Stages (ADR 0005, ADR 0007), each behind a small interface:
 ``prepare`` (profile -> the allow-listed patient triples) -> ``derive`` (closed-world rules,
 queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default, or the DL reasoner
-HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
-queries queries/decision/*.rq) -> a Decision.
+HermiT/Pellet as the reference) -> ``assess`` (``engine="compiled"``, the default: the decision tables of
+queries/compile/*.rq evaluated per patient, kg/core/decide/compiled/, ADR 0022; ``engine="sparql"``: the rules
+queries/decision/assess/*.rq, the reference) -> ``report`` (the output queries queries/decision/*.rq; on the
+compiled engine the options, reasons, populations, interactions, algorithm and step-dose rows are made from the
+compact decision instead) -> a Decision.
 
 The knowledge is the checked build (kg/core/build/knowledge.py), loaded once into a pyoxigraph store that queries
 read and nothing changes. Each decision takes a store of its own holding the build (a copy, reused when an
