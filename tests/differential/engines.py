@@ -1,0 +1,89 @@
+"""Decide the same profiles with the compiled assessment (decision tables) and with the SPARQL rules (the
+reference) on one build, and list every difference: the assessed triples (statuses, lines, reasons with their
+effects, applies, later lines) and every output row list, in order (statuses, reasons, populations, actions, dose
+checks, interactions, algorithm step, the report queries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any
+
+from kg.base.errors import UserError
+from kg.core.build.knowledge import Knowledge
+from kg.core.decide.decision import Decision, decide_many
+
+NOT_COMPARED = {"profile", "reasoner", "patient_graph", "assessed", "seconds", "engine", "compact"}
+
+
+def outcome(decision: Decision) -> dict[str, Any]:
+    """What the two engines must agree on, exactly (order included): the assessed triples and every other field of
+    the decision (the output rows: statuses, reasons, populations, actions, dose checks, interactions, algorithm
+    step, the report queries, and any output a later change adds). A ``sources`` value (GROUP_CONCAT, whose order
+    SPARQL leaves open and every rendering sorts) is compared as a set."""
+    return {"assessed": sorted(map(str, decision.assessed)),
+            **{f.name: _sources_as_sets(getattr(decision, f.name)) for f in fields(decision)
+               if f.name not in NOT_COMPARED}}
+
+
+def _sources_as_sets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (sorted(str(v).split("|")) if k == "sources" and v is not None else _sources_as_sets(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sources_as_sets(v) for v in value]
+    return value
+
+
+def differences(compiled: dict[str, Any] | str, reference: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(compiled, str) or isinstance(reference, str):
+        return {} if compiled == reference else {"error": {"compiled": str(compiled), "sparql": str(reference)}}
+    out: dict[str, Any] = {}
+    for key, mine in compiled.items():
+        theirs = reference[key]
+        if mine != theirs:
+            if key == "assessed":
+                out[key] = {"only compiled": sorted(set(mine) - set(theirs))[:5],
+                            "only sparql": sorted(set(theirs) - set(mine))[:5]}
+            else:
+                out[key] = {"compiled": str(mine)[:400], "sparql": str(theirs)[:400]}
+    return out
+
+
+def _decided(profiles: Sequence[dict[str, Any]], knowledge: Knowledge, engine: str) -> list[dict[str, Any] | str]:
+    out: list[dict[str, Any] | str] = []
+    for profile in profiles:
+        try:
+            out.append(outcome(decide_many([profile], knowledge=knowledge, engine=engine)[0]))
+        except UserError as error:
+            out.append(str(error))
+    return out
+
+
+def compare(profiles: Sequence[dict[str, Any]], knowledge: Knowledge) -> list[tuple[dict[str, Any], dict]]:
+    """(profile, differences) for every profile where the engines differ."""
+    compiled = _decided(profiles, knowledge, "compiled")
+    reference = _decided(profiles, knowledge, "sparql")
+    return [(profile, found) for profile, mine, theirs in zip(profiles, compiled, reference, strict=True)
+            if (found := differences(mine, theirs))]
+
+
+def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[str], set[str]] | str:
+    """The assessed triples of one profile by the decision tables and by the SPARQL rules, from one derivation and
+    one classification (the output queries, which only read them, are left out: ``compare`` runs those)."""
+    from kg.core.decide.classify import CompiledClassifier
+    from kg.core.decide.compiled.evaluate import Facts, assess, triples
+    from kg.core.decide.decision import PatientGraph, prepare
+
+    try:
+        loaded, patient_triples = prepare(profile, knowledge)
+    except UserError as error:
+        return str(error)
+    graph = PatientGraph(knowledge, loaded.patient, patient_triples)
+    with graph.in_store():
+        graph.run_rules("derive")
+        graph.add(CompiledClassifier().classify(knowledge, [(graph.patient, graph.graph)])[0])
+        tables = knowledge.decision_tables
+        compiled = triples(str(graph.patient), assess(tables, Facts.of(graph.graph, graph.patient, tables)))
+        graph.run_rules("assess", keep_as_rdflib=False)
+    return set(map(str, compiled)), set(map(str, graph.assessed))
