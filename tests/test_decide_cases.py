@@ -47,7 +47,8 @@ def test_a_sample_of_cases_on_the_dl_reasoner_path(java: str):
 
 EXPECT_KEYS = {
     "status", "populations_include", "populations_exclude", "actions_include", "actions_exclude",
-    "dose_checks_include", "dose_checks_exclude", "interactions_include", "reasons_include", "algorithm_step",
+    "dose_checks_include", "dose_checks_exclude", "interactions_include", "reasons_include", "reasons_exclude",
+    "algorithm_step",
 }
 
 
@@ -95,6 +96,9 @@ def _compare(decision: Decision, expect: dict) -> list[str]:
     for reason in expect.get("reasons_include", []):
         if (reason["option"], reason["effect"], reason["statement"]) not in reasons:
             problems.append(f"reason {reason} expected, got {sorted(r for r in reasons if r[0] == reason['option'])}")
+    for reason in expect.get("reasons_exclude", []):
+        if (reason["option"], reason["effect"], reason["statement"]) in reasons:
+            problems.append(f"reason {reason} not expected")
     if "algorithm_step" in expect:
         current = {int(r["current"]) for r in decision.algorithm}
         if current != {expect["algorithm_step"]}:
