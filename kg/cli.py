@@ -273,6 +273,15 @@ def decide(
                                  "FHIR input's ages and the records dated after it; a lab dated after it is an error.")
     ] = None,
     example: Annotated[bool, typer.Option("--example", help="Use the bundled example profile.")] = False,
+    cohort: Annotated[
+        Path | None, typer.Option("--cohort", metavar="FILE", help="Decide every patient of a cohort file: JSON Lines, "
+                                  "CSV or Parquet (columns: kg/cohort/records.py); compact decisions to --out (.jsonl "
+                                  "or .parquet; default JSON Lines on stdout), a summary on stderr.")
+    ] = None,
+    on_error: Annotated[
+        str, typer.Option("--on-error", help="A cohort record that is not a valid profile: skip (reported and "
+                                             "counted) or fail (exit 2, nothing written).")
+    ] = "skip",
     output: Annotated[DecisionFormat, typer.Option("--format", "-f")] = DecisionFormat.table,
     explain: Annotated[bool, typer.Option("--explain", help="Show every reason with its statement text.")] = False,
     why: Annotated[
@@ -300,6 +309,17 @@ def decide(
     from kg.export.write import check_target, write_atomically
     from kg.report.decision_output import render
 
+    if cohort is not None:
+        if profile is not None or example or why is not None:
+            raise UserError("--cohort: give no PROFILE, --example or --why with it")
+        from kg.cohort.decide import decide_cohort, summary_text
+
+        summary = decide_cohort(cohort, out, on_error=on_error, explain=explain, build_dir=build_dir,
+                             verify=not no_verify, today=_date("--as-of", as_of), engine=engine.value)
+        typer.echo(summary_text(summary), err=True)
+        if out is not None:
+            typer.echo(f"wrote {summary.decided} decisions to {out}")
+        return
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
     if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):

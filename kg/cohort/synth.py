@@ -33,8 +33,7 @@ from kg.base.yaml12 import load_yaml
 from kg.core.build.knowledge import Knowledge
 from kg.core.query.library import load_query, run_query
 from kg.model.packages import packages_at
-from kg.profile.fields import (TRI_STATE_TYPES, UNKNOWN, Declarations, FieldDeclaration, declarations,
-                               named_conditions)
+from kg.profile.fields import TRI_STATE_TYPES, UNKNOWN, Declarations, FieldDeclaration, declarations, named_conditions
 from kg.profile.reader import validate_profile
 
 DEFAULTS_FILE = Path(__file__).with_name("synthetic-defaults.yaml")
@@ -124,7 +123,7 @@ class Generator:
     def _condition_named(self, field: FieldDeclaration, out: Mapping[str, Any]) -> bool:
         """A guideline's field only in a profile naming that guideline's condition (else the profile checks refuse
         it: fields_without_their_condition)."""
-        return not field.guideline_conditions or field.parent is not None or \
+        return not field.guideline_conditions or bool(field.parent) or \
             bool(set(field.guideline_conditions) & set(named_conditions(out, self.decl)))
 
     def _applies(self, entry: Mapping[str, Any], out: Mapping[str, Any]) -> bool:

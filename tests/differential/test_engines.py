@@ -20,12 +20,13 @@ from rdflib import RDF, URIRef
 from kg.base.errors import UserError
 from kg.core.build.knowledge import default_knowledge
 from kg.core.decide.decision import decide
-from kg.model.namespaces import CG, RLS
+from kg.model.namespaces import CG
 from kg.report.decision_output import render, to_turtle
 from tests.differential.engines import assessed_both, compare, outcome
 from tests.differential.profiles import as_number, doses, generated
 from tests.differential.reference import stored
 from tests.differential.runner import shrink
+from tests.package_namespaces import RLS
 
 STORED = 30  # stored reference profiles compared in every make test (about 1 s each on a loaded 2-core machine)
 FRESH = 8  # fresh profiles per single-guideline build
