@@ -154,6 +154,7 @@ def pellet_decide(profile, knowledge):
 
 
 @pytest.mark.reasoner
+@pytest.mark.campaign  # a second DL reasoner, 45 s: make campaign
 @pytest.mark.xfail(strict=False, raises=UserError, reason=PELLET_INTERNAL_ERROR)
 def test_pellet_and_hermit_agree_where_pellet_runs(example_profile, knowledge):
     profile = {**copy.deepcopy(example_profile), "past_trials": []}

@@ -12,7 +12,8 @@ from kg.core.decide.decision import Decision, decide, decide_many
 from kg.profile.reader import read_yaml
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
-REASONER_SAMPLE = CASES[::7]  # one case in seven, in one HermiT run
+REASONER_SAMPLE = CASES[::15]  # one case in fifteen, in one HermiT run (the classification itself is compared with
+# HermiT on 200 stored and 20 fresh profiles: tests/differential/)
 
 
 def _id(term: object) -> str:
@@ -41,7 +42,7 @@ def test_a_sample_of_cases_on_the_dl_reasoner_path(java: str):
     problems = [f"{path.stem}: {problem}"
                 for path, case, decision in zip(REASONER_SAMPLE, cases, decisions, strict=True)
                 for problem in _compare(decision, case["expect"])]
-    assert len(decisions) >= 10 and {d.reasoner for d in decisions} == {"hermit"}
+    assert len(decisions) >= 5 and {d.reasoner for d in decisions} == {"hermit"}
     assert not problems, "\n".join(problems)
 
 
