@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.base.errors import Problem, UserError
-from kg.cohort.records import Record, read_records
+from kg.cohort.records import Record, format_by_suffix, read_records
 from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.decision import Decision, decide_many
 from kg.profile.reader import validate_profile
@@ -66,11 +66,8 @@ class Summary:
 
 
 def output_format(path: Path) -> str:
-    found = OUTPUT_SUFFIXES.get(path.suffix.lower())
-    if found is None:
-        raise UserError(f"--out {path}: suffix '{path.suffix}' is not a cohort output format (rule: one of "
-                        f"{', '.join(sorted(OUTPUT_SUFFIXES))})")
-    return found
+    """The format of a cohort's output file by its suffix."""
+    return format_by_suffix(path, OUTPUT_SUFFIXES, "--out", "cohort output")
 
 
 def decide_records(records: Iterable[Record], *, on_error: str = "skip", explain: bool = False,

@@ -45,13 +45,18 @@ class Record:
     problems: tuple[Problem, ...] = ()
 
 
-def cohort_format(path: Path) -> str:
-    """The format of a cohort file by its suffix; a UserError naming the supported ones otherwise."""
-    found = SUFFIXES.get(path.suffix.lower())
+def format_by_suffix(path: Path, suffixes: dict[str, str], option: str, what: str) -> str:
+    """The format *suffixes* give *path*'s suffix; a UserError naming the option, the suffix and the allowed ones."""
+    found = suffixes.get(path.suffix.lower())
     if found is None:
-        raise UserError(f"--cohort {path}: suffix '{path.suffix}' is not a cohort format (rule: one of "
-                        f"{', '.join(sorted(SUFFIXES))})")
+        raise UserError(f"{option} {path}: suffix '{path.suffix}' is not a {what} format (rule: one of "
+                        f"{', '.join(sorted(suffixes))})")
     return found
+
+
+def cohort_format(path: Path) -> str:
+    """The format of a cohort file by its suffix."""
+    return format_by_suffix(path, SUFFIXES, "--cohort", "cohort")
 
 
 def count_records(path: Path) -> int:
