@@ -21,8 +21,7 @@ from typing import Any
 
 from kg.base.errors import Problem, UserError
 from kg.cohort.records import Record, format_by_suffix, read_records
-from kg.core.decide.build_choice import knowledge_for
-from kg.core.decide.decision import Decision, decide_many
+from kg.core.decide.decision import decide_many
 from kg.profile.reader import validate_profile
 from kg.report.decision_output import compact_data, to_json_data
 
@@ -100,17 +99,9 @@ def decide_records(records: Iterable[Record], *, on_error: str = "skip", explain
 
 def _decided(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
              engine: str, summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
-    groups: dict[int, tuple[Any, list[int]]] = {}
-    for index, record in enumerate(chunk):
-        chosen = knowledge_for(record.profile, build_dir, verify, today)  # type: ignore[arg-type]
-        groups.setdefault(id(chosen), (chosen, []))[1].append(index)
-    decisions: dict[int, Decision] = {}
-    for knowledge, indices in groups.values():
-        batch = decide_many([chunk[i].profile for i in indices], knowledge=knowledge, today=today,  # type: ignore[misc]
-                            engine=engine)
-        decisions.update(zip(indices, batch, strict=True))
-    for index, record in enumerate(chunk):
-        decision = decisions[index]
+    decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
+                            build_dir=build_dir, verify=verify)
+    for record, decision in zip(chunk, decisions, strict=True):
         out = {"position": record.position, **compact_data(decision)}
         if explain:
             out["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
@@ -120,8 +111,8 @@ def _decided(chunk: list[Record], explain: bool, build_dir: Path | None, verify:
 
 
 def decide_cohort(cohort: Path, out: Path | None, *, on_error: str = "skip", explain: bool = False,
-               build_dir: Path | None = None, verify: bool = True, today: dt.date | None = None,
-               engine: str = "compiled", emit: Callable[[str], None] | None = None) -> Summary:
+                  build_dir: Path | None = None, verify: bool = True, today: dt.date | None = None,
+                  engine: str = "compiled", emit: Callable[[str], None] | None = None) -> Summary:
     """Decide every record of *cohort* and write the output records to *out* (all or nothing, ADR 0013), or give
     each JSON line to *emit* when *out* is None; the summary of the run."""
     from kg.base.progress import counted

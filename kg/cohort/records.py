@@ -19,7 +19,6 @@ field's type, is a problem of that record naming its row and column: never guess
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.base.errors import Problem, UserError
+from kg.base.yaml12 import load_json
 from kg.profile.fields import Declarations, FieldDeclaration, declarations
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -96,27 +96,16 @@ def _json_lines(path: Path) -> Iterator[Record]:
             if not text.strip():
                 continue
             try:
-                data = json.loads(text, parse_float=Decimal)
-            except json.JSONDecodeError as error:
-                yield Record(line, None, (Problem(str(path), line, "", text.strip()[:80],
-                                                  f"not JSON: {error.msg} at column {error.colno}"),))
+                data, problems = load_json(text)  # the profile reader's exact JSON (duplicate keys, NaN refused)
+            except ValueError as error:
+                yield Record(line, None, (Problem(str(path), line, "", text.strip()[:80], f"not JSON: {error}"),))
                 continue
-            if not isinstance(data, dict):
-                yield Record(line, None, (Problem(str(path), line, "", text.strip()[:80],
-                                                  "a line must hold one profile (a JSON object)"),))
+            if problems or not isinstance(data, dict):
+                found = [Problem(str(path), line, str(where), "", rule) for _, where, rule in problems] or \
+                    [Problem(str(path), line, "", text.strip()[:80], "a line must hold one profile (a JSON object)")]
+                yield Record(line, None, tuple(found))
                 continue
-            yield Record(line, _plain_numbers(data))
-
-
-def _plain_numbers(value: Any) -> Any:
-    """Decimals (read exactly) as ints where integral, else floats: what the profile reader takes from JSON."""
-    if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
-    return value
+            yield Record(line, data)
 
 
 @dataclass(frozen=True)
@@ -191,12 +180,12 @@ def _typed(column: _Column, cell: Any) -> Any:
         if isinstance(cell, list):
             return cell
         try:
-            value = json.loads(str(cell))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"not a JSON array: {error.msg}") from None
-        if not isinstance(value, list):
-            raise ValueError("not a JSON array")
-        return _plain_numbers(value)
+            value, problems = load_json(str(cell))
+        except ValueError as error:
+            raise ValueError(f"not a JSON array: {error}") from None
+        if problems or not isinstance(value, list):
+            raise ValueError("; ".join(rule for _, _, rule in problems) or "not a JSON array")
+        return value
     return str(cell).strip()
 
 

@@ -123,8 +123,7 @@ class Generator:
     def _condition_named(self, field: FieldDeclaration, out: Mapping[str, Any]) -> bool:
         """A guideline's field only in a profile naming that guideline's condition (else the profile checks refuse
         it: fields_without_their_condition)."""
-        return not field.guideline_conditions or bool(field.parent) or \
-            bool(set(field.guideline_conditions) & set(named_conditions(out, self.decl)))
+        return not field.needs_a_condition_from(set(named_conditions(out, self.decl)))
 
     def _applies(self, entry: Mapping[str, Any], out: Mapping[str, Any]) -> bool:
         for name, allowed in (entry.get("when") or {}).items():

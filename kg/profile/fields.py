@@ -89,6 +89,11 @@ class FieldDeclaration:
     def key(self) -> str:
         return self.name.rpartition(".")[2]
 
+    def needs_a_condition_from(self, named: set[str] | frozenset[str]) -> bool:
+        """True when this top-level field of a guideline package would be ignored for a profile naming the conditions
+        *named*: none of them is a condition of the guideline that declares it."""
+        return bool(self.guideline_conditions) and not self.parent and not named & set(self.guideline_conditions)
+
     @property
     def omitted_class(self) -> URIRef | None:
         """The class an omitted list types the patient with (``if_omitted`` a cg: class), else None."""
@@ -344,8 +349,7 @@ def fields_without_their_condition(data: Mapping[str, Any], decl: Declarations |
     return [(f.name, f"given, but the profile's conditions ({', '.join(sorted(named)) or 'none'}) do not include "
                      f"{' or '.join(f.guideline_conditions)}, the condition of the guideline that declares this field, "
                      f"so it would be ignored: add {f.guideline_conditions[0]} to conditions or leave {f.name} out")
-            for f in decl.fields if f.guideline_conditions and not f.parent and f.name in data
-            and not named & set(f.guideline_conditions)]
+            for f in decl.fields if f.name in data and f.needs_a_condition_from(named)]
 
 
 def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:

@@ -255,15 +255,17 @@ def decide_many(
     knowledge: Knowledge | None = None,
     today: dt.date | None = None,
     engine: str = DEFAULT_ENGINE,
+    build_dir: Path | None = None,
+    verify: bool = True,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
-    patient is decided on the packaged build of exactly the guidelines that treat its conditions
-    (kg/core/decide/build_choice.py), the patients of one build in one batch."""
+    patient is decided on the build of exactly the guidelines that treat its conditions in *build_dir* (default: the
+    packaged build set; kg/core/decide/build_choice.py), the patients of one build in one batch."""
     if engine not in ENGINES:
         raise UserError(f"engine '{engine}' is not supported; choose one of: {', '.join(ENGINES)}")
     if knowledge is None:
-        return _decide_on_their_builds(profiles, reasoner, today, engine)
+        return _decide_on_their_builds(profiles, reasoner, today, engine, build_dir, verify)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
@@ -292,10 +294,11 @@ def decide_many(
 
 
 def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
-                            reasoner: str | Classifier, today: dt.date | None, engine: str) -> list[Decision]:
+                            reasoner: str | Classifier, today: dt.date | None, engine: str,
+                            build_dir: Path | None = None, verify: bool = True) -> list[Decision]:
     groups: dict[int, tuple[Knowledge, list[int]]] = {}
     for index, profile in enumerate(profiles):
-        chosen = knowledge_for(profile, today=today)
+        chosen = knowledge_for(profile, build_dir, verify, today)
         groups.setdefault(id(chosen), (chosen, []))[1].append(index)
     decisions: dict[int, Decision] = {}
     for chosen, indices in groups.values():
