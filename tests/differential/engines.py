@@ -14,24 +14,26 @@ from kg.core.build.knowledge import Knowledge
 from kg.core.decide.decision import Decision, decide_many
 
 NOT_COMPARED = {"profile", "reasoner", "patient_graph", "assessed", "seconds", "engine", "compact"}
+# the output columns that are GROUP_CONCATs, with their separators (the cross-guideline CQ's, queries/cq/)
+UNORDERED = {"sources": "|", "statements": "|", "agents": "|", "basis": "|", "statementActions": " | "}
 
 
 def outcome(decision: Decision) -> dict[str, Any]:
     """What the two engines must agree on, exactly (order included): the assessed triples and every other field of
     the decision (the output rows: statuses, reasons, populations, actions, dose checks, interactions, algorithm
-    step, the report queries, and any output a later change adds). A ``sources`` value (GROUP_CONCAT, whose order
+    step, the report queries, and any output a later change adds). A GROUP_CONCAT value (``UNORDERED``: its order
     SPARQL leaves open and every rendering sorts) is compared as a set."""
     return {"assessed": sorted(map(str, decision.assessed)),
-            **{f.name: _sources_as_sets(getattr(decision, f.name)) for f in fields(decision)
+            **{f.name: _concatenations_as_sets(getattr(decision, f.name)) for f in fields(decision)
                if f.name not in NOT_COMPARED}}
 
 
-def _sources_as_sets(value: Any) -> Any:
+def _concatenations_as_sets(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (sorted(str(v).split("|")) if k == "sources" and v is not None else _sources_as_sets(v))
-                for k, v in value.items()}
+        return {k: sorted(str(v).split(UNORDERED[k])) if k in UNORDERED and v is not None
+                else _concatenations_as_sets(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_sources_as_sets(v) for v in value]
+        return [_concatenations_as_sets(v) for v in value]
     return value
 
 
@@ -70,8 +72,10 @@ def compare(profiles: Sequence[dict[str, Any]], knowledge: Knowledge) -> list[tu
 
 def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[str], set[str]] | str:
     """The assessed triples of one profile by the decision tables and by the SPARQL rules, from one derivation and
-    one classification (the output queries, which only read them, are left out: ``compare`` runs those)."""
+    one classification (the output queries, which only read them, are left out: ``compare`` runs those), and, on a
+    build with cross-guideline links, which of them concern the patient (``listed <link>``)."""
     from kg.core.decide.classify import CompiledClassifier
+    from kg.core.decide.compiled.conflicts import concerning
     from kg.core.decide.compiled.evaluate import Facts, assess, triples
     from kg.core.decide.decision import PatientGraph, prepare
 
@@ -84,6 +88,12 @@ def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[st
         graph.run_rules("derive")
         graph.add(CompiledClassifier().classify(knowledge, [(graph.patient, graph.graph)])[0])
         tables = knowledge.decision_tables
-        compiled = triples(str(graph.patient), assess(tables, Facts.of(graph.graph, graph.patient, tables)))
+        facts = Facts.of(graph.graph, graph.patient, tables)
+        compact = assess(tables, facts)
+        compiled = set(map(str, triples(str(graph.patient), compact)))
         graph.run_rules("assess", keep_as_rdflib=False)
-    return set(map(str, compiled)), set(map(str, graph.assessed))
+        reference = set(map(str, graph.assessed))
+        if tables.conflict_sides:  # a build with cross-guideline links: which of them concern the patient
+            compiled |= {f"listed {link}" for link in concerning(tables, facts, compact)}
+            reference |= {f"listed {row['conflict']}" for row in graph.select("cross-guideline")}
+    return compiled, reference

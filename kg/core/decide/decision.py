@@ -196,14 +196,21 @@ class PatientGraph:
         bindings = {"patient": self.patient} if "patient" in query.params else {}
         return run_query(query, self._store(), bindings)
 
-    def cross_guideline(self) -> list[Row]:
+    def cross_guideline(self, compact: list[Any] | None = None) -> list[Row]:
         """The rows of the cross-guideline links that concern the patient (none: the query that says what they
-        hold is not run)."""
-        listed = {row["conflict"] for row in self.select("cross-guideline")}
+        hold is not run). Which concern him: by the decision query, or, for a compiled decision (``compact``), by
+        the compiled sides of each link (kg/core/decide/compiled/conflicts.py), whose content is read once per build."""
+        if compact is None:
+            listed = {row["conflict"] for row in self.select("cross-guideline")}
+        else:
+            from kg.core.decide.compiled.conflicts import concerning
+
+            listed = {URIRef(link) for link in concerning(self.knowledge.decision_tables, self.facts, compact)}
         if not listed:
             return []
-        return [row for row in run_query(_output_query(CROSS_GUIDELINE_QUERY), self._store(), {})
-                if row["conflict"] in listed]
+        rows = run_query(_output_query(CROSS_GUIDELINE_QUERY), self._store(), {}) if compact is None \
+            else _patient_free_rows(self.knowledge, CROSS_GUIDELINE_QUERY)
+        return [row for row in rows if row["conflict"] in listed]
 
     def _store(self) -> ox.Store:
         assert self.store is not None, "the patient is not in a store"
@@ -333,5 +340,5 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
         dose_checks=graph.select("dose-checks"), interactions=interactions,
         algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
         report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES},
-        cross_guideline=graph.cross_guideline(),
+        cross_guideline=graph.cross_guideline(compact),
     )

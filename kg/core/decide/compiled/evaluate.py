@@ -61,6 +61,7 @@ class Facts:
     possibly_takes: frozenset[Iri]
     takes_under: frozenset[Iri]  # what the agents taken fall under
     trials: list[tuple[Iri, frozenset[Iri], frozenset[Iri], frozenset[Iri]]]  # (trial, of, outcomes, types)
+    condition_types: frozenset[Iri] = frozenset()  # the types of the conditions the patient has (cg:hasCondition)
 
     @classmethod
     def of(cls, graph: Graph, patient: URIRef, tables: DecisionTables) -> Facts:
@@ -71,7 +72,8 @@ class Facts:
         trials = [(str(t), objects(t, CG.trialOf), objects(t, CG.trialOutcome), objects(t, RDF.type))
                   for t in graph.objects(patient, CG.hadTrial) if isinstance(t, URIRef)]
         return cls(str(patient), objects(patient, RDF.type), takes, objects(patient, CG.possiblyTakesAgent),
-                   frozenset(g for agent in takes for g in tables.falls_under.get(agent, ())), trials)
+                   frozenset(g for agent in takes for g in tables.falls_under.get(agent, ())), trials,
+                   frozenset(t for c in graph.objects(patient, CG.hasCondition) for t in objects(c, RDF.type)))
 
 
 def assess(tables: DecisionTables, facts: Facts) -> list[Assessment]:

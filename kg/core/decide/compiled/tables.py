@@ -88,6 +88,14 @@ class StatusRules:
 
 
 @dataclass(frozen=True)
+class ConflictSide:
+    """One side of a listed cross-guideline link (queries/compile/cross-guideline-sides.rq)."""
+
+    condition_classes: frozenset[Iri]  # the conditions it names and every class under them
+    agents: frozenset[Iri]  # the agents it names (read only when it names no condition)
+
+
+@dataclass(frozen=True)
 class DecisionTables:
     """Everything the compiled assessment reads of the build, as indexed rows."""
 
@@ -104,6 +112,8 @@ class DecisionTables:
     lines: dict[Iri, tuple[Line, ...]]  # statement -> its lines
     abouts: dict[Iri, frozenset[Iri]]  # statement (with a line) -> what it is about
     status: StatusRules
+    conflict_sides: dict[Iri, dict[str, ConflictSide]]  # listed cross-guideline link -> side (A, B) -> what it names
+    in_play: frozenset[Iri]  # the decision statuses of an option in play (cg:optionInPlay true)
 
     @classmethod
     def of(cls, store: ox.Store) -> DecisionTables:
@@ -161,6 +171,7 @@ class DecisionTables:
             lines={s: tuple(found) for s, found in lines.items()},
             abouts={s: frozenset(found) for s, found in abouts.items()},
             status=_status_rules(_rows("status-rules", store)),
+            **_conflict_sides(_rows("cross-guideline-sides", store)),
         )
 
 
@@ -169,6 +180,24 @@ def _grouped(rows: list[dict], key: str, value: str) -> dict[Iri, frozenset[Iri]
     for row in rows:
         found[str(row[key])].add(str(row[value]))
     return {k: frozenset(v) for k, v in found.items()}
+
+
+def _conflict_sides(rows: list[dict]) -> dict[str, Any]:
+    named: dict[tuple[Iri, str], tuple[set[Iri], set[Iri]]] = {}  # (link, side) -> (condition classes, agents)
+    in_play: set[Iri] = set()
+    for row in rows:
+        if row["inPlayStatus"] is not None:
+            in_play.add(str(row["inPlayStatus"]))
+            continue
+        conditions, agents = named.setdefault((str(row["conflict"]), str(row["side"])), (set(), set()))
+        if row["conditionClass"] is not None:
+            conditions.add(str(row["conditionClass"]))
+        if row["agent"] is not None:
+            agents.add(str(row["agent"]))
+    sides: dict[Iri, dict[str, ConflictSide]] = defaultdict(dict)
+    for (conflict, side), (conditions, agents) in named.items():
+        sides[conflict][side] = ConflictSide(frozenset(conditions), frozenset(agents))
+    return {"conflict_sides": dict(sides), "in_play": frozenset(in_play)}
 
 
 def _status_rules(rows: list[dict]) -> StatusRules:
