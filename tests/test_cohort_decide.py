@@ -147,3 +147,20 @@ def test_parquet_in_and_out_hold_the_same_decisions_as_json_lines(tmp_path):
     assert [r.pop("position") for r in from_parquet] == [1, 2, 3, 4, 5]  # Parquet: the record's row
     assert [r.pop("position") for r in from_csv] == [2, 3, 4, 5, 6]  # CSV: its line (the header is line 1)
     assert from_parquet == from_csv
+
+
+def test_a_compact_only_decision_is_the_full_ones_compact_form_and_cannot_be_rendered_in_full():
+    from kg.base.errors import UserError
+    from kg.core.decide.decision import decide_many
+    from kg.report.decision_output import render, to_json_data
+
+    for profile in EDGES:
+        compact_only, full = decide_many([profile], full=False)[0], decide(profile)
+        assert compact_data(compact_only) == compact_data(full), profile["patient_id"]
+        assert full.reasons and not compact_only.reasons and not compact_only.report and not compact_only.assessed
+        for make in (lambda d=compact_only: to_json_data(d), lambda d=compact_only: render(d, "table"),
+                     lambda d=compact_only: render(d, "ttl")):
+            with pytest.raises(ValueError, match="made compact"):
+                make()
+    with pytest.raises(UserError, match="compiled engine"):
+        decide_many([EDGES[0]], full=False, engine="sparql")

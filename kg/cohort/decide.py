@@ -100,7 +100,7 @@ def decide_records(records: Iterable[Record], *, on_error: str = "skip", explain
 def _decided(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
              engine: str, summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
     decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
-                            build_dir=build_dir, verify=verify)
+                            build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
     for record, decision in zip(chunk, decisions, strict=True):
         out = {"position": record.position, **compact_data(decision)}
         if explain:

@@ -46,6 +46,7 @@ def _sources(term: Node | None) -> list[str]:
 
 def to_json_data(decision: Decision) -> dict[str, Any]:
     """The decision as plain data; the structure is documented by kg/schemas/decision.schema.json."""
+    decision.require_full("the full decision document")
     reasons = {
         _id(option): [
             {
@@ -145,6 +146,7 @@ def to_json(decision: Decision) -> str:
 def to_turtle(decision: Decision, now: dt.datetime | None = None) -> str:
     """The patient, the inferred populations, the reasons and the assessments, plus a PROV-O
     activity that used the patient and generated every assessment."""
+    decision.require_full("the decision as Turtle")
     graph = Graph()
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri)

@@ -72,10 +72,11 @@ def compare(profiles: Sequence[dict[str, Any]], knowledge: Knowledge) -> list[tu
 
 def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[str], set[str]] | str:
     """The assessed triples of one profile by the decision tables and by the SPARQL rules, from one derivation and
-    one classification (the output queries, which only read them, are left out: ``compare`` runs those), and, on a
-    build with cross-guideline links, which of them concern the patient (``listed <link>``)."""
+    one classification (the output queries, which only read them, are left out: ``compare`` runs those), the dose
+    checks, and, on a build with cross-guideline links, which of them concern the patient (``listed <link>``)."""
     from kg.core.decide.classify import CompiledClassifier
     from kg.core.decide.compiled.conflicts import concerning
+    from kg.core.decide.compiled.doses import dose_checks
     from kg.core.decide.compiled.evaluate import Facts, assess, triples
     from kg.core.decide.decision import PatientGraph, prepare
 
@@ -93,6 +94,10 @@ def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[st
         compiled = set(map(str, triples(str(graph.patient), compact)))
         graph.run_rules("assess", keep_as_rdflib=False)
         reference = set(map(str, graph.assessed))
+        # the output rows made from the compiled tables that the fast comparison can afford: the dose checks
+        doses = dose_checks(knowledge.render_tables.doses, tables, facts, graph.graph)
+        compiled.add(f"dose-checks {_concatenations_as_sets(doses)}")
+        reference.add(f"dose-checks {_concatenations_as_sets(graph.select('dose-checks'))}")
         if tables.conflict_sides:  # a build with cross-guideline links: which of them concern the patient
             compiled |= {f"listed {link}" for link in concerning(tables, facts, compact)}
             reference |= {f"listed {row['conflict']}" for row in graph.select("cross-guideline")}

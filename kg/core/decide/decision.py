@@ -78,6 +78,13 @@ class Decision:
     cross_guideline: list[Row] = field(default_factory=list)
     engine: str = DEFAULT_ENGINE
     compact: list[Any] | None = None  # the compact decision (compiled engine): kg/core/decide/compiled/evaluate.py
+    # False: only what the compact form reads was made (``decide_many(full=False)``, a cohort without --explain): the
+    # reasons, populations, report rows and assessed triples are left empty, and the full renderings refuse it
+    full: bool = True
+
+    def require_full(self, what: str) -> None:
+        if not self.full:
+            raise ValueError(f"{what}: this decision was made compact (full=False); decide it again in full")
 
     @cached_property
     def graph(self) -> Graph:
@@ -178,17 +185,18 @@ class PatientGraph:
                 self._add(triples)
                 self.assessed += triples
 
-    def run_compiled(self, knowledge: Knowledge) -> list[Any]:
+    def run_compiled(self, knowledge: Knowledge, full: bool = True) -> list[Any]:
         """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess rules
-        (kept for the Turtle output); only the assessments go into the store, for the output queries that read
-        them (the reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py)."""
+        (kept for the Turtle output, when ``full``); only the assessments go into the store, for the output queries
+        that read them (the reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py)."""
         from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples, triples
 
         tables = knowledge.decision_tables
         self.facts = Facts.of(self.graph, self.patient, tables)
         compact = assess(tables, self.facts)
         self._add(assessment_triples(str(self.patient), compact))
-        self.assessed += triples(str(self.patient), compact)
+        if full:
+            self.assessed += triples(str(self.patient), compact)
         return compact
 
     def select(self, name: str) -> list[Row]:
@@ -264,16 +272,23 @@ def decide_many(
     engine: str = DEFAULT_ENGINE,
     build_dir: Path | None = None,
     verify: bool = True,
+    full: bool = True,
 ) -> list[Decision]:
     """Decide several patients; the classifier sees them in one batch (one DL reasoner run for all), each
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
     patient is decided on the build of exactly the guidelines that treat its conditions in *build_dir* (default: the
-    packaged build set; kg/core/decide/build_choice.py), the patients of one build in one batch."""
+    packaged build set; kg/core/decide/build_choice.py), the patients of one build in one batch. ``full=False``
+    (compiled engine): only what the compact form reads (``kg.report.decision_output.compact_data``), for cohorts."""
     if engine not in ENGINES:
         raise UserError(f"engine '{engine}' is not supported; choose one of: {', '.join(ENGINES)}")
+    if not full and engine != "compiled":
+        raise UserError("a compact-only decision (full=False) needs the compiled engine")
     if knowledge is None:
-        return _decide_on_their_builds(profiles, reasoner, today, engine, build_dir, verify)
+        return _decide_on_their_builds(profiles, reasoner, today, engine, build_dir, verify, full)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
+    if len(profiles) > 1 and not getattr(classifier, "batched", True):  # one at a time: one decision store, reused
+        return [decision for profile in profiles for decision in decide_many(
+            [profile], reasoner=classifier, knowledge=knowledge, today=today, engine=engine, full=full)]
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
     with ExitStack() as in_store:
@@ -288,10 +303,10 @@ def decide_many(
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
             graph.add(types)
-            compact = graph.run_compiled(knowledge) if engine == "compiled" else None
+            compact = graph.run_compiled(knowledge, full) if engine == "compiled" else None
             if compact is None:
                 graph.run_rules("assess", keep_as_rdflib=False)
-            decision = _report(profile, graph, classifier.name, compact)
+            decision = _report(profile, graph, classifier.name, compact, full)
             decision.engine, decision.compact = engine, compact
             decision.seconds = {"derive": (derived - started) / len(graphs),
                                 "classify": (classified - derived) / len(graphs),
@@ -302,7 +317,7 @@ def decide_many(
 
 def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
                             reasoner: str | Classifier, today: dt.date | None, engine: str,
-                            build_dir: Path | None = None, verify: bool = True) -> list[Decision]:
+                            build_dir: Path | None = None, verify: bool = True, full: bool = True) -> list[Decision]:
     groups: dict[int, tuple[Knowledge, list[int]]] = {}
     for index, profile in enumerate(profiles):
         chosen = knowledge_for(profile, build_dir, verify, today)
@@ -310,15 +325,18 @@ def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Gra
     decisions: dict[int, Decision] = {}
     for chosen, indices in groups.values():
         batch = decide_many([profiles[i] for i in indices], reasoner=reasoner, knowledge=chosen, today=today,
-                            engine=engine)
+                            engine=engine, full=full)
         decisions.update(zip(indices, batch, strict=True))
     return [decisions[index] for index in range(len(profiles))]
 
 
-def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None) -> Decision:
+def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None,
+            full: bool = True) -> Decision:
     """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons,
     populations, interactions and algorithm steps, made from the compact decision and the patient's facts
-    (kg/core/decide/compiled/rows.py, steps.py)."""
+    (kg/core/decide/compiled/rows.py, steps.py). Not ``full``: no reasons, populations or report rows."""
+    from kg.core.decide.compiled import doses
+
     if compact is None:
         options, reason_rows = graph.select("options"), graph.select("reasons")
         populations, interactions, algorithm = (graph.select(n) for n in ("populations", "interactions", "algorithm"))
@@ -327,8 +345,8 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
 
         tables, decision_tables = graph.knowledge.render_tables, graph.knowledge.decision_tables
         options = rows.options(tables, graph.patient, compact)
-        reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store())
-        populations = rows.populations(tables, graph.patient, graph.facts.types)
+        reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store()) if full else []
+        populations = rows.populations(tables, graph.patient, graph.facts.types) if full else []
         interactions = steps.interactions(tables, decision_tables, graph.facts)
         algorithm = steps.algorithm(tables, decision_tables, graph.facts, graph.graph)
     reasons: dict[Node, list[Row]] = defaultdict(list)
@@ -337,8 +355,11 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
     return Decision(
         profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
         populations=populations, actions=graph.select("actions"),
-        dose_checks=graph.select("dose-checks"), interactions=interactions,
+        dose_checks=graph.select("dose-checks") if compact is None else doses.dose_checks(
+            graph.knowledge.render_tables.doses, graph.knowledge.decision_tables, graph.facts, graph.graph),
+        interactions=interactions,
         algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
-        report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES},
-        cross_guideline=graph.cross_guideline(compact),
+        report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES}
+        if full else {},
+        cross_guideline=graph.cross_guideline(compact), full=full,
     )

@@ -30,6 +30,10 @@ Patient = tuple[URIRef, Graph]  # the patient's IRI and its graph
 
 class Classifier(Protocol):
     name: str
+    # True: one run for a batch of patients costs less than a run each (the DL reasoner), so a batch is classified
+    # at once, each patient in its own decision store meanwhile; False: patients are decided one after the other,
+    # reusing one decision store (a classifier without the attribute is batched)
+    batched: bool
 
     def classify(self, knowledge: Knowledge, patients: Sequence[Patient]) -> list[Graph]:
         """One graph of inferred types per patient, in order."""
@@ -38,6 +42,7 @@ class Classifier(Protocol):
 
 class CompiledClassifier:
     name = "compiled"
+    batched = False
 
     def classify(self, knowledge: Knowledge, patients: Sequence[Patient]) -> list[Graph]:
         from kg.core.decide.classify.compiled import classify_patient
@@ -47,6 +52,8 @@ class CompiledClassifier:
 
 class ReasonerClassifier:
     """HermiT or Pellet on the classification module plus the patients."""
+
+    batched = True
 
     def __init__(self, name: str) -> None:
         self.name = name
