@@ -17,6 +17,7 @@ from kg.core.query.library import Query, all_queries, query_from_text, run_query
 from kg.core.query.results import Boolean, QueryResult, Solutions
 from tests.conftest import rendered_rows
 from tests.fuzz.cli_probe import run_kg
+from tests.test_queries import not_a_guideline, shown
 
 pytestmark = pytest.mark.server
 
@@ -28,8 +29,11 @@ def endpoint(oxigraph_server: str) -> str:
 
 def sample_values(query: Query) -> dict[str, object]:
     """A value for each parameter that the query answers for: the first (by text) it gives unbound."""
-    rows = run_query(query, default_knowledge().store)
-    found = {p: min((row[p] for row in rows if row[p] is not None), key=str, default=None) for p in query.params}
+    store = default_knowledge().store
+    rows = run_query(shown(query), store)  # a filter's values too (its column is left out)
+    usable = {p: [row[p] for row in rows if row[p] is not None
+                  and not (p in query.filters and not_a_guideline(row[p], store))] for p in query.params}
+    found = {p: min(values, key=str, default=None) for p, values in usable.items()}
     return {p: value for p, value in found.items() if value is not None}  # a required one missing fails loudly
 
 

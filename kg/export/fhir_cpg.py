@@ -7,6 +7,11 @@
   to them, and always the ontology's own code) and ``cpg-directionOfRecommendation``, the population as an
   ``applicability`` condition compiled by :mod:`kg.model.population.fhirpath`, and ``definitionCanonical`` to the
   intervention's ``ActivityDefinition``; ``relatedArtifact`` citations with DOI/PMID links;
+* one ``PlanDefinition`` per guideline package of the build (ADR 0026; :mod:`kg.export.fhir_guidelines`): its title,
+  version and table id from the build header, an action per statement and algorithm of its package
+  (``definitionCanonical``), the documents that issued its statements as documentation; shared and crosswalk packages
+  are no guideline and nothing of theirs is put under one (a shared drug's ActivityDefinition is referenced by the
+  recommendations of each guideline about it);
 * one ``ActivityDefinition`` per intervention (RxNorm-coded drugs, ATC-coded drug classes, where the graph has
   the code; otherwise the label only).
 
@@ -39,6 +44,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.export.errors import ExportError
+from kg.export.fhir_guidelines import GuidelineRecord, guideline_records, package_of
 from kg.export.fhir_profiles import bundle_resolver, claim_violations, conforming, packaged_profiles
 from kg.export.fhir_terminology import PRODUCT, codes, local_id, terminology_from_graph
 from kg.export.source import ExportSource
@@ -63,6 +69,9 @@ PLAN_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 # with its population as a condition and "after-end" relations. Not a CPG pathway: that profile forbids relatedAction.
 RECOMMENDATION_TYPE = "eca-rule"
 ALGORITHM_TYPE = "clinical-protocol"
+# A guideline as a whole (ADR 0026): the type the CPG IG 2.0.0 fixes for its guideline-level PlanDefinition (the
+# pathway, "a longitudinal view of the guideline"); the export claims the pathway profile only if it meets its rules.
+GUIDELINE_TYPE = "clinical-protocol"
 # ontology class of an intervention -> the FHIR request resource an ActivityDefinition of it creates (kind); a
 # subclass (a kind of drug a guideline defines) has its superclass's
 REQUEST_KIND = {
@@ -254,11 +263,12 @@ class _Builder:
         resource["action"] = [action]
         return resource
 
-    def algorithm(self, algorithm: URIRef | None, steps: list[URIRef]) -> dict[str, Any]:
+    def algorithm(self, algorithm: URIRef | None, steps: list[URIRef], prefix: str = "") -> dict[str, Any]:
+        """*prefix*: before the id of an algorithm its steps do not name, when two packages have one."""
         graph = self.graph
         first = steps[0]
         node = algorithm or first
-        rid = fhir_id(algorithm) if algorithm is not None else "treatment-algorithm"
+        rid = fhir_id(algorithm) if algorithm is not None else f"{prefix}treatment-algorithm"
         resource = self.head("PlanDefinition", node, rid)
         if algorithm is None:
             resource["identifier"] = [{"system": IRI_SYSTEM, "value": str(s)} for s in steps]
@@ -298,20 +308,48 @@ class _Builder:
         resource["action"] = [a for _, a in actions]
         return resource
 
+    def guideline(self, record: GuidelineRecord, statements: list[dict[str, Any]],
+                  algorithms: list[dict[str, Any]], issuers: list[URIRef]) -> dict[str, Any]:
+        """A guideline's own PlanDefinition (ADR 0026): an action per statement, then per algorithm, of its package."""
+        resource = self.head("PlanDefinition", record.node, fhir_id(record.identifier))
+        resource.update({"version": record.version, "name": _name(record.identifier), "title": record.title,
+                         "type": _plan_type(GUIDELINE_TYPE), "status": "draft", "experimental": True})
+        if issuers:
+            resource["relatedArtifact"] = [{**self.citation(d), "type": "documentation"} for d in issuers]
+        resource["action"] = [{"id": plan["id"], "title": plan["title"], "definitionCanonical": plan["url"]}
+                              for plan in [*statements, *algorithms]]
+        return resource
+
     def bundle(self) -> dict[str, Any]:
         graph = self.graph
         statement_classes = set(graph.subjects(RDFS.subClassOf * "*", CG.GuidelineStatement))  # type: ignore[operator]
         statements = sorted({s for c in statement_classes for s in graph.subjects(RDF.type, c)
                              if isinstance(s, URIRef)})
-        resources = [self.recommendation(s) for s in statements]
-        by_algorithm: dict[URIRef | None, list[URIRef]] = {}
+        recommendations = {s: self.recommendation(s) for s in statements}
+        resources = list(recommendations.values())
+        # an algorithm per package: steps that name none (cg:partOfAlgorithm) are one algorithm of their package
+        by_algorithm: dict[tuple[URIRef | None, URIRef | None], list[URIRef]] = {}
         for step in graph.subjects(RDF.type, CG.AlgorithmStep):
             if isinstance(step, URIRef):
                 algorithm = graph.value(step, CG.partOfAlgorithm)
-                by_algorithm.setdefault(algorithm if isinstance(algorithm, URIRef) else None, []).append(step)
-        for algorithm in sorted(by_algorithm, key=lambda a: str(a or "")):
-            steps = sorted(by_algorithm[algorithm], key=lambda s: (int(graph.value(s, CG.stepNumber) or 0), str(s)))
-            resources.append(self.algorithm(algorithm, steps))
+                key = (package_of(graph, step), algorithm if isinstance(algorithm, URIRef) else None)
+                by_algorithm.setdefault(key, []).append(step)
+        records = guideline_records(graph)
+        package_ids = {r.package: r.identifier for r in records}
+        unnamed = [key for key in by_algorithm if key[1] is None]
+        algorithms: dict[URIRef | None, list[dict[str, Any]]] = {}
+        for package, algorithm in sorted(by_algorithm, key=lambda k: (str(k[0] or ""), str(k[1] or ""))):
+            steps = sorted(by_algorithm[(package, algorithm)],
+                           key=lambda s: (int(graph.value(s, CG.stepNumber) or 0), str(s)))
+            prefix = f"{package_ids.get(package, fhir_id(str(package)))}-" if len(unnamed) > 1 else ""
+            plan = self.algorithm(algorithm, steps, prefix)
+            algorithms.setdefault(package, []).append(plan)
+            resources.append(plan)
+        for record in records:
+            own = [s for s in statements if package_of(graph, s) == record.package]
+            issuers = sorted({i for s in own for i in graph.objects(s, CG.issuedBy) if isinstance(i, URIRef)})
+            resources.append(self.guideline(record, [recommendations[s] for s in own],
+                                            algorithms.get(record.package, []), issuers))
         resources.extend(self.activities.values())
         ids = [(r["resourceType"], r["id"]) for r in resources]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})

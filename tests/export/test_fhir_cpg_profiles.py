@@ -61,6 +61,8 @@ def test_statements_are_recommendation_definitions_and_the_algorithm_a_computabl
         exported: dict[str, Any]) -> None:
     plans = {i: r for i, r in by_id(exported).items() if r["resourceType"] == "PlanDefinition"}
     algorithm = plans.pop("treatment-algorithm")
+    for guideline in ("rls-aasm-2024", "insomnia-aasm-2017"):  # tests/export/test_fhir_cpg_guidelines.py
+        assert claims(plans.pop(guideline)) == {COMPUTABLE_PLAN}
     assert claims(algorithm) == {COMPUTABLE_PLAN}  # no description: not the R4 shareable profile
     assert algorithm["type"]["coding"] == [{"system": PLAN_TYPE_SYSTEM, "code": "clinical-protocol"}]
     assert any("relatedAction" in a for a in algorithm["action"])  # why it is not a CPG pathway (0..0 there)

@@ -79,12 +79,12 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
     if target.endpoint is not None:
         from kg.core.query.endpoint import run_remote
 
-        return run_remote(query, target.endpoint, bindings, target.timeout, target.max_bytes)
+        return _shown(query, run_remote(query, target.endpoint, bindings, target.timeout, target.max_bytes))
     refuse_federation(query)
     substitutions = {ox.Variable(name): to_ox(term) for name, term in bindings.items()}
     try:
-        return from_engine(target.knowledge.store.query(query.text, substitutions=substitutions,
-                                                        default_graph=target.graphs))
+        return _shown(query, from_engine(target.knowledge.store.query(query.text, substitutions=substitutions,
+                                                                      default_graph=target.graphs)))
     except SyntaxError as error:
         raise UserError(f"query '{query.name}' is not valid SPARQL: {str(error).splitlines()[0][:300]}") from None
     except (RuntimeError, OSError) as error:  # e.g. a bound variable the SELECT does not project
@@ -93,6 +93,11 @@ def execute(query: Query, target: Target, values: Mapping[str, object] | None = 
             raise UserError(f"query '{query.name}': --param {unprojected[0]} binds ?{unprojected[0]}, which the "
                             f"query does not select: add ?{unprojected[0]} to its SELECT clause") from None
         raise UserError(f"query '{query.name}' failed: {str(error).splitlines()[0][:300]}") from None
+
+
+def _shown(query: Query, result: QueryResult) -> QueryResult:
+    """The answer as the question asks it: without the columns of its ``#+ filters:`` parameters."""
+    return result.without(query.filters) if isinstance(result, Solutions) and query.filters else result
 
 
 def parameter_examples(queries: list[Query], knowledge: Knowledge) -> dict[tuple[str, str], str]:

@@ -6,6 +6,8 @@ A query file is runnable as-is in any SPARQL UI (it has its own PREFIX lines). I
     #+ params: ?patient            (variables the caller may bind; required unless optional)
     #+ optional: ?patient          (parameters the query is written to answer correctly unbound)
     #+ kinds: ?agent agent         (the kind of node a parameter takes: queries/kinds/agent.rq lists them)
+    #+ filters: ?guideline         (optional parameters that only select rows: projected, so the engine can bind
+                                    them, but not shown in the answer, whose columns stay those of the question)
     #+ tags: cq, treatment
 
 Parameters are bound with SPARQL substitutions (SEP-0007), never formatted into the text
@@ -61,6 +63,7 @@ class Query:
     optional: tuple[str, ...] = ()
     declares_params: bool = True  # False: no #+ params header (an ad-hoc query): any variable may be bound
     kinds: tuple[tuple[str, str], ...] = ()  # (parameter, kind): the parameter takes a node of queries/kinds/<kind>.rq
+    filters: tuple[str, ...] = ()  # optional parameters whose column the answer leaves out (#+ filters:)
 
     def kind_of(self, param: str) -> str | None:
         """The kind of node ``param`` takes (a query name below ``kinds/``), or None (any value)."""
@@ -118,7 +121,8 @@ def _parse(text: str, name: str, path: Path) -> Query:
             header[match.group(1)] = match.group(2).strip()
     split = lambda key: tuple(v.strip() for v in header.get(key, "").split(",") if v.strip())  # noqa: E731
     variables = lambda key: tuple(v.lstrip("?$") for v in re.split(r"[,\s]+", header.get(key, "")) if v)  # noqa: E731
-    optional = variables("optional")
+    filters = variables("filters")
+    optional = tuple(dict.fromkeys(variables("optional") + filters))
     return Query(
         name=name,
         path=path,
@@ -127,8 +131,9 @@ def _parse(text: str, name: str, path: Path) -> Query:
         params=tuple(dict.fromkeys(variables("params") + optional)),
         tags=split("tags"),
         optional=optional,
-        declares_params="params" in header or "optional" in header,
+        declares_params="params" in header or "optional" in header or "filters" in header,
         kinds=tuple(KIND_DECLARATION.findall(header.get("kinds", ""))),
+        filters=filters,
     )
 
 
@@ -239,7 +244,7 @@ def run_query(
     solutions = _solutions(query, data, bindings, graphs)
     if not isinstance(solutions, ox.QuerySolutions):
         raise UserError(f"query '{query.name}' is not a SELECT query")
-    names = [v.value for v in solutions.variables]
+    names = [v.value for v in solutions.variables if v.value not in query.filters]
     return [{name: from_ox(solution[name]) for name in names} for solution in solutions]
 
 

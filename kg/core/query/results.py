@@ -19,6 +19,8 @@ b'{"head":{},"boolean":false}'
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -51,6 +53,17 @@ class Solutions:
 
     def serialize(self, results_format: ox.QueryResultsFormat) -> bytes:
         return ox.parse_query_results(self.json, JSON).serialize(format=results_format)
+
+    def without(self, hidden: Collection[str]) -> Solutions:
+        """The same rows without the columns *hidden* (a query's ``#+ filters:``, bound but not shown)."""
+        if not set(hidden) & set(self.vars):
+            return self
+        data = json.loads(self.json)
+        data["head"]["vars"] = [v for v in data["head"]["vars"] if v not in hidden]
+        for binding in data["results"]["bindings"]:
+            for name in hidden:
+                binding.pop(name, None)
+        return Solutions(tuple(data["head"]["vars"]), json.dumps(data).encode("utf-8"))
 
 
 @dataclass(frozen=True)
