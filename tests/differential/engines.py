@@ -73,8 +73,10 @@ def compare(profiles: Sequence[dict[str, Any]], knowledge: Knowledge) -> list[tu
 def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[str], set[str]] | str:
     """The assessed triples of one profile by the decision tables and by the SPARQL rules, from one derivation and
     one classification (the output queries, which only read them, are left out: ``compare`` runs those), the dose
-    checks, and, on a build with cross-guideline links, which of them concern the patient (``listed <link>``)."""
+    checks and actions, and, on a build with cross-guideline links, which links concern the patient
+    (``listed <link>``)."""
     from kg.core.decide.classify import CompiledClassifier
+    from kg.core.decide.compiled.actions import actions
     from kg.core.decide.compiled.conflicts import concerning
     from kg.core.decide.compiled.doses import dose_checks
     from kg.core.decide.compiled.evaluate import Facts, assess, triples
@@ -94,10 +96,12 @@ def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[st
         compiled = set(map(str, triples(str(graph.patient), compact)))
         graph.run_rules("assess", keep_as_rdflib=False)
         reference = set(map(str, graph.assessed))
-        # the output rows made from the compiled tables that the fast comparison can afford: the dose checks
-        doses = dose_checks(knowledge.render_tables.doses, tables, facts, graph.graph)
-        compiled.add(f"dose-checks {_concatenations_as_sets(doses)}")
-        reference.add(f"dose-checks {_concatenations_as_sets(graph.select('dose-checks'))}")
+        # the output rows made from the compiled tables that the fast comparison can afford: dose checks, actions
+        render = knowledge.render_tables
+        for name, rows in (("dose-checks", dose_checks(render.doses, tables, facts, graph.graph)),
+                           ("actions", actions(render.actions, facts, compact, graph.graph))):
+            compiled.add(f"{name} {_concatenations_as_sets(rows)}")
+            reference.add(f"{name} {_concatenations_as_sets(graph.select(name))}")
         if tables.conflict_sides:  # a build with cross-guideline links: which of them concern the patient
             compiled |= {f"listed {link}" for link in concerning(tables, facts, compact)}
             reference |= {f"listed {row['conflict']}" for row in graph.select("cross-guideline")}

@@ -335,7 +335,7 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
     """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons,
     populations, interactions and algorithm steps, made from the compact decision and the patient's facts
     (kg/core/decide/compiled/rows.py, steps.py). Not ``full``: no reasons, populations or report rows."""
-    from kg.core.decide.compiled import doses
+    from kg.core.decide.compiled import actions, doses
 
     if compact is None:
         options, reason_rows = graph.select("options"), graph.select("reasons")
@@ -354,7 +354,8 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
         reasons[row["option"]].append(row)
     return Decision(
         profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
-        populations=populations, actions=graph.select("actions"),
+        populations=populations, actions=graph.select("actions") if compact is None else actions.actions(
+            graph.knowledge.render_tables.actions, graph.facts, compact, graph.graph),
         dose_checks=graph.select("dose-checks") if compact is None else doses.dose_checks(
             graph.knowledge.render_tables.doses, graph.knowledge.decision_tables, graph.facts, graph.graph),
         interactions=interactions,
