@@ -73,13 +73,14 @@ def compare(profiles: Sequence[dict[str, Any]], knowledge: Knowledge) -> list[tu
 def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[str], set[str]] | str:
     """The assessed triples of one profile by the decision tables and by the SPARQL rules, from one derivation and
     one classification (the output queries, which only read them, are left out: ``compare`` runs those), the dose
-    checks and actions, and, on a build with cross-guideline links, which links concern the patient
+    checks, actions and population facts, and, on a build with cross-guideline links, which links concern the patient
     (``listed <link>``)."""
     from kg.core.decide.classify import CompiledClassifier
     from kg.core.decide.compiled.actions import actions
     from kg.core.decide.compiled.conflicts import concerning
     from kg.core.decide.compiled.doses import dose_checks
     from kg.core.decide.compiled.evaluate import Facts, assess, triples
+    from kg.core.decide.compiled.population_facts import population_facts
     from kg.core.decide.decision import PatientGraph, prepare
 
     try:
@@ -96,10 +97,12 @@ def assessed_both(profile: dict[str, Any], knowledge: Knowledge) -> tuple[set[st
         compiled = set(map(str, triples(str(graph.patient), compact)))
         graph.run_rules("assess", keep_as_rdflib=False)
         reference = set(map(str, graph.assessed))
-        # the output rows made from the compiled tables that the fast comparison can afford: dose checks, actions
-        render = knowledge.render_tables
+        # the output rows made from the compiled tables that the fast comparison can afford
+        render = knowledge.output_tables
         for name, rows in (("dose-checks", dose_checks(render.doses, tables, facts, graph.graph)),
-                           ("actions", actions(render.actions, facts, compact, graph.graph))):
+                           ("actions", actions(render.actions, facts, compact, graph.graph)),
+                           ("report-population-facts", population_facts(render.population_facts, tables, facts,
+                                                                        graph._store()))):
             compiled.add(f"{name} {_concatenations_as_sets(rows)}")
             reference.add(f"{name} {_concatenations_as_sets(graph.select(name))}")
         if tables.conflict_sides:  # a build with cross-guideline links: which of them concern the patient

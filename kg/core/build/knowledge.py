@@ -165,6 +165,13 @@ class Knowledge:
 
         return RenderTables.of(self.store)
 
+    @computed_once
+    def output_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.outputs.OutputTables
+        """The dose checks, actions and population facts of a compiled decision (queries/compile/*.rq)."""
+        from kg.core.decide.compiled.outputs import OutputTables
+
+        return OutputTables.of(self.store)
+
     @property
     def ids(self) -> IdSpace:
         """id -> IRI of the content nodes (their dcterms:identifier), read with the compiled classifier."""

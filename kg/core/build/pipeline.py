@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -247,14 +248,35 @@ def _publish(out_dir: Path, fill: Callable[[Path], None]) -> None:
     prefix = f".{out_dir.name}.kg-"
     current = out_dir.parent / os.readlink(out_dir) if out_dir.is_symlink() else None
     version = fresh_dir(out_dir.parent, prefix, keep=current)
+    with _PUBLISHING:
+        _FILLING.add(version)
     try:
         fill(version)
-        previous = _swap_in(version, out_dir, prefix)
+        with _PUBLISHING:
+            previous = _swap_in(version, out_dir, prefix)
+            _FILLING.discard(version)
+            orphans = _own_orphans(out_dir.parent, prefix, version)
     except BaseException:
+        with _PUBLISHING:
+            _FILLING.discard(version)
         shutil.rmtree(version, ignore_errors=True)
         raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+    for stale in ([previous] if previous is not None else []) + orphans:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+# this process's version folders being filled (several threads may publish at once), and the lock under which a
+# version is swapped in and this process's orphans are listed
+_FILLING: set[Path] = set()
+_PUBLISHING = threading.Lock()
+
+
+def _own_orphans(parent: Path, prefix: str, current: Path) -> list[Path]:
+    """This process's earlier versions that no link points to any more: a process killed after pointing the link
+    at its own version but before removing the one before leaves ours behind, and the sweep of dead processes'
+    folders (kg/base/tempdirs.py) never takes a live process's. Not one another thread is filling."""
+    return [path for path in parent.glob(f"{prefix}{os.getpid()}-*")
+            if path != current and path not in _FILLING and path.is_dir() and not path.is_symlink()]
 
 
 OUTPUT_NAMES = (BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, BUILD_REPORT_NAME)

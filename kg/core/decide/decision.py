@@ -114,6 +114,11 @@ def _report_rows(graph: PatientGraph, name: str, compiled: bool) -> list[Row]:
         from kg.core.decide.compiled.steps import step_doses
 
         return step_doses(graph.knowledge.render_tables, graph.knowledge.decision_tables, graph.facts)
+    if compiled and name == "report-population-facts":
+        from kg.core.decide.compiled.population_facts import population_facts
+
+        return population_facts(graph.knowledge.output_tables.population_facts, graph.knowledge.decision_tables,
+                                graph.facts, graph._store())
     if compiled and "patient" not in _output_query(name).params:
         return _patient_free_rows(graph.knowledge, name)
     return graph.select(name)
@@ -355,9 +360,9 @@ def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[
     return Decision(
         profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
         populations=populations, actions=graph.select("actions") if compact is None else actions.actions(
-            graph.knowledge.render_tables.actions, graph.facts, compact, graph.graph),
+            graph.knowledge.output_tables.actions, graph.facts, compact, graph.graph),
         dose_checks=graph.select("dose-checks") if compact is None else doses.dose_checks(
-            graph.knowledge.render_tables.doses, graph.knowledge.decision_tables, graph.facts, graph.graph),
+            graph.knowledge.output_tables.doses, graph.knowledge.decision_tables, graph.facts, graph.graph),
         interactions=interactions,
         algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
         report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES}

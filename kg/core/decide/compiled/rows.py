@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -85,8 +84,6 @@ class RenderTables:
     interactions: list[Row]  # compile/interactions.rq
     steps: list[Row]  # compile/algorithm-steps.rq
     step_doses: list[Row]  # compile/step-doses.rq
-    doses: Any  # the dose-check statements (kg/core/decide/compiled/doses.py: DoseTables)
-    actions: Any  # the action rules (kg/core/decide/compiled/actions.py: ActionTables)
 
     @classmethod
     def of(cls, store: ox.Store) -> RenderTables:
@@ -98,12 +95,8 @@ class RenderTables:
             details[str(row["statement"])].append({k: row[k] for k in DETAIL_COLUMNS} | sorted_sources(row))
         interactions = [row | sorted_sources(row) for row in run_query(load_query("compile/interactions"), store)]
         step_doses = [row | sorted_sources(row) for row in run_query(load_query("compile/step-doses"), store)]
-        from kg.core.decide.compiled.actions import ActionTables
-        from kg.core.decide.compiled.doses import DoseTables
-
         return cls(dict(vocabulary), dict(details), run_query(load_query("compile/populations"), store), interactions,
-                   run_query(load_query("compile/algorithm-steps"), store), step_doses, DoseTables.of(store),
-                   ActionTables.of(store))
+                   run_query(load_query("compile/algorithm-steps"), store), step_doses)
 
     def words(self, kind: str, term: str) -> list[Row]:
         return self.vocabulary.get((kind, term), [])
