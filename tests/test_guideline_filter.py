@@ -4,6 +4,7 @@ the answer and its columns are the question's (the goldens); an unknown id is re
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -28,7 +29,45 @@ def store():  # type: ignore[no-untyped-def]
 
 def test_the_competency_questions_that_list_guideline_content_take_the_filter():
     assert {q.name for q in FILTERED} >= {"cq/treatment-options", "cq/statements-in-force", "cq/treatment-algorithm",
-                                          "cq/dosing", "cq/population-definitions", "cq/exacerbating-factors"}
+                                          "cq/dosing", "cq/population-definitions", "cq/exacerbating-factors",
+                                          "cq/cautions", "cq/source-disagreements", "cq/supersession-changes",
+                                          "cq/lab-thresholds", "cq/population-criteria"}
+    # decided in ADR 0026: a direction conflict may pair two guidelines' statements (it belongs to the pair), and the
+    # seed claims are the coverage of one document of one package
+    assert not {q.name for q in FILTERED} & {"cq/direction-conflicts", "cq/seed-coverage"}
+
+
+PATTERN = ("dcterms:isPartOf ?guidelinePackage . ?guideline dcterms:isVersionOf ?guidelinePackage .\n",
+           "# ?guideline (filter, optional): a guideline by table id (--param guideline=rls-aasm-2024); "
+           "its own rows only\n")
+
+
+@pytest.mark.parametrize("query", FILTERED, ids=[q.name for q in FILTERED])
+def test_every_filter_is_written_as_the_one_pattern(query):
+    """One way to say "part of the guideline's package" (ADR 0026): the row's subject is part of the package of the
+    guideline's build header record, written the same in every query (a change of the shape is a change of every
+    file, found by grep), and ?guideline is used nowhere else than there and in the projection and grouping."""
+    lines = query.text.splitlines(keepends=True)
+    patterns = [i for i, line in enumerate(lines) if line.endswith(f" {PATTERN[0]}")]
+    assert patterns, f"{query.name}: no '?x {PATTERN[0].strip()}'"
+    for i in patterns:
+        subject = lines[i].removesuffix(PATTERN[0])
+        assert re.fullmatch(r" *\?\w+ ", subject), f"{query.name}: one subject, then the pattern"
+        assert lines[i - 1].lstrip() == PATTERN[1], f"{query.name}: the pattern's comment differs"
+    code = re.sub(r"#.*", "", query.text)
+    code = re.sub(r"\bSELECT\b.*?\bWHERE\b|\bGROUP BY\b.*?(?=\bORDER BY\b|\Z)", "", code, flags=re.S)
+    assert len(re.findall(r"\?guideline\b", code)) == len(patterns), f"{query.name}: ?guideline outside the pattern"
+
+
+def test_a_supersession_change_never_joins_two_packages(store):
+    """cq/supersession-changes puts a change (an older and a newer statement) under a guideline when both are part of
+    its package, so a change across two packages would be missing from the unbound answer: there is none (the
+    combined build holds every package of every build)."""
+    assert not store.query(
+        "ASK { ?older <https://w3id.org/cgkg/ontology#supersededBy> ?newer . "
+        "?old <https://w3id.org/cgkg/ontology#issuedBy> ?older ; <http://purl.org/dc/terms/isPartOf> ?a . "
+        "?new <https://w3id.org/cgkg/ontology#issuedBy> ?newer ; <http://purl.org/dc/terms/isPartOf> ?b . "
+        "FILTER(?a != ?b) }")
 
 
 @pytest.mark.parametrize("query", FILTERED, ids=[q.name for q in FILTERED])
@@ -76,3 +115,15 @@ def test_an_unknown_guideline_id_is_exit_2_with_the_field_the_value_and_the_rule
     assert done.returncode == 2 and done.stdout == ""
     assert "--param guideline=no-such-guideline: expected a guideline" in done.stderr
     assert "kinds/guideline" in done.stderr and "rls-aasm-2024" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("query", FILTERED, ids=[q.name for q in FILTERED])
+def test_every_filtered_query_refuses_an_unknown_guideline_naming_the_kind(query, store):
+    """What the CLI test above shows for one query (exit 2), for each: the value is resolved against kinds/guideline."""
+    from kg.base.errors import UserError
+    from kg.core.build.knowledge import Knowledge
+    from kg.core.query.execute import Target
+
+    with pytest.raises(UserError, match=r"--param guideline=no-such-guideline: expected a guideline .*rls-aasm-2024"):
+        resolve("guideline", "no-such-guideline", Target(Knowledge(store, "memory")).names(query),
+                query.kind_of("guideline"))
