@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
@@ -29,7 +29,7 @@ LOCAL_NAME = re.compile(r"^.*[/#]")  # REPLACE(STR(?property), "^.*[/#]", "")
 @dataclass(frozen=True)
 class Restriction:
     property: URIRef
-    filler: Node | None  # owl:someValuesFrom
+    filler: Node | None  # owl:someValuesFrom, when a named class
     wanted: Node | None  # owl:hasValue
 
 
@@ -41,19 +41,19 @@ class PopulationFactTables:
 
     @classmethod
     def of(cls, store: ox.Store) -> PopulationFactTables:
-        restrictions: dict[str, dict[Node, Restriction]] = defaultdict(dict)
+        restrictions: dict[str, dict[Restriction, None]] = defaultdict(dict)  # (ordered sets)
         under: dict[str, set[str]] = defaultdict(set)
         labels: dict[str, list[Node]] = defaultdict(list)
         for row in run_query(load_query("compile/population-facts"), store):
             branch = str(row["branch"])
             if branch == "restriction":
-                restrictions[str(row["population"])][row["restriction"]] = Restriction(  # type: ignore[index]
-                    row["property"], row["filler"], row["wanted"])  # type: ignore[arg-type]
+                found = Restriction(row["property"], row["filler"], row["wanted"])  # type: ignore[arg-type]
+                restrictions[str(row["population"])][found] = None
             elif branch == "under":
                 under[str(row["filler"])].add(str(row["class"]))
             else:
                 labels[str(row["property"])].append(row["label"])  # type: ignore[arg-type]
-        return cls({p: tuple(found.values()) for p, found in restrictions.items()},
+        return cls({p: tuple(found) for p, found in restrictions.items()},
                    {f: frozenset(c) for f, c in under.items()}, {p: tuple(found) for p, found in labels.items()})
 
 
@@ -96,8 +96,8 @@ def _equal(value: Node, wanted: Node) -> bool:
 def _fits(tables: PopulationFactTables, decision: DecisionTables, store: ox.Store, value: Node,
           filler: Node | None) -> bool:
     """An object value counts when it fits the restriction's named filler class (a type under it, or an agent that
-    falls under it); a literal, or a restriction with no named filler, always."""
-    if isinstance(value, Literal) or filler is None or isinstance(filler, BNode):
+    falls under it); a literal, or a restriction with no named filler (none, or a class expression), always."""
+    if isinstance(value, Literal) or filler is None:
         return True
     classes = tables.under.get(str(filler), frozenset())
     if any(str(t) in classes for t in _objects(store, value, RDF.type)):
