@@ -38,7 +38,7 @@ def test_the_competency_questions_that_list_guideline_content_take_the_filter():
 
 
 PATTERN = ("dcterms:isPartOf ?guidelinePackage . ?guideline dcterms:isVersionOf ?guidelinePackage .\n",
-           "# ?guideline (filter, optional): a guideline by table id (--param guideline=rls-aasm-2024); "
+           "# ?guideline (filter, optional): a guideline by table id (--param guideline=<guideline id>); "
            "its own rows only\n")
 
 
