@@ -130,7 +130,8 @@ def test_a_quantity_no_fragment_declares_is_refused_in_a_rule_and_in_a_profile_f
     message = problems(root / "rls-aasm-2024")
     assert "populations.tsv" in message and "value 'tsat': population rule: not a patient quantity of the " \
                                            "ontology (known: age, ferritin, tsat-percent" in message, message
-    assert "profile_fields.tsv" in message and "column 'quantity' value 'tsat': not a patient quantity" in message
+    assert "profile_fields.tsv" in message and "column 'quantity' value 'tsat': not one of: age, ferritin, " \
+                                               "tsat-percent" in message
     assert "interventions.tsv" in message and "column 'measures' value 'tsat': not one of" in message
 
 
@@ -227,3 +228,13 @@ def test_the_fixture_guidelines_own_quantity_is_unknown_to_another_build(toy_wit
     message = problems(bare)
     assert "value 'wobble-score': population rule: not a patient quantity of the ontology (known: age;" in message
     assert "toy-guideline/shapes/patient-shapes.ttl" in message  # its shapes constrain a property nothing declares
+
+
+def test_a_fragment_term_is_never_the_node_of_a_row(toy_with_a_lab: Path, tmp_path: Path):
+    clash = tmp_path / "toy-guideline"
+    shutil.copytree(toy_with_a_lab, clash)
+    add_to_fragment(tmp_path, "toy-guideline",
+                    "toy:examplodine a owl:Class . <https://w3id.org/cgkg/test-toy/possible/x> a owl:Class .")
+    message = problems(clash)
+    assert "value 'toy:examplodine': the IRI of a row of the tables" in message
+    assert "value 'toy:possible/x': the IRI of a row of the tables" in message

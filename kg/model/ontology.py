@@ -8,8 +8,8 @@ moves. Its rules (``fragment_problems``): it declares no ontology and imports no
 core or another package of the build declares; the terms it declares live in the core namespace (``cg:``, for terms
 published there) or in the package's own; and of a term it does not declare it states only annotations the term's
 owner leaves open (the notation its tables write), once per build, except the label of a core term, which it may
-reword for its builds (``WORDING``: the core's neutral "worsens the condition" becomes the guideline's "worsens RLS";
-one package per build).
+reword for its builds (``WORDING``: the core's neutral "worsens the condition" becomes the words of the guideline's
+condition; one package per build).
 
 >>> sorted(quantities())
 ['age']
@@ -50,10 +50,11 @@ def _core(ontology_file: Path = ONTOLOGY_FILE) -> Graph:
     return parse_file(ontology_file)
 
 
-def show(term: Node) -> str:
-    """A term as a CURIE of the project's prefixes (``cg:ageYears``), else its IRI."""
+def show(term: Node, packages: Iterable[Package] = ()) -> str:
+    """A term as a CURIE of the project's prefixes and those of *packages* (``cg:ageYears``), else its IRI."""
     text = str(term)
-    for prefix, iri in sorted(PREFIXES.items(), key=lambda pair: -len(pair[1])):
+    prefixes = {**PREFIXES, **{p.prefix: p.namespace for p in packages}}
+    for prefix, iri in sorted(prefixes.items(), key=lambda pair: -len(pair[1])):
         if text.startswith(iri) and len(text) > len(iri):
             return f"{prefix}:{text[len(iri):]}"
     return f"<{text}>"
@@ -90,6 +91,10 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
     """Every problem of the packages' fragments, read together with the core (see the module's rules)."""
     core = _core() if core is None else core
     core_terms = declared(core)
+
+    def named(term: Node) -> str:
+        return show(term, packages)
+
     owner: dict[URIRef, str] = {term: CORE for term in core_terms}  # term -> the file that declares it
     problems: list[Problem] = []
     by_id = {p.id: p for p in packages}
@@ -97,16 +102,16 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
         file = fragment_file(by_id[package_id])
         for term in sorted(declared(fragment)):
             if term in core_terms:
-                problems.append(Problem(file, 0, "", show(term), f"declared by the core ontology ({CORE}): a package "
+                problems.append(Problem(file, 0, "", named(term), f"declared by the core ontology ({CORE}): a package "
                                         "never redefines a core term (it may give it an annotation the core leaves "
                                         "open, such as a label)"))
             elif term in owner:
-                problems.append(Problem(file, 0, "", show(term), f"also declared by {owner[term]}: a term is "
+                problems.append(Problem(file, 0, "", named(term), f"also declared by {owner[term]}: a term is "
                                         "declared by one package of a build (move it to a package both require)"))
             else:
                 owner[term] = file
             if not (str(term).startswith(str(CG._NS)) or str(term).startswith(by_id[package_id].namespace)):
-                problems.append(Problem(file, 0, "", show(term), f"outside the core namespace ({CG._NS}) and the "
+                problems.append(Problem(file, 0, "", named(term), f"outside the core namespace ({CG._NS}) and the "
                                         f"package's own ({by_id[package_id].namespace}): declare it in one of them"))
     merged = core + Graph()
     for fragment in fragments.values():
@@ -122,13 +127,13 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
         for subject, predicate in sorted({(s, p) for s, p, _ in fragment if isinstance(s, URIRef) and s not in own}):
             where = owner.get(subject)  # type: ignore[arg-type]
             if where is None:
-                problems.append(Problem(file, 0, show(predicate), show(subject), "a term neither this fragment, the "
+                problems.append(Problem(file, 0, named(predicate), named(subject), "a term neither this fragment, the "
                                         "core nor another package of the build declares"))
             elif predicate not in annotations:
-                problems.append(Problem(file, 0, show(predicate), show(subject), f"a statement about a term of "
+                problems.append(Problem(file, 0, named(predicate), named(subject), f"a statement about a term of "
                                         f"{where}: a package only annotates a term it does not declare"))
             elif (subject, predicate) in given and not (predicate in WORDING and given[(subject, predicate)] == CORE):
-                problems.append(Problem(file, 0, show(predicate), show(subject), f"already given by "
+                problems.append(Problem(file, 0, named(predicate), named(subject), f"already given by "
                                         f"{given[(subject, predicate)]}: a package adds an annotation the term's "
                                         "owner leaves open, never a second one"))
         for subject, predicate in {(s, p) for s, p, _ in fragment if isinstance(s, URIRef)}:
@@ -183,6 +188,10 @@ def shape_problems(packages: Sequence[Package], fragments: Mapping[str, Graph]) 
         core.parse(path)
     core_shapes = {s for s in core.subjects() if isinstance(s, URIRef)}
     problems: list[Problem] = []
+
+    def named(term: Node) -> str:
+        return show(term, packages)
+
     for package in packages:
         own = declared(fragments.get(package.id, Graph()))
         for path in sorted((package.folder / SHAPES_FOLDER).glob("*.ttl")):
@@ -197,13 +206,13 @@ def shape_problems(packages: Sequence[Package], fragments: Mapping[str, Graph]) 
                 if not isinstance(subject, URIRef):
                     continue
                 if subject in core_shapes and not (patient and predicate == SH.property):
-                    problems.append(Problem(file, 0, show(predicate), show(subject), "a package's shapes never "
+                    problems.append(Problem(file, 0, named(predicate), named(subject), "a package's shapes never "
                                             "change a core shape (its patient shapes may add property shapes)"))
                 elif patient and subject not in core_shapes:
-                    problems.append(Problem(file, 0, show(predicate), show(subject), "a package's patient shapes "
+                    problems.append(Problem(file, 0, named(predicate), named(subject), "a package's patient shapes "
                                             "only add property shapes to the core's patient node shapes"))
                 elif patient and shapes.value(value, SH.path) not in own:
-                    problems.append(Problem(file, 0, "sh:path", show(shapes.value(value, SH.path) or value),
+                    problems.append(Problem(file, 0, "sh:path", named(shapes.value(value, SH.path) or value),
                                             f"not a property {fragment_file(package)} declares: a package's patient "
                                             "shapes constrain only its own properties"))
     return problems

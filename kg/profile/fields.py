@@ -438,12 +438,11 @@ def declaration_problems(
 ) -> list[tuple[str, int, str, str, str]]:
     """(file, line, column, value, rule) for every problem of the declarations beyond the column rules:
     types, nesting, allowed values, premises and targets (conditions and agents the tables declare), the
-    properties the fields map to (quantities, dates and classes of *ontology*: the core's and the packages' fragments,
-    CURIEs of *prefixes*), and the agents of the fields against interventions.tsv ``profile_field`` (the one says
-    what the other does). Nothing is said about ids of an ``unread`` kind (a table that could not be read: no
-    follow-on problems)."""
+    properties the fields map to (dates and classes of *ontology*: the core's and the packages' fragments, CURIEs of
+    *prefixes*; a quantity is the column's enum of the ontology's quantities), and the agents of the fields against
+    interventions.tsv ``profile_field`` (the one says what the other does). Nothing is said about ids of an ``unread``
+    kind (a table that could not be read: no follow-on problems)."""
     problems: list[tuple[str, int, str, str, str]] = []
-    known = Quantities.of(ontology)
 
     def declares(curie: str, kind: URIRef) -> bool:
         try:
@@ -477,9 +476,6 @@ def declaration_problems(
         if row["date_property"] and not declares(row["date_property"], OWL.DatatypeProperty):
             report("date_property", row["date_property"], "must be a datatype property of the ontology (the core's or "
                                                           "one a package's ontology.ttl declares), as a CURIE")
-        if row["quantity"] and row["quantity"] not in known:
-            report("quantity", row["quantity"], f"not a patient quantity of the ontology (known: {', '.join(known)}; "
-                                                "a package declares its own in its ontology.ttl)")
         conditions = _split(row["condition"])
         if kind in TRI_STATE_TYPES and len(conditions) > 1:
             report("condition", row["condition"], "a tri-state maps to one condition")

@@ -25,7 +25,16 @@ from kg.base.input_limits import UTF8_BOM
 from kg.model import population as population_rules
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import MAPPING_PREFIXES
-from kg.model.ontology import Quantities, merge, ontology_graph, vocabularies_in
+from kg.model.ontology import (
+    Quantities,
+    declared,
+    fragment_file,
+    merge,
+    ontology_graph,
+    read_fragments,
+    show,
+    vocabularies_in,
+)
 from kg.model.packages import TABLES_FOLDER, Package, packages_at, select
 from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
 from kg.profile import fields as profile_fields
@@ -187,6 +196,7 @@ def load_tables(source: TableSource = None, reader: TableReader | None = None) -
     tables = Tables({name: rows or [] for name, rows in read.items()}, packages=tuple(chosen), ontology=ontology)
     unread = {spec.id_kind for spec in TABLES if read[spec.name] is None and spec.id_kind}  # no follow-on problems
     ids = _collect_ids(tables, problems)
+    _fragment_terms_are_not_rows(tables, problems)
     for spec in TABLES:
         for row in tables[spec.name]:
             _check_cells(spec, row, ids, tables.vocabularies, tables.quantities, problems, unread)
@@ -214,6 +224,21 @@ def _treated_conditions_declared(tables: Tables, problems: list[Problem]) -> Non
             if (package.id, condition) not in own:
                 problems.append(Problem(f"{package.folder.name}/manifest.yaml", 0, "conditions", condition,
                                         f"not a condition_id of {package.folder.name}/{TABLES_FOLDER}/conditions.tsv"))
+
+
+def _fragment_terms_are_not_rows(tables: Tables, problems: list[Problem]) -> None:
+    """A term a package's fragment declares in the package's namespace is neither the node of a row
+    (``<namespace><id>``) nor a class generated below the namespace (``absent/``, ``possible/``, ``criterion/``): the
+    tables own those."""
+    rows = set(id_space(tables).values())
+    fragments, _ = read_fragments(tables.packages)  # reading problems: reported by the merge
+    for package in tables.packages:
+        for term in sorted(declared(fragments.get(package.id, Graph()))):
+            local = str(term)[len(package.namespace):] if str(term).startswith(package.namespace) else None
+            if local is not None and (term in rows or "/" in local):
+                problems.append(Problem(fragment_file(package), 0, "", show(term, tables.packages),
+                                        "the IRI of a row of the tables or of a class generated from one: a fragment "
+                                        "declares terms the tables do not"))
 
 
 def packages_of(source: TableSource) -> list[Package]:
