@@ -104,7 +104,7 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
             if term in core_terms:
                 problems.append(Problem(file, 0, "", named(term), f"declared by the core ontology ({CORE}): a package "
                                         "never redefines a core term (it may give it an annotation the core leaves "
-                                        "open, such as a label)"))
+                                        "open, such as a notation, or reword its label)"))
             elif term in owner:
                 problems.append(Problem(file, 0, "", named(term), f"also declared by {owner[term]}: a term is "
                                         "declared by one package of a build (move it to a package both require)"))
