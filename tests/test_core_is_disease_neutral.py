@@ -28,16 +28,6 @@ NOT_CORE: dict[str, str] = {
                                "prefixes and notations",
     "ontology/decisions": "the ADRs: the project's history",
 }
-# Core files that still name a guideline's terms (issue 19, still to move into the packages: the lab quantities,
-# iron formulations and the "worsens RLS" wording of the ontology, their shapes and mappings, the generated CG
-# constants and the finding kinds of the decision schema). Each must still hold a disease word: the list only shrinks.
-NOT_YET_NEUTRAL = (
-    "kg/model/namespaces.py",  # the CG constants generated from ontology/cgkg.ttl
-    "kg/schemas/decision.schema.json",  # the finding kind replete-iron
-    "ontology/cgkg.ttl",
-    "ontology/mappings/cgkg-to-biolink.sssom.tsv",  # cg:IronFormulation's Biolink category
-    "ontology/shapes/patient-shapes.ttl",
-)
 DISEASE_WORDS = ("rls", "ferritin", "iron", "tsat", "restless")
 DISEASE_WORD = re.compile(r"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))(?i:" + "|".join(DISEASE_WORDS) + ")")
 
@@ -69,18 +59,13 @@ def disease_words(root: Path, area: str, skip: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("area", AREAS)
 def test_no_disease_word_in_the_core(area: str):
     assert _files(REPO, area, ()), f"{area}: no files (a renamed folder would make this test pass silently)"
-    found = disease_words(REPO, area, (*NOT_CORE, *NOT_YET_NEUTRAL))
+    found = disease_words(REPO, area, tuple(NOT_CORE))
     assert not found, f"{len(found)} disease word(s) in {area} (move them to a guideline package):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("path", sorted(NOT_CORE))
 def test_what_is_not_core_exists(path: str):
     assert (REPO / path).exists(), f"{path}: gone; drop it from NOT_CORE (else a new file there would be skipped)"
-
-
-@pytest.mark.parametrize("path", NOT_YET_NEUTRAL)
-def test_the_files_not_yet_neutral_still_need_the_exception(path: str):
-    assert _occurrences(REPO, REPO / path), f"{path} names no disease any more: drop it from NOT_YET_NEUTRAL"
 
 
 def test_the_check_finds_a_disease_word_in_a_core_file(tmp_path: Path):

@@ -19,10 +19,11 @@ from kg.base.paths import EXAMPLE_PROFILE, PACKAGE_DIR
 from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.decision import decide
 from kg.model.namespaces import CG
-from kg.model.ontology import vocabularies
+from kg.model.ontology import vocabularies, vocabularies_in
 from kg.model.reasoning import ReasonerResult
 from kg.profile.reader import read_yaml
 from kg.report.decision_output import to_json_data, to_turtle
+from tests.package_namespaces import IRON_FORMULATION
 
 DECISION_SCHEMA = json.loads((PACKAGE_DIR / "schemas" / "decision.schema.json").read_text())
 
@@ -53,12 +54,20 @@ def test_json_output_follows_the_documented_schema(example):
     assert not errors, errors[:3]
 
 
+def test_every_action_kind_is_a_finding_kind_of_the_build(example, knowledge):
+    """The schema gives an action's kind as a notation (a package's fragment may declare a finding kind, ADR 0025):
+    each is a cg:FindingKind of the build decided on, the core's or a package's (replete-iron: shared-drug-safety)."""
+    kinds = {item["kind"] for item in to_json_data(example)["actions"]}
+    assert "replete-iron" in kinds
+    assert kinds <= set(vocabularies_in(knowledge.graph)[CG.FindingKind])
+
+
 def test_every_option_in_the_graph_gets_a_status_from_the_vocabulary(example, knowledge):
     options = {r["option"] for r in example.options}
     statement_types = set(knowledge.graph.transitive_subjects(RDFS.subClassOf, CG.GuidelineStatement))
     about = {o for s, o in knowledge.graph.subject_objects(CG.aboutAgent)
              if set(knowledge.graph.objects(s, RDF.type)) & statement_types}
-    treatment = {o for o in about if any(t in (CG.Drug, CG.IronFormulation, CG.Device, CG.DrugClass)
+    treatment = {o for o in about if any(t in (CG.Drug, IRON_FORMULATION, CG.Device, CG.DrugClass)
                                          for t in knowledge.graph.objects(o, RDF.type))}
     assert options == treatment and len(options) > 30
     assert {str(r["status"]) for r in example.options} <= set(vocabularies()[CG.DecisionStatus])
@@ -89,7 +98,7 @@ def test_missing_ferritin_never_recommends_iron_and_asks_to_measure_it(example_p
     del profile["labs"]
     decision = decide(profile, knowledge=knowledge)
     iron = [r for r in decision.options if any(
-        t in (CG.IronFormulation,) for t in knowledge.graph.objects(r["option"], RDF.type))]
+        t in (IRON_FORMULATION,) for t in knowledge.graph.objects(r["option"], RDF.type))]
     assert iron and all(str(r["status"]) not in ("recommended", "allowed-with-caution") for r in iron)
     assert decision.status_of("ferrous-sulfate") == decision.status_of("ferric-carboxymaltose") == "undetermined"
     measured = {str(r["targetId"]) for r in decision.actions if str(r["kind"]) == "measure"}

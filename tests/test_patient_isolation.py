@@ -20,6 +20,7 @@ from kg.model.shacl import load_shapes, validate_graph
 from kg.profile.isolation import knowledge_nodes, node_rules, offending_triples, patient_triples
 from kg.profile.reader import load_profile, read_yaml, to_rdf
 from tests.conftest import TESTS_DIR
+from tests.package_namespaces import FERRITIN
 
 CASES = sorted((TESTS_DIR / "cases").glob("*.yaml"))
 PT = "https://w3id.org/cgkg/patient/p"
@@ -34,7 +35,7 @@ def knowledge():
 
 def test_the_allow_list_comes_from_closed_shapes():
     rules = {r.name: r for r in node_rules()}
-    assert CG.ferritinNgPerMl in rules["PatientShape"].properties
+    assert FERRITIN in rules["PatientShape"].properties  # a package adds its own (ADR 0025)
     assert rules["PatientShape"].types == {CG.Patient, URIRef("http://www.w3.org/2002/07/owl#NamedIndividual"),
                                            CG.TrialHistoryUnknown, CG.MedicationListUnknown}  # ADR 0015
     assert rules["PatientConditionShape"].type_superclasses == {CG.Condition}

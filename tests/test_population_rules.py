@@ -8,13 +8,29 @@ import pytest
 from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace
 from rdflib.collection import Collection
 
+from kg.base.paths import GUIDELINES_DIR
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.population import And, Or, Reference, RuleError, Threshold, define_population, parse, references
+from kg.model.ontology import quantities
+from kg.model.packages import packages
+from kg.model.population import (
+    And,
+    Or,
+    Reference,
+    RuleError,
+    Threshold,
+    define_population,
+    parse,
+    references,
+    unknown_quantities,
+)
+from tests.package_namespaces import FERRITIN, FERRITIN_UNKNOWN
 
 RLS = Namespace("https://w3id.org/cgkg/rls/")  # a package namespace of the tests' rules
 RLS_POSSIBLE = Namespace(f"{RLS}possible/")
 IDS = IdSpace({id_: str(RLS) for id_ in ("p", "opioids", "adult", "copd", "methadone", "x")})
+# the quantities of the ontology the RLS package is built with: the core's (age) and its fragment's (ferritin, tsat)
+QUANTITIES = quantities(tuple(packages(GUIDELINES_DIR, ["rls-aasm-2024"])))
 
 def test_precedence_needs_parentheses():
     assert parse("ferritin < 75 or ( tsat < 20 and ferritin < 300 )") == Or(
@@ -34,7 +50,8 @@ def test_precedence_needs_parentheses():
         ("ferritin => 75", "unknown operator"),
         ("ferritin <= lots", "not a number"),
         ("ferritin <= -1", "non-negative"),
-        ("hemoglobin < 10", "unknown term"),
+        ("hemoglobin", "unknown term"),
+        ("hemoglobin and age < 10", "unknown term"),
         ("condition", "needs an identifier"),
         ("( condition copd", "missing"),
         ("condition copd copd", "unexpected"),
@@ -43,6 +60,16 @@ def test_precedence_needs_parentheses():
 def test_bad_rules_say_why(rule: str, message: str):
     with pytest.raises(RuleError, match=message):
         parse(rule)
+
+
+def test_a_quantity_is_a_name_the_grammar_reads_and_the_ontology_knows():
+    """The grammar reads any name before an operator as a quantity; whether the build's ontology declares it (the
+    core's age, a package's lab values, ADR 0025) is a separate check, which the table validator runs."""
+    expr = parse("hemoglobin < 10 or ferritin <= 75")
+    assert unknown_quantities(expr, QUANTITIES) == ["hemoglobin"]
+    assert unknown_quantities(expr, quantities()) == ["hemoglobin", "ferritin"]  # the core alone has no lab value
+    with pytest.raises(KeyError, match="'hemoglobin' is not a patient quantity of the ontology .known: age, ferritin"):
+        define_population(Graph(), "p", expr, IDS, QUANTITIES)
 
 
 def test_references_list_every_identifier_with_its_kind():
@@ -56,12 +83,12 @@ def test_references_list_every_identifier_with_its_kind():
 
 def test_threshold_compiles_to_a_datatype_facet_restriction():
     graph = Graph()
-    define_population(graph, "p", parse("ferritin <= 75"), IDS)
+    define_population(graph, "p", parse("ferritin <= 75"), IDS, QUANTITIES)
     (definition,) = graph.objects(RLS["p"], OWL.equivalentClass)
     members = list(Collection(graph, graph.value(definition, OWL.intersectionOf)))
     assert members[0] == CG.Patient
     restriction = members[1]
-    assert graph.value(restriction, OWL.onProperty) == CG.ferritinNgPerMl
+    assert graph.value(restriction, OWL.onProperty) == FERRITIN
     datatype = graph.value(restriction, OWL.someValuesFrom)
     assert graph.value(datatype, OWL.onDatatype) == XSD.decimal
     (facet,) = Collection(graph, graph.value(datatype, OWL.withRestrictions))
@@ -70,7 +97,7 @@ def test_threshold_compiles_to_a_datatype_facet_restriction():
 
 def test_takes_class_compiles_to_has_value_on_the_property_chain():
     graph = Graph()
-    define_population(graph, "p", parse("takes-class opioids"), IDS)
+    define_population(graph, "p", parse("takes-class opioids"), IDS, QUANTITIES)
     restrictions = list(graph.subjects(RDF.type, OWL.Restriction))
     # takes the class, in the population class and in its "possible" class; the possible class also accepts
     # "possibly takes" it (an omitted medication list or an unrecognised drug, ADR 0015)
@@ -83,19 +110,19 @@ def test_takes_class_compiles_to_has_value_on_the_property_chain():
 def test_possible_class_accepts_an_unknown_lab():
     """possible(ferritin <= 75) = (ferritin some decimal[<= 75]) or FerritinUnknown (ADR 0005)."""
     graph = Graph()
-    possible = define_population(graph, "p", parse("ferritin <= 75"), IDS)
+    possible = define_population(graph, "p", parse("ferritin <= 75"), IDS, QUANTITIES)
     assert possible == RLS_POSSIBLE["p"]
     assert (possible, CG.possibleMembershipOf, RLS["p"]) in graph
     (definition,) = graph.objects(possible, OWL.equivalentClass)
     _, rule = Collection(graph, graph.value(definition, OWL.intersectionOf))
     members = list(Collection(graph, graph.value(rule, OWL.unionOf)))
-    assert CG.FerritinUnknown in members
+    assert FERRITIN_UNKNOWN in members
 
 
 def test_population_references_are_inlined_when_a_resolver_is_given():
     graph = Graph()
     rules = {"adult": parse("age >= 18")}
-    define_population(graph, "p", parse("population adult and ferritin < 50"), IDS, rules.__getitem__)
+    define_population(graph, "p", parse("population adult and ferritin < 50"), IDS, QUANTITIES, rules.__getitem__)
     assert (None, None, RLS["adult"]) not in graph  # no reference to the named class
     assert any(graph.value(r, OWL.onProperty) == CG.ageYears for r in graph.subjects(RDF.type, OWL.Restriction))
 
@@ -109,7 +136,7 @@ def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
     with pytest.raises(RuleError, match="'not' applies only to 'condition"):
         parse("not ferritin < 75")
     graph = Graph()
-    define_population(graph, "p", parse("not condition copd"), IDS)
+    define_population(graph, "p", parse("not condition copd"), IDS, QUANTITIES)
     (definition,) = graph.objects(RLS["p"], OWL.equivalentClass)
     restriction = list(Collection(graph, graph.value(definition, OWL.intersectionOf)))[1]
     # certain membership needs the profile to state the condition absent (closed world only there) ...
@@ -123,7 +150,7 @@ def test_not_applies_to_conditions_only_and_compiles_to_stated_absence():
 
 def test_an_omitted_trial_history_makes_a_failed_trial_possible():
     graph = Graph()
-    define_population(graph, "p", parse("failed-class opioids"), IDS)
+    define_population(graph, "p", parse("failed-class opioids"), IDS, QUANTITIES)
     (possible_def,) = graph.objects(RLS_POSSIBLE["p"], OWL.equivalentClass)
     union = list(Collection(graph, graph.value(possible_def, OWL.intersectionOf)))[1]
     assert CG.TrialHistoryUnknown in set(Collection(graph, graph.value(union, OWL.unionOf)))

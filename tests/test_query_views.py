@@ -14,7 +14,7 @@ from kg.core.build.knowledge import default_knowledge
 from kg.core.query.library import load_query, run_query
 from kg.model.identifiers import CRITERION
 from kg.model.namespaces import CG, CODE_SYSTEMS, DOI_IRI_BASE, MAPPING_PREFIXES, PROV, PUBMED_IRI_BASE
-from kg.model.ontology import ontology_graph, quantities
+from kg.model.ontology import Quantities
 from kg.model.population import parse
 from kg.model.population.criteria import describe
 from kg.model.population.grammar import And, Expr, Not, Or, Reference, Threshold, walk
@@ -40,7 +40,7 @@ def _tree(graph: Graph, node: URIRef) -> str:
     if kind == CG.NotCriterion:
         return f"not {_tree(graph, operands[0])}"
     if kind == CG.ThresholdCriterion:
-        notation = {v: k for k, v in quantities().items()}[graph.value(node, CG.onQuantity)]
+        notation = {v: k for k, v in Quantities.of(graph).properties.items()}[graph.value(node, CG.onQuantity)]
         value = format(Decimal(str(graph.value(node, CG.thresholdValue))).normalize(), "f")
         return f"{notation} {graph.value(node, CG.comparator)} {value}"
     target = graph.value(node, CG.criterionTarget)
@@ -64,14 +64,15 @@ def test_every_population_has_its_rule_as_a_criterion_tree(real_graph, real_tabl
         listed = {(real_graph.value(c, CG.onQuantity), str(real_graph.value(c, CG.comparator)),
                    Decimal(str(real_graph.value(c, CG.thresholdValue))))
                   for c in real_graph.objects(population, CG.thresholdCriterion)}
-        assert listed == {(quantities()[t.quantity], t.op, t.value) for t in _thresholds(expr)}
+        assert listed == {(Quantities.of(real_graph)[t.quantity], t.op, t.value) for t in _thresholds(expr)}
 
 
 def test_lab_thresholds_answers_every_threshold_on_a_lab(built_knowledge, real_tables):
     """Each population's own lab thresholds and those of every population its rule names, at any depth."""
     rules = {row["population_id"]: parse(row["definition_expr"]) for row in real_tables["populations"]}
-    labs = {notation for notation, prop in quantities().items()
-            if any(str(m).startswith(MAPPING_PREFIXES["LOINC"]) for m in ontology_graph().objects(prop, None))}
+    graph = built_knowledge.graph  # the quantities of the build: the core's and the packages' (ADR 0025)
+    labs = {notation for notation, prop in Quantities.of(graph).properties.items()
+            if any(str(m).startswith(MAPPING_PREFIXES["LOINC"]) for m in graph.objects(prop, None))}
 
     def named(pid: str) -> set[str]:
         found = {pid}

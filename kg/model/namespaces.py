@@ -152,7 +152,6 @@ class CG(DefinedNamespace):
     ExacerbatingFactor: URIRef
     ExacerbationEffect: URIRef
     FailedTrial: URIRef
-    FerritinUnknown: URIRef
     FindingAboveMaximum: URIRef
     FindingAboveUsualRange: URIRef
     FindingAddressExacerbatingFactor: URIRef
@@ -172,7 +171,6 @@ class CG(DefinedNamespace):
     FindingKind: URIRef
     FindingMeasure: URIRef
     FindingNextStep: URIRef
-    FindingRepleteIron: URIRef
     FindingSingleDailyDose: URIRef
     FindingSourcedDose: URIRef
     FindingUndeterminedOption: URIRef
@@ -186,8 +184,6 @@ class CG(DefinedNamespace):
     InteractionSerious: URIRef
     InteractionSeverity: URIRef
     Intervention: URIRef
-    IntravenousIronFormulation: URIRef
-    IronFormulation: URIRef
     LifestyleMeasure: URIRef
     LineFirst: URIRef
     LineLastResort: URIRef
@@ -202,7 +198,6 @@ class CG(DefinedNamespace):
     NotCriterion: URIRef
     NotListed: URIRef
     OptionAssessment: URIRef
-    OralIronFormulation: URIRef
     OutcomeAugmentation: URIRef
     OutcomeInadequateResponse: URIRef
     OutcomeNotTolerated: URIRef
@@ -295,7 +290,6 @@ class CG(DefinedNamespace):
     TreatmentTrial: URIRef
     TrialHistoryUnknown: URIRef
     TrialOutcome: URIRef
-    TsatUnknown: URIRef
     UnitMg: URIRef
     UnitMgPer24h: URIRef
     UnitMgPerKg: URIRef
@@ -357,8 +351,6 @@ class CG(DefinedNamespace):
     evidenceBasis: URIRef
     evidenceBasisOf: URIRef
     fallsUnder: URIRef
-    ferritinDate: URIRef
-    ferritinNgPerMl: URIRef
     findingKindIfAllowed: URIRef
     findingKindIfNotTaken: URIRef
     findingKindIfTaken: URIRef
@@ -465,8 +457,6 @@ class CG(DefinedNamespace):
     trialOf: URIRef
     trialOfDrugClass: URIRef
     trialOutcome: URIRef
-    tsatDate: URIRef
-    tsatPercent: URIRef
     ucumUnit: URIRef
     unknownValueOf: URIRef
     unmappedReason: URIRef

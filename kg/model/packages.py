@@ -1,7 +1,8 @@
 """Guideline packages: a folder of data (ADR 0019). What a package is, how it is found and which are built.
 
 A package is a folder with ``manifest.yaml`` and ``tables/`` (the table kinds of kg/model/table_specs.py, each
-optional). The manifest says who the package is and where its ids live::
+optional), and optionally ``ontology.ttl`` and ``shapes/`` (the terms and shapes only it needs, merged into the builds
+that hold it: kg/model/ontology.py, ADR 0025). The manifest says who the package is and where its ids live::
 
     id: insomnia-aasm-2017                 # kebab-case, unique among installed packages
     kind: guideline                        # guideline | shared (a shared package holds no guideline statements)
@@ -39,6 +40,8 @@ from kg.base.yaml12 import load_yaml
 MANIFEST_NAME = "manifest.yaml"
 MAX_MANIFEST_BYTES = 64_000
 TABLES_FOLDER = "tables"
+ONTOLOGY_FRAGMENT_NAME = "ontology.ttl"  # the package's ontology fragment, merged into its builds (ADR 0025)
+SHAPES_FOLDER = "shapes"  # its SHACL shapes: patient-*.ttl (of a profile), kg-*.ttl (of the built graph)
 KINDS = ("guideline", "shared", "crosswalk")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*$")
@@ -223,6 +226,12 @@ def packages_at(path: Path | None = None) -> list[Package]:
     """The packages a folder names: None, every installed package; a package folder (with a manifest), that package
     with what it requires from the installed ones; a folder of packages, all of them (with their requirements)."""
     return select(*available_at(path))
+
+
+def installed() -> tuple[Package, ...]:
+    """Every installed package, dependencies first (none when no package folder is installed): what a decision reads
+    beside its build (the profile's fields, the patient shapes, ADR 0019 and 0025)."""
+    return tuple(packages_at()) if GUIDELINES_DIR.is_dir() else ()
 
 
 def available_at(path: Path | None = None) -> tuple[dict[str, Package], list[str] | None]:

@@ -1,14 +1,15 @@
-"""SHACL validation of the built graph against ontology/shapes/*.ttl (pySHACL, no inference)."""
+"""SHACL validation of the built graph against ontology/shapes/kg-*.ttl and the shapes of the packages built
+(guidelines/<id>/shapes/, ADR 0025) (pySHACL, no inference)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyshacl import validate
 from rdflib import Graph
 
-from kg.base.paths import SHAPES_DIR
+from kg.model.ontology import ontology_graph, shape_files
+from kg.model.packages import Package
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,15 @@ class ShaclResult:
     report: Graph
 
 
-def load_shapes(pattern: str = "kg-*.ttl", shapes_dir: Path = SHAPES_DIR) -> Graph:
+def load_shapes(pattern: str = "kg-*.ttl", packages: tuple[Package, ...] = ()) -> Graph:
+    """The shapes of the core and of *packages* named like *pattern* (``kg-*.ttl``: of the built graph;
+    ``patient-*.ttl``: of a patient profile), as one graph; the packages' fragments and shapes are checked first
+    (kg/model/ontology.py)."""
+    if packages:
+        ontology_graph(packages)  # a ValidationError when a package's fragment or shapes break a rule
     shapes = Graph()
-    for path in sorted(shapes_dir.glob(pattern)):
-        shapes.parse(path)
+    for path in shape_files(pattern, packages):
+        shapes.parse(path, format="turtle")
     return shapes
 
 

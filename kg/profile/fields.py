@@ -23,12 +23,14 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import OWL, RDF, Graph, URIRef
 
+from kg.base.errors import UserError
 from kg.base.paths import GUIDELINES_DIR
 from kg.model.identifiers import IdSpace
-from kg.model.namespaces import CG
-from kg.model.packages import Package, default_conditions, packages_at, treated_conditions
+from kg.model.namespaces import CG, PREFIXES
+from kg.model.ontology import Quantities, ontology_graph
+from kg.model.packages import TABLES_FOLDER, Package, default_conditions, packages_at, treated_conditions
 from kg.model.table_specs import CONDITION, INTERVENTION, TABLES
 
 FIELDS_TABLE = "profile_fields"
@@ -74,12 +76,15 @@ class FieldDeclaration:
     if_unknown: str = ""
     conditions: tuple[str, ...] = ()
     agent: str = ""
-    quantity: str = ""
-    date_property: str = ""
+    quantity: str = ""  # the notation of a patient quantity (the core's or one a package's ontology.ttl declares)
+    date_property: str = ""  # a CURIE (cg:, or the prefix of a package)
     description: str = ""
     # the conditions of the guideline package that declares the field (none: the shared package's): a profile
     # that gives the field names one of them (kg/profile/reader.py)
     guideline_conditions: tuple[str, ...] = ()
+    # the properties the field maps to, by IRI, resolved against the ontology of the packages read (``declarations``)
+    quantity_property: URIRef | None = None
+    date_property_iri: URIRef | None = None
 
     @property
     def parent(self) -> str:
@@ -97,7 +102,7 @@ class FieldDeclaration:
     @property
     def omitted_class(self) -> URIRef | None:
         """The class an omitted list types the patient with (``if_omitted`` a cg: class), else None."""
-        return cg_term(self.if_omitted) if self.type in OMITTED_CLASS_TYPES and self.if_omitted else None
+        return term_iri(self.if_omitted) if self.type in OMITTED_CLASS_TYPES and self.if_omitted else None
 
     def words(self) -> tuple[str, ...]:
         """The values a premise may test this field for (omitted reads as if_omitted)."""
@@ -199,15 +204,35 @@ def declarations(root: Path = GUIDELINES_DIR) -> Declarations:
     fields: list[FieldDeclaration] = []
     implications: list[Implication] = []
     packages = packages_at(root)
+    known = Quantities.of(ontology_graph(tuple(packages)))  # the core's quantities and the packages' (ADR 0025)
+    prefixes = package_prefixes(packages)
     for package in packages:
         for table, into, convert in ((FIELDS_TABLE, fields, field_from_row),
                                      (IMPLICATIONS_TABLE, implications, implication_from_row)):
             path = package.tables_dir / f"{table}.tsv"
             if path.is_file():
                 rows = [convert(row) for _, row in read_rows(path)]
-                into.extend(replace(r, guideline_conditions=package.conditions) if package.is_guideline
-                            and isinstance(r, FieldDeclaration) else r for r in rows)
+                into.extend(_with_properties(replace(r, guideline_conditions=package.conditions)
+                                             if package.is_guideline else r, package, known, prefixes)
+                            if isinstance(r, FieldDeclaration) else r for r in rows)
     return Declarations(tuple(with_treated_conditions(f, packages) for f in fields), tuple(implications))
+
+
+def package_prefixes(packages: Sequence[Package]) -> dict[str, str]:
+    """The CURIE prefixes a profile field's properties are written with: the project's (cg:) and the packages'."""
+    return {**PREFIXES, **{p.prefix: p.namespace for p in packages}}
+
+
+def _with_properties(field: FieldDeclaration, package: Package, known: Quantities,
+                     prefixes: Mapping[str, str]) -> FieldDeclaration:
+    """The field with the properties it maps to, by IRI (checked by ``declaration_problems`` when the packages are
+    validated; a UserError naming the field here, for installed packages that were not)."""
+    try:
+        return replace(field, quantity_property=known[field.quantity] if field.quantity else None,
+                       date_property_iri=term_iri(field.date_property, prefixes) if field.date_property else None)
+    except KeyError as error:
+        raise UserError(f"{package.folder.name}/{TABLES_FOLDER}/{FIELDS_TABLE}.tsv field {field.name!r}: "
+                        f"{error.args[0]} (kg validate lists every problem)") from None
 
 
 def with_treated_conditions(field: FieldDeclaration, packages: Sequence[Package]) -> FieldDeclaration:
@@ -235,12 +260,18 @@ def installed_ids(root: Path = GUIDELINES_DIR) -> IdSpace:
     return IdSpace(namespaces)
 
 
-def cg_term(curie: str) -> URIRef:
-    """``cg:ageYears`` -> the ontology's term (KeyError or AttributeError when it has none)."""
+def term_iri(curie: str, prefixes: Mapping[str, str] = PREFIXES) -> URIRef:
+    """``cg:ageYears`` -> its IRI, by the CURIE's prefix (the project's, or a package's among *prefixes*); a
+    KeyError when the prefix is none of them. Whether the ontology declares the term is ``declaration_problems``'s
+    check.
+
+    >>> term_iri("cg:ageYears")
+    rdflib.term.URIRef('https://w3id.org/cgkg/ontology#ageYears')
+    """
     prefix, _, name = curie.partition(":")
-    if prefix != "cg" or not name:
-        raise KeyError(curie)
-    return URIRef(CG[name])
+    if prefix not in prefixes or not name:
+        raise KeyError(f"{curie!r} is not a CURIE of a known prefix ({', '.join(sorted(prefixes))})")
+    return URIRef(prefixes[prefix] + name)
 
 
 # ---- reading a profile through the declarations ----------------------------------------------
@@ -401,13 +432,24 @@ def declaration_problems(
     implication_rows: list[tuple[int, Mapping[str, str]]],
     ids: Mapping[str, str],
     intervention_rows: Sequence[tuple[int, Mapping[str, str]]],
+    ontology: Graph,
     unread: Collection[str] = (),
+    prefixes: Mapping[str, str] = PREFIXES,
 ) -> list[tuple[str, int, str, str, str]]:
     """(file, line, column, value, rule) for every problem of the declarations beyond the column rules:
-    types, nesting, allowed values, premises and targets (conditions and agents the tables declare), and
-    the agents of the fields against interventions.tsv ``profile_field`` (the one says what the other does).
-    Nothing is said about ids of an ``unread`` kind (a table that could not be read: no follow-on problems)."""
+    types, nesting, allowed values, premises and targets (conditions and agents the tables declare), the
+    properties the fields map to (dates and classes of *ontology*: the core's and the packages' fragments, CURIEs of
+    *prefixes*; a quantity is the column's enum of the ontology's quantities), and the agents of the fields against
+    interventions.tsv ``profile_field`` (the one says what the other does). Nothing is said about ids of an ``unread``
+    kind (a table that could not be read: no follow-on problems)."""
     problems: list[tuple[str, int, str, str, str]] = []
+
+    def declares(curie: str, kind: URIRef) -> bool:
+        try:
+            return (term_iri(curie, prefixes), RDF.type, kind) in ontology
+        except KeyError:
+            return False
+
     ffile, ifile = f"{FIELDS_TABLE}.tsv", f"{IMPLICATIONS_TABLE}.tsv"
     declared: dict[str, FieldDeclaration] = {}
     for line, row in field_rows:
@@ -431,11 +473,9 @@ def declaration_problems(
             report("values", row["values"], "must be whole numbers for type integer")
         if kind == "lab" and not (row["unit"] and row["quantity"] and row["date_property"]):
             report("unit", row["unit"], "type lab needs unit, quantity and date_property")
-        if row["date_property"]:
-            try:
-                cg_term(row["date_property"])
-            except (KeyError, AttributeError):
-                report("date_property", row["date_property"], "must be a cg: property of the ontology")
+        if row["date_property"] and not declares(row["date_property"], OWL.DatatypeProperty):
+            report("date_property", row["date_property"], "must be a datatype property of the ontology (the core's or "
+                                                          "one a package's ontology.ttl declares), as a CURIE")
         conditions = _split(row["condition"])
         if kind in TRI_STATE_TYPES and len(conditions) > 1:
             report("condition", row["condition"], "a tri-state maps to one condition")
@@ -452,12 +492,9 @@ def declaration_problems(
         if row["if_unknown"] and (row["if_unknown"] not in IF_UNKNOWN or not (conditions or row["agent"])):
             report("if_unknown", row["if_unknown"],
                    f"one of: {', '.join(IF_UNKNOWN)}, and only for a field that maps to a condition or an agent")
-        if kind in OMITTED_CLASS_TYPES and row["if_omitted"]:
-            try:
-                cg_term(row["if_omitted"])
-            except (KeyError, AttributeError):
-                report("if_omitted", row["if_omitted"], "for a list: a cg: class of the ontology the patient is typed "
-                                                        "with when the list is omitted")
+        if kind in OMITTED_CLASS_TYPES and row["if_omitted"] and not declares(row["if_omitted"], OWL.Class):
+            report("if_omitted", row["if_omitted"], "for a list: a cg: class of the ontology the patient is typed "
+                                                    "with when the list is omitted")
         if row["quantity"] and kind not in ("number", "lab"):
             report("quantity", row["quantity"], "only a number or a lab maps to a quantity")
         if kind in FIELD_TYPES and name not in declared:

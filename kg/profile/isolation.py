@@ -1,6 +1,7 @@
 """Patient data isolated by construction (ADR 0006): a patient profile may state facts about its
 patient and the patient's own nodes only, with the properties and types the closed patient shapes
-list (``ontology/shapes/patient-shapes.ttl``, the one allow-list). Everything else is rejected,
+list (``ontology/shapes/patient-shapes.ttl``, the one allow-list, with the property shapes the installed packages
+add for their own properties in ``guidelines/<id>/shapes/patient-*.ttl``, ADR 0025). Everything else is rejected,
 listing the offending triples; the decision also keeps only allowed triples before anything reaches
 the store or the reasoner (``patient_triples``), so that patient data can never change the guideline.
 
@@ -19,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
@@ -30,11 +30,12 @@ from kg.base.errors import Problem, ValidationError
 from kg.base.graph_files import checked_graph_bytes
 from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
-from kg.base.paths import SHAPES_DIR
 from kg.model.namespaces import CG, PREFIXES
+from kg.model.packages import installed
+from kg.model.shacl import load_shapes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
-PATIENT_SHAPES = SHAPES_DIR / "patient-shapes.ttl"
+PATIENT_SHAPES_PATTERN = "patient-*.ttl"  # the core's (ontology/shapes/) and the packages' (guidelines/<id>/shapes/)
 Triple = tuple[Node, Node, Node]
 SCHEMA_PREDICATES = {  # TBox and ontology-level statements: named in the message (all are off the allow-list anyway)
     RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass, OWL.equivalentProperty,
@@ -59,9 +60,16 @@ class NodeRule:
 
 
 @cache
-def node_rules(shapes_file: Path = PATIENT_SHAPES) -> tuple[NodeRule, ...]:
-    """The closed node shapes of the patient shapes file, read as an allow-list."""
-    shapes = Graph().parse(shapes_file)
+def patient_shapes() -> Graph:
+    """The patient shapes: the core's, with the property shapes of the installed packages (a profile's fields are
+    read from the installed packages too, ADR 0019); read once (do not change the graph)."""
+    return load_shapes(PATIENT_SHAPES_PATTERN, installed())
+
+
+@cache
+def node_rules() -> tuple[NodeRule, ...]:
+    """The closed node shapes of the patient shapes, read as an allow-list."""
+    shapes = patient_shapes()
     rules = []
     for shape in sorted(shapes.subjects(SH.closed, Literal(True))):
         properties, types, superclasses = set(), set(), set()
@@ -198,9 +206,10 @@ def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: Knowled
         return f"the node must be exactly one of: patient, treatment trial, medication use, condition (is: {kinds})"
     rule = rules[0]
     if predicate not in rule.properties:
-        return f"property not allowed on a node of {rule.name} (ontology/shapes/patient-shapes.ttl)"
+        return (f"property not allowed on a node of {rule.name} (the patient shapes: "
+                "ontology/shapes/patient-shapes.ttl and the packages' shapes/patient-*.ttl)")
     if predicate == RDF.type and not rule.allows_type(value, known.condition_classes):
-        return f"type not allowed on a node of {rule.name} (ontology/shapes/patient-shapes.ttl)"
+        return f"type not allowed on a node of {rule.name} (the patient shapes: ontology/shapes/patient-shapes.ttl)"
     return None
 
 

@@ -3,8 +3,9 @@
 Validation reports every problem at once, naming the field, the value and the rule (JSON Schema
 ``kg/schemas/patient-profile.schema.json``, generated from kg/tables/profile_fields.tsv, plus lab dates and
 the contradictions of kg/tables/profile_implications.tsv; Turtle input is checked with the SHACL shapes
-``ontology/shapes/patient-*.ttl``). Conversion is data only: no clinical rule here; what each field and
-value asserts is declared in those two tables and interpreted by ``kg/profile/fields.py``.
+``ontology/shapes/patient-*.ttl`` and those of the installed packages). Conversion is data only: no clinical
+rule here; what each field and value asserts is declared in those two tables and interpreted by
+``kg/profile/fields.py``.
 Missing facts are left missing (or marked "possibly" when the profile says "unknown"); the
 closed-world rules in ``queries/decision/derive/`` and the reasoner decide what follows.
 """
@@ -27,16 +28,13 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError, shorten
 from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_user_text
 from kg.base.literals import decimal_literal
-from kg.base.paths import SHAPES_DIR
 from kg.base.yaml12 import ReadProblem, load_json, load_yaml
 from kg.model.identifiers import IdSpace, UnknownId
 from kg.model.namespaces import CG
-from kg.model.ontology import quantities
 from kg.profile.drug_names import resolve, typing_hint
 from kg.profile.fhir import is_fhir, profile_from_fhir
 from kg.profile.fields import (
     TRIAL_OUTCOMES,
-    cg_term,
     contradictions,
     declarations,
     facts,
@@ -50,6 +48,7 @@ from kg.profile.isolation import (
     KnowledgeNodes,
     knowledge_nodes,
     offending_triples,
+    patient_shapes,
     read_turtle_profile,
     show_triple,
     turtle_profile_problems,
@@ -296,17 +295,16 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef], ids: IdSpace | None 
 
     graph.add((patient, RDF.type, CG.Patient))
     graph.add((patient, RDF.type, OWL.NamedIndividual))
-    quantity = quantities()
     for declared in decl.fields:
         value = stated(data, declared.name)
         if value is None and declared.omitted_class is not None:  # omitted list: unknown, never "none" (fail safe)
             graph.add((patient, RDF.type, declared.omitted_class))
-        if declared.type == "number" and declared.quantity and value is not None:
-            graph.add((patient, quantity[declared.quantity], decimal_literal(value)))
-        elif declared.type == "lab" and value is not None:
-            graph.add((patient, quantity[declared.quantity], decimal_literal(value["value"])))
-            if "date" in value:
-                graph.add((patient, cg_term(declared.date_property),
+        if declared.type == "number" and declared.quantity_property is not None and value is not None:
+            graph.add((patient, declared.quantity_property, decimal_literal(value)))
+        elif declared.type == "lab" and value is not None and declared.quantity_property is not None:
+            graph.add((patient, declared.quantity_property, decimal_literal(value["value"])))
+            if "date" in value and declared.date_property_iri is not None:
+                graph.add((patient, declared.date_property_iri,
                            Literal(f"{value['date']}T00:00:00", datatype=XSD.dateTime)))
         elif declared.type == "medications":
             medications(value or [])
@@ -360,19 +358,20 @@ def _check_conversion(graph: Graph, patient: URIRef, knowledge_graph: Graph | Kn
     outside = offending_triples(graph, patient, knowledge_nodes(knowledge_graph))
     if outside:
         listed = "; ".join(f"{show_triple(t)} ({why})" for t, why in outside[:5])
-        raise RuntimeError(f"profile conversion wrote triples outside ontology/shapes/patient-shapes.ttl: {listed}")
+        raise RuntimeError(f"profile conversion wrote triples outside the patient shapes: {listed}")
 
 
 def _profile_from_turtle(graph: Graph, name: str, knowledge_graph: Graph | KnowledgeNodes | None) -> Profile:
     from kg.model.ontology import ontology_graph
-    from kg.model.shacl import load_shapes, validate_graph
+    from kg.model.packages import installed
+    from kg.model.shacl import validate_graph
 
-    context = knowledge_graph if knowledge_graph is not None else ontology_graph()
+    context = knowledge_graph if knowledge_graph is not None else ontology_graph(installed())
     patient, problems = turtle_profile_problems(graph, name, context)  # the allow-list (ADR 0006)
     if problems or patient is None:
         raise ValidationError(problems, what="patient profile")
     shape_context = knowledge_nodes(context).shape_context  # what sh:class and sh:in read of the graph
-    result = validate_graph(graph + shape_context, load_shapes("patient-*.ttl", SHAPES_DIR))
+    result = validate_graph(graph + shape_context, patient_shapes())
     if not result.conforms:
         problems = [Problem(name, 0, str(path), str(value), str(message))
                     for path, value, message in _shacl_results(result.report)]

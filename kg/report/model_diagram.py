@@ -134,9 +134,11 @@ def to_svg(model: nx.MultiDiGraph, path: Path) -> None:
 
 
 def build_model(build_dir: Path | None = None) -> nx.MultiDiGraph:
+    """The model of the core ontology with the fragments of the installed packages (ADR 0025), as the build uses it."""
     from kg.model.ontology import ontology_graph
+    from kg.model.packages import installed
 
-    return model_graph(ontology_graph(), _usage(build_dir))
+    return model_graph(ontology_graph(installed()), _usage(build_dir))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from kg.export.fhir_terminology import local_id, terminology_from_graph
 from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES
 from kg.model.population.fhirpath import NotComputable, compile_rule
 from kg.model.population.grammar import parse
-from tests.package_namespaces import RLS
+from tests.package_namespaces import FERRITIN, RLS
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,7 @@ def without(graph: Graph, pattern: tuple[Any, Any, Any]) -> Iterator[None]:
 
 
 def test_a_lab_without_loinc_makes_its_populations_not_computable(build_source: ExportSource) -> None:
-    with without(build_source.graph, (CG.ferritinNgPerMl, SKOS.closeMatch, None)):
+    with without(build_source.graph, (FERRITIN, SKOS.closeMatch, None)):
         bundle = fhir_cpg_bundle(build_source)
     validate_bundle(bundle)
     plans = resources(bundle, "PlanDefinition")

@@ -29,7 +29,6 @@ from kg.base.paths import (
     BUILD_SET_MANIFEST_NAME,
     BUILT_GRAPH_NAME,
     INFERRED_GRAPH_NAME,
-    ONTOLOGY_FILE,
 )
 from kg.base.progress import steps
 from kg.base.tempdirs import fresh_dir
@@ -44,7 +43,7 @@ from kg.model.namespaces import CG, PREFIXES
 from kg.model.packages import Package, available_at
 from kg.model.reasoning import ReasonerResult, check_consistency
 from kg.model.selections import build_selections
-from kg.model.shacl import ShaclResult, validate_graph
+from kg.model.shacl import ShaclResult, load_shapes, validate_graph
 
 
 class BuildFailed(UserError):
@@ -109,11 +108,12 @@ class BuildSetResult:
     files: list[Path] = field(default_factory=list)
 
 
-def build_graph(tables: Tables | None = None, ontology_file: Path = ONTOLOGY_FILE) -> tuple[Graph, Tables]:
-    """Validated tables + ontology -> one merged graph with the build-time closures (no checks, nothing written)."""
+def build_graph(tables: Tables | None = None) -> tuple[Graph, Tables]:
+    """Validated tables + ontology (the core and the packages' fragments, ADR 0025) -> one merged graph with the
+    build-time closures (no checks, nothing written)."""
     tables = load_tables() if tables is None else tables
     graph = new_graph(tables)
-    graph.parse(ontology_file)
+    graph += tables.ontology
     graph += transform(tables)
     add_data_header(graph, tables.packages)
     return materialise(add_codings(graph)), tables
@@ -138,7 +138,7 @@ def build(
         graph, _ = build_graph(tables)
         result = BuildResult(graph=graph, tables=tables)
         step("SHACL shapes")
-        result.shacl = validate_graph(graph)
+        result.shacl = validate_graph(graph, load_shapes("kg-*.ttl", tables.packages))
         step("QC violation queries")
         result.checks = run_checks(graph)
         if reason:

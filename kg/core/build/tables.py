@@ -1,8 +1,10 @@
 """Read the curated tables and validate them strictly: one error listing every problem.
 
 Checks: exact headers (no unknown or missing columns), required cells, id syntax and global
-uniqueness, enumerated values (from the ontology's vocabularies), numbers, references to ids
-of the right kind, population rules, and a few named table rules (``TableSpec.extras``).
+uniqueness, enumerated values (from the vocabularies of the ontology the packages are built with: the core and their
+fragments, kg/model/ontology.py), numbers, references to ids of the right kind, population rules (their quantities
+from that ontology too), the packages' ontology fragments and shapes, and a few named table rules
+(``TableSpec.extras``).
 """
 
 from __future__ import annotations
@@ -13,17 +15,26 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from kg.base.errors import Problem, ValidationError
 from kg.base.input_limits import UTF8_BOM
-from kg.base.paths import ONTOLOGY_FILE
 from kg.model import population as population_rules
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import MAPPING_PREFIXES
-from kg.model.ontology import vocabularies
+from kg.model.ontology import (
+    Quantities,
+    declared,
+    fragment_file,
+    merge,
+    ontology_graph,
+    read_fragments,
+    show,
+    vocabularies_in,
+)
 from kg.model.packages import TABLES_FOLDER, Package, packages_at, select
 from kg.model.table_specs import MAPPING_PREDICATES, TABLES, TableSpec
 from kg.profile import fields as profile_fields
@@ -53,11 +64,31 @@ class Row:
 
 
 class Tables(dict[str, list[Row]]):
-    """table name -> its rows, from every package read (in dependency order), and which packages those are."""
+    """table name -> its rows, from every package read (in dependency order), which packages those are, and the
+    ontology they are read with (the core and those packages' fragments, kg/model/ontology.py)."""
 
-    def __init__(self, rows: Mapping[str, list[Row]] | None = None, packages: tuple[Package, ...] = ()) -> None:
+    def __init__(self, rows: Mapping[str, list[Row]] | None = None, packages: tuple[Package, ...] = (),
+                 ontology: Graph | None = None) -> None:
         super().__init__(rows or {})
         self.packages = packages
+        self._ontology = ontology
+
+    @property
+    def ontology(self) -> Graph:
+        """The core ontology with the packages' fragments (do not change it)."""
+        if self._ontology is None:
+            self._ontology = ontology_graph(self.packages)
+        return self._ontology
+
+    @cached_property
+    def vocabularies(self) -> dict[URIRef, dict[str, URIRef]]:
+        """For each vocabulary class of the ontology: notation -> term."""
+        return vocabularies_in(self.ontology)
+
+    @cached_property
+    def quantities(self) -> Quantities:
+        """The patient quantities of the ontology."""
+        return Quantities.of(self.ontology)
 
 
 TableSource = Path | Sequence[Package] | None
@@ -146,15 +177,14 @@ class TableReader:
         return None if rows is None else list(rows)
 
 
-def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE,
-                reader: TableReader | None = None) -> Tables:
+def load_tables(source: TableSource = None, reader: TableReader | None = None) -> Tables:
     """Read and validate the curated tables of the packages *source* names (default: every installed package;
     a package folder: it and what it requires; a folder of packages: all of them; or a list of packages), as one
-    set of tables whose ids are unique across the packages; raise ValidationError listing every problem.
-    ``reader`` reads the files (default: each read afresh)."""
+    set of tables whose ids are unique across the packages, with the ontology of the core and the packages'
+    fragments; raise ValidationError listing every problem. ``reader`` reads the files (default: each read afresh)."""
     chosen = packages_of(source)
     read_file = reader or TableReader()
-    problems: list[Problem] = []
+    ontology, problems = merge(chosen)  # the fragments' problems first; their terms count in the tables all the same
     read: dict[str, list[Row] | None] = {spec.name: [] for spec in TABLES}
     for package in chosen:
         for spec in TABLES:
@@ -163,13 +193,13 @@ def load_tables(source: TableSource = None, ontology_file: Path = ONTOLOGY_FILE,
             rows = read_file(package, spec, file, problems)
             current = read[spec.name]
             read[spec.name] = None if rows is None or current is None else current + rows
-    tables = Tables({name: rows or [] for name, rows in read.items()}, packages=tuple(chosen))
+    tables = Tables({name: rows or [] for name, rows in read.items()}, packages=tuple(chosen), ontology=ontology)
     unread = {spec.id_kind for spec in TABLES if read[spec.name] is None and spec.id_kind}  # no follow-on problems
     ids = _collect_ids(tables, problems)
-    vocabs = vocabularies(ontology_file)
+    _fragment_terms_are_not_rows(tables, problems)
     for spec in TABLES:
         for row in tables[spec.name]:
-            _check_cells(spec, row, ids, vocabs, problems, unread)
+            _check_cells(spec, row, ids, tables.vocabularies, tables.quantities, problems, unread)
         for rule in spec.extras:
             if rule in TABLES_RULES:
                 TABLES_RULES[rule](tables, ids, problems, unread)
@@ -194,6 +224,21 @@ def _treated_conditions_declared(tables: Tables, problems: list[Problem]) -> Non
             if (package.id, condition) not in own:
                 problems.append(Problem(f"{package.folder.name}/manifest.yaml", 0, "conditions", condition,
                                         f"not a condition_id of {package.folder.name}/{TABLES_FOLDER}/conditions.tsv"))
+
+
+def _fragment_terms_are_not_rows(tables: Tables, problems: list[Problem]) -> None:
+    """A term a package's fragment declares in the package's namespace is neither the node of a row
+    (``<namespace><id>``) nor a class generated below the namespace (``absent/``, ``possible/``, ``criterion/``): the
+    tables own those."""
+    rows = set(id_space(tables).values())
+    fragments, _ = read_fragments(tables.packages)  # reading problems: reported by the merge
+    for package in tables.packages:
+        for term in sorted(declared(fragments.get(package.id, Graph()))):
+            local = str(term)[len(package.namespace):] if str(term).startswith(package.namespace) else None
+            if local is not None and (term in rows or "/" in local):
+                problems.append(Problem(fragment_file(package), 0, "", show(term, tables.packages),
+                                        "the IRI of a row of the tables or of a class generated from one: a fragment "
+                                        "declares terms the tables do not"))
 
 
 def packages_of(source: TableSource) -> list[Package]:
@@ -239,6 +284,7 @@ def _check_cells(
     row: Row,
     ids: dict[str, str],
     vocabs: dict[URIRef, dict[str, URIRef]],
+    quantities: Quantities,
     problems: list[Problem],
     unread: set[str] = frozenset(),  # type: ignore[assignment]  # kinds of ids whose table could not be read
 ) -> None:
@@ -289,6 +335,10 @@ def _check_cells(
             except population_rules.RuleError as error:
                 report(column.name, value, f"population rule: {error}")
                 continue
+            for quantity in population_rules.unknown_quantities(expr, quantities):
+                report(column.name, quantity, f"population rule: not a patient quantity of the ontology (known: "
+                                              f"{', '.join(quantities)}; a package declares its own in its "
+                                              "ontology.ttl)")
             for target_kind, target in population_rules.references(expr):
                 if ids.get(target) != target_kind and target_kind not in unread:
                     report(column.name, target, f"population rule refers to an unknown {target_kind}")
@@ -451,7 +501,7 @@ def _profile_declarations(tables: Tables, ids: dict[str, str], problems: list[Pr
 
     found = profile_fields.declaration_problems(
         numbered(profile_fields.FIELDS_TABLE), numbered(profile_fields.IMPLICATIONS_TABLE), ids,
-        numbered("interventions"), unread,
+        numbered("interventions"), tables.ontology, unread, profile_fields.package_prefixes(tables.packages),
     )
     for file, key, column, value, rule in found:
         row = keyed.get((file, key))

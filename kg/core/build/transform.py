@@ -16,7 +16,7 @@ from kg.core.build.tables import Row, Tables, id_space
 from kg.model import population as population_rules
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG, CODE_SYSTEMS, MAPPING_PREFIXES, PREFIXES
-from kg.model.ontology import vocabularies
+from kg.model.ontology import Quantities, quantities, vocabularies
 from kg.model.packages import package_node
 from kg.model.population.criteria import emit_criteria
 from kg.model.population.grammar import Resolver
@@ -53,7 +53,7 @@ def transform(tables: Tables) -> Graph:
             if spec.id_kind is None:
                 add_mapping(graph, row, ids)
             else:
-                add_row(graph, spec, row, kinds, ids, rules.__getitem__)
+                add_row(graph, spec, row, kinds, ids, rules.__getitem__, tables.vocabularies, tables.quantities)
     for package in {row.package for row in tables["algorithm"]}:
         _link_algorithm_steps(graph, [row for row in tables["algorithm"] if row.package == package], ids)
     return graph
@@ -69,9 +69,13 @@ def _id_kinds(tables: Tables) -> dict[str, str]:
 
 
 def add_row(
-    graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str], ids: IdSpace, resolve: Resolver | None = None
+    graph: Graph, spec: TableSpec, row: Row, kinds: dict[str, str], ids: IdSpace, resolve: Resolver | None = None,
+    vocabs: dict[URIRef, dict[str, URIRef]] | None = None, quants: Quantities | None = None,
 ) -> URIRef:
-    """One row -> triples about its node ``<namespace><id>``."""
+    """One row -> triples about its node ``<namespace><id>``; its enumerated values and quantities are those of
+    *vocabs* and *quants* (the ontology of the packages built; default: the core's)."""
+    vocabs = vocabularies() if vocabs is None else vocabs
+    quants = quantities() if quants is None else quants
     assert spec.id_column is not None
     node = ids[row[spec.id_column.name]]
     graph.add((node, DCTERMS.identifier, Literal(row[spec.id_column.name])))
@@ -88,13 +92,13 @@ def add_row(
     graph.add((node, CG.sourceTable, Literal(spec.name)))
     for column in spec.columns:
         if row[column.name]:
-            _add_cell(graph, node, column, row, kinds, ids)
+            _add_cell(graph, node, column, row, kinds, ids, vocabs)
     if spec.id_kind == "condition":
         add_absence_class(graph, row["condition_id"], label, row.values("parent_id"), ids)
     if spec.id_kind == "population":
         expr = population_rules.parse(row["definition_expr"])
-        possible = population_rules.define_population(graph, row["population_id"], expr, ids, resolve)
-        emit_criteria(graph, row["population_id"], expr, ids)
+        possible = population_rules.define_population(graph, row["population_id"], expr, ids, quants, resolve)
+        emit_criteria(graph, row["population_id"], expr, ids, quants)
         for kind, target in population_rules.references(expr):
             if kind == "condition":
                 graph.add((node, CG.ruleMentions, ids[target]))
@@ -119,7 +123,8 @@ def add_absence_class(graph: Graph, condition_id: str, label: str, parents: list
         graph.add((ids.absent(parent), RDFS.subClassOf, absent))
 
 
-def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str], ids: IdSpace) -> None:
+def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[str, str], ids: IdSpace,
+              vocabs: dict[URIRef, dict[str, URIRef]]) -> None:
     value = row[column.name]
     kind = column.kind
     if kind == "id":
@@ -135,7 +140,7 @@ def _add_cell(graph: Graph, node: URIRef, column: Column, row: Row, kinds: dict[
         return
     if kind in ("enum", "enums"):
         for item in row.values(column.name) if kind == "enums" else [value]:
-            graph.add((node, column.predicate, vocabularies()[column.vocabulary][item]))  # type: ignore[index]
+            graph.add((node, column.predicate, vocabs[column.vocabulary][item]))  # type: ignore[index]
     elif kind == "number":
         graph.add((node, column.predicate, decimal_literal(value)))
     elif kind in ("integer", "year"):

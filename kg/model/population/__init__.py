@@ -13,8 +13,9 @@ from kg.model.population.grammar import (
            parse,
            references,
            required_populations,
+           unknown_quantities,
 )
 from kg.model.population.owl_class import compile_rule, define_population
 
 __all__ = ["And", "Expr", "Not", "Or", "Reference", "RuleError", "Threshold", "compile_rule", "define_population",
-           "parse", "references", "required_populations"]
+           "parse", "references", "required_populations", "unknown_quantities"]

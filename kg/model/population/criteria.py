@@ -21,23 +21,24 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from kg.base.literals import decimal_literal
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.ontology import quantities
+from kg.model.ontology import Quantities
 from kg.model.population.grammar import And, Expr, Not, Or, Reference, Threshold
 
 KIND_OF = {And: CG.AllOfCriterion, Or: CG.AnyOfCriterion, Not: CG.NotCriterion,
            Threshold: CG.ThresholdCriterion, Reference: CG.ReferenceCriterion}
 
 
-def emit_criteria(graph: Graph, population_id: str, expr: Expr, ids: IdSpace) -> URIRef:
-    """Add the criterion tree of ``expr`` for population *population_id*; return its root."""
+def emit_criteria(graph: Graph, population_id: str, expr: Expr, ids: IdSpace, quantities: Quantities) -> URIRef:
+    """Add the criterion tree of ``expr`` for population *population_id*; return its root (*quantities*: the
+    build's, ADR 0025)."""
     population = ids[population_id]
     root = ids.criterion(population_id)
     graph.add((population, CG.criterion, root))
-    _emit(graph, population, root, expr, ids)
+    _emit(graph, population, root, expr, ids, quantities)
     return root
 
 
-def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr, ids: IdSpace) -> None:
+def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr, ids: IdSpace, quantities: Quantities) -> None:
     graph.add((node, RDF.type, KIND_OF[type(expr)]))
     graph.add((node, RDFS.label, Literal(describe(expr))))
     if isinstance(expr, (And, Or, Not)):
@@ -46,10 +47,10 @@ def _emit(graph: Graph, population: URIRef, node: URIRef, expr: Expr, ids: IdSpa
             child = URIRef(f"{node}/{index}")
             graph.add((node, CG.operand, child))
             graph.add((child, CG.operandIndex, Literal(index, datatype=XSD.integer)))
-            _emit(graph, population, child, item, ids)
+            _emit(graph, population, child, item, ids, quantities)
     elif isinstance(expr, Threshold):
         graph.add((population, CG.thresholdCriterion, node))
-        graph.add((node, CG.onQuantity, quantities()[expr.quantity]))
+        graph.add((node, CG.onQuantity, quantities[expr.quantity]))
         graph.add((node, CG.comparator, Literal(expr.op)))
         graph.add((node, CG.thresholdValue, decimal_literal(expr.value)))
     else:

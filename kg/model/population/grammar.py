@@ -12,11 +12,9 @@ Or(items=(Threshold(quantity='age', op='<', value=Decimal('18')), Threshold(quan
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-
-from kg.model.ontology import quantities
 
 OPERATORS = ("<", "<=", ">", ">=")
 # keyword -> id kind the argument must be (see kg/model/table_specs.py)
@@ -66,6 +64,9 @@ class Or:
 Expr = Threshold | Reference | Not | And | Or
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
+# a quantity's name (its skos:notation in the ontology: the core's or a package's, ADR 0025); whether the name is a
+# quantity the build declares is checked against that ontology (``unknown_quantities``), not by the grammar
+QUANTITY_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 def parse(text: str) -> Expr:
@@ -107,7 +108,12 @@ def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
         if pos >= len(tokens) or tokens[pos] != ")":
             raise RuleError("missing ')'")
         return expr, pos + 1
-    if head in quantities():
+    if head in REFERENCE_KEYWORDS:
+        if pos + 1 >= len(tokens) or tokens[pos + 1] in ("(", ")", "and", "or"):
+            raise RuleError(f"'{head}' needs an identifier")
+        return Reference(head, tokens[pos + 1]), pos + 2
+    if QUANTITY_NAME.match(head) and head not in ("and", "or") and pos + 1 < len(tokens) \
+            and tokens[pos + 1] not in ("(", ")", "and", "or"):
         if pos + 2 >= len(tokens):
             raise RuleError(f"'{head}' needs an operator and a number")
         op, number = tokens[pos + 1], tokens[pos + 2]
@@ -120,11 +126,8 @@ def _parse_term(tokens: list[str], pos: int) -> tuple[Expr, int]:
         if not value.is_finite() or value < 0:
             raise RuleError(f"'{number}' is not a non-negative number")
         return Threshold(head, op, value), pos + 3
-    if head in REFERENCE_KEYWORDS:
-        if pos + 1 >= len(tokens) or tokens[pos + 1] in ("(", ")", "and", "or"):
-            raise RuleError(f"'{head}' needs an identifier")
-        return Reference(head, tokens[pos + 1]), pos + 2
-    raise RuleError(f"unknown term '{head}'")
+    raise RuleError(f"unknown term '{head}' (a quantity needs an operator and a number; a reference one of the "
+                    f"keywords {', '.join(REFERENCE_KEYWORDS)})")
 
 
 def walk(expr: Expr) -> Iterator[Expr]:
@@ -139,6 +142,16 @@ def walk(expr: Expr) -> Iterator[Expr]:
 def references(expr: Expr) -> list[tuple[str, str]]:
     """(id kind, id) of every identifier a rule refers to, in order."""
     return [(REFERENCE_KEYWORDS[e.keyword], e.target) for e in walk(expr) if isinstance(e, Reference)]
+
+
+def unknown_quantities(expr: Expr, known: Collection[str]) -> list[str]:
+    """The quantities a rule compares that are not among *known* (the notations of the build's quantities), in
+    order.
+
+    >>> unknown_quantities(parse("age >= 18 and wobble-score > 2"), ("age",))
+    ['wobble-score']
+    """
+    return [e.quantity for e in walk(expr) if isinstance(e, Threshold) and e.quantity not in known]
 
 
 def required_populations(expr: Expr) -> list[str]:

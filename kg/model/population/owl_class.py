@@ -14,7 +14,7 @@ from rdflib.collection import Collection
 from kg.base.literals import decimal_literal
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.ontology import quantities, unknown_value_classes
+from kg.model.ontology import Quantities
 from kg.model.population.grammar import And, Expr, Not, Or, Resolver, Threshold
 
 FACETS: dict[str, URIRef] = {
@@ -25,7 +25,7 @@ FACETS: dict[str, URIRef] = {
 }
 
 
-def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, possible: bool = False,
+def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, quantities: Quantities, possible: bool = False,
                  resolve: Resolver | None = None) -> Node:
     """Add the OWL class expression for ``expr`` to ``graph``; return its node.
 
@@ -35,11 +35,12 @@ def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, possible: bool = False,
     takes" (ADR 0015), and a population reference uses that population's
     possible class (three-valued membership, ADR 0005). A reference to another population is
     inlined (its rule is compiled in place, through ``resolve``): same semantics as naming the
-    class, and it avoids an internal error of Pellet 2.3 on nested named datatype classes.
+    class, and it avoids an internal error of Pellet 2.3 on nested named datatype classes. *quantities* maps a
+    threshold's quantity to its datatype property and "value unknown" class (the build's ontology, ADR 0025).
     """
     if isinstance(expr, (And, Or)):
         node = BNode()
-        members = [compile_rule(graph, item, ids, possible, resolve) for item in expr.items]
+        members = [compile_rule(graph, item, ids, quantities, possible, resolve) for item in expr.items]
         head = BNode()
         Collection(graph, head, members)
         graph.add((node, RDF.type, OWL.Class))
@@ -58,9 +59,8 @@ def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, possible: bool = False,
         graph.add((facet, FACETS[expr.op], decimal_literal(expr.value)))
         Collection(graph, facets, [facet])
         graph.add((datatype, OWL.withRestrictions, facets))
-        prop = quantities()[expr.quantity]
-        known = _restriction(graph, prop, OWL.someValuesFrom, datatype)
-        return _union(graph, [known, unknown_value_classes()[prop]]) if possible else known
+        known = _restriction(graph, quantities[expr.quantity], OWL.someValuesFrom, datatype)
+        return _union(graph, [known, quantities.unknown_class(expr.quantity)]) if possible else known
     target = ids[expr.target]
     if expr.keyword == "condition":
         has = _restriction(graph, CG.hasCondition, OWL.someValuesFrom, target)
@@ -86,7 +86,7 @@ def compile_rule(graph: Graph, expr: Expr, ids: IdSpace, possible: bool = False,
         return _union(graph, [had, CG.TrialHistoryUnknown]) if possible else had
     if resolve is None:  # "population" without a resolver: refer to the named class
         return ids.possible(expr.target) if possible else target
-    return compile_rule(graph, resolve(expr.target), ids, possible, resolve)
+    return compile_rule(graph, resolve(expr.target), ids, quantities, possible, resolve)
 
 
 def _union(graph: Graph, members: list[Node]) -> BNode:
@@ -106,13 +106,13 @@ def _restriction(graph: Graph, prop: URIRef, kind: URIRef, value: Node) -> BNode
     return node
 
 
-def define_population(graph: Graph, population_id: str, expr: Expr, ids: IdSpace,
+def define_population(graph: Graph, population_id: str, expr: Expr, ids: IdSpace, quantities: Quantities,
                       resolve: Resolver | None = None) -> URIRef:
     """population owl:equivalentClass (Patient and <rule>), and its possible class; returns the latter."""
     population, possible = ids[population_id], ids.possible(population_id)
     for cls, is_possible in ((population, False), (possible, True)):
         head, node = BNode(), BNode()
-        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, ids, is_possible, resolve)])
+        Collection(graph, head, [CG.Patient, compile_rule(graph, expr, ids, quantities, is_possible, resolve)])
         graph.add((node, RDF.type, OWL.Class))
         graph.add((node, OWL.intersectionOf, head))
         graph.add((cls, OWL.equivalentClass, node))

@@ -19,7 +19,7 @@ from kg.core.decide.classify.owl_fragment import Nodes, Predicate, compile_defin
 from kg.core.query.library import load_query, run_construct
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG
-from kg.model.ontology import quantities, unknown_value_classes
+from kg.model.ontology import Quantities
 from kg.model.population.evaluate import NO, YES, Facts, membership
 from kg.model.population.grammar import Expr, parse
 
@@ -34,7 +34,7 @@ class CompiledKnowledge:
     types: Callable[[Graph, Node], set[Node]]  # a node's named types (owl_fragment.node_types)
     ancestors: dict[Node, frozenset[Node]]  # named class -> itself and its superclasses
     drug_classes: dict[Node, frozenset[Node]]  # agent -> the drug classes it falls under (cg:fallsUnder)
-    unknown: dict[URIRef, URIRef]  # datatype property -> its "value unknown" class
+    quantities: Quantities  # the build's patient quantities (core and package fragments) and their "unknown" classes
     ids: IdSpace  # id -> IRI of the content nodes (dcterms:identifier)
 
     def resolve(self, population_id: str) -> Expr:
@@ -65,7 +65,7 @@ class CompiledKnowledge:
                            if isinstance(c, URIRef) and c not in rules and c not in set(possible.values())}
         return cls(
             rules, possible, compile_definitions(graph, defined_classes, closed), node_types(graph, closed), closed,
-            {a: frozenset(g) for a, g in drug_classes.items()}, unknown_value_classes(), IdSpace.from_graph(graph),
+            {a: frozenset(g) for a, g in drug_classes.items()}, Quantities.of(graph), IdSpace.from_graph(graph),
         )
 
 
@@ -85,7 +85,6 @@ class PatientFacts(Facts):
     def __init__(self, graph: Graph, patient: URIRef, kb: CompiledKnowledge, trial_types: dict[Node, set[URIRef]]):
         self.graph, self.patient, self.kb = graph, patient, kb
         self.types = set(graph.objects(patient, RDF.type))
-        self.quantity = quantities()
         self.trial_types = trial_types
         self._seen: dict[URIRef, frozenset[Node]] = {}
 
@@ -98,11 +97,11 @@ class PatientFacts(Facts):
         return self._seen[prop]
 
     def value(self, quantity: str) -> Decimal | None:
-        value = self.graph.value(self.patient, self.quantity[quantity])
+        value = self.graph.value(self.patient, self.kb.quantities[quantity])
         return value.toPython() if isinstance(value, Literal) and isinstance(value.toPython(), Decimal) else None
 
     def value_unknown(self, quantity: str) -> bool:
-        return self.kb.unknown[self.quantity[quantity]] in self.types
+        return self.kb.quantities.unknown_class(quantity) in self.types
 
     def has_condition(self, condition: str) -> bool:
         return self.kb.ids.get(condition) in self._classes(CG.hasCondition)
