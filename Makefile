@@ -1,7 +1,8 @@
 # Two commands work on a fresh machine (each sets itself up):
 #   make demo   decide every treatment option for the bundled treatment-resistant patient
 #   make test   run the test suite
-#   make check  the fast tests, no Java (not reasoner, not slow; --no-jvm fails any test that starts Java)
+#   make check  the quick loop, no Java: not reasoner, slow or integration (tests/conftest.py: fuzz, exports, CLI
+#               subprocesses, notebooks, servers); --no-jvm fails any test that starts Java
 #   make campaign  the long robustness campaigns left out of make test (kill at random moments, repeats across
 #                  processes, HermiT on the whole build: pytest -m campaign); make test-all runs both
 #   make differential  the long differential campaign: compiled decisions vs HermiT on >= 2,000 profiles
@@ -46,7 +47,7 @@ test-all: setup java test-tools
 	$(BIN)/pytest $(PARALLEL)
 
 check: setup
-	$(BIN)/pytest -q -m "not reasoner and not slow and not campaign" --no-jvm $(PARALLEL)
+	$(BIN)/pytest -q -m "not reasoner and not slow and not campaign and not integration" --no-jvm $(PARALLEL)
 
 # the long differential campaign: >= 2,000 profiles, compiled path vs HermiT (boundaries first)
 differential: setup java

@@ -77,10 +77,27 @@ def pytest_configure(config: pytest.Config) -> None:
 NOTEBOOK_MARKS: dict = {}  # nbmake items take no decorator: notebook name -> mark (e.g. pytest.mark.reasoner)
 
 
+# What the quick loop (make check) leaves to make test, marked ``integration`` here (one list): whole areas by path,
+# and every test that starts a SPARQL server (``server``). make check is the library's logic, the clinical cases, the
+# queries and their goldens, the build and the profile reading: about 2 minutes on 2 cores, no JVM.
+BEYOND_THE_QUICK_LOOP = {
+    "tests/fuzz": "hostile and generated inputs, interrupted and concurrent runs, slow servers (the fuzz suite)",
+    "tests/export": "every export format written twice and read back by its own validator",
+    "tests/test_cli.py": "every command in a subprocess of the real CLI",
+    "notebooks": "the notebooks, executed",
+}
+REPO = TESTS_DIR.parent
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    integration = pytest.mark.integration
     for item in items:
         if item.path.name in NOTEBOOK_MARKS:
             item.add_marker(NOTEBOOK_MARKS[item.path.name])
+        where = item.path.relative_to(REPO).as_posix() if item.path.is_relative_to(REPO) else ""
+        if item.get_closest_marker("server") or any(where == area or where.startswith(f"{area}/")
+                                                    for area in BEYOND_THE_QUICK_LOOP):
+            item.add_marker(integration)
 
 
 @pytest.fixture(scope="session")

@@ -156,6 +156,7 @@ def _chromium() -> str:
     return found
 
 
+@pytest.mark.slow  # a real browser (headless Chromium)
 def test_html_report_renders_in_chromium_with_the_summary_above_the_fold(example, tmp_path: Path):
     chromium = _chromium()
     page = render(example, "html", why="gabapentin")
