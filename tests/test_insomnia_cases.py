@@ -27,11 +27,7 @@ PACKAGE = Path(__file__).parents[1] / "guidelines" / GUIDELINE
 CASES = sorted((PACKAGE / "cases").glob("i*.yaml"))
 CASE_KEYS = EXPECT_KEYS | {"guidelines_shown"}  # the guidelines of the build the decision is made on
 
-NOT_COVERED = pytest.mark.xfail(strict=True, reason=(
-    "core feature missing: a guideline's scope 'not covered by its sources' (pregnancy, lactation: the draft "
-    "manifest's not_covered_by_sources) that makes every applicable 'for' option undetermined instead of recommended; "
-    "no table kind can say it today, so the pregnant patient's onset options come out recommended"))
-XFAIL = {"i05-pregnant-adult-sleep-onset": NOT_COVERED}
+XFAIL: dict = {}
 
 
 @pytest.fixture(scope="module")

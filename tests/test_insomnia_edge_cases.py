@@ -49,10 +49,9 @@ def test_breastfeeding_keeps_every_against_option_against():
     assert all(got[o] == "recommended-against" for o in AGAINST_OPTIONS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core feature missing (as case i05, pregnancy): a guideline scope 'not covered by its sources' (lactation) "
-    "that makes the applicable 'for' options undetermined instead of recommended"))
 def test_breastfeeding_leaves_no_for_option_plainly_recommended():
+    """The sheet says nothing on lactation; the package states it as a scope its sources do not cover
+    (scope_limits.tsv): the applicable 'for' options are undetermined, never recommended (fail safe)."""
     got = statuses(decide(profile(patient_id="ins-lact2", sex="female", lactating=True)))
     assert not [o for o in FOR_OPTIONS if got[o] == "recommended"]
 

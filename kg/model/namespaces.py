@@ -237,6 +237,7 @@ class CG(DefinedNamespace):
     ReasonEffect: URIRef
     ReasonFailedBefore: URIRef
     ReasonLaterLine: URIRef
+    ReasonNotCovered: URIRef
     ReasonNote: URIRef
     ReasonSupports: URIRef
     ReasonUndeterminedRestriction: URIRef
@@ -257,6 +258,7 @@ class CG(DefinedNamespace):
     RouteSublingual: URIRef
     RouteTransdermal: URIRef
     SafetyCommunication: URIRef
+    ScopeLimitation: URIRef
     Severity: URIRef
     SeverityAvoid: URIRef
     SeverityCaution: URIRef

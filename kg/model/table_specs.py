@@ -31,6 +31,7 @@ SAFETY_COMMUNICATION = "safety_communication"
 PROFILE_IMPLICATION = "profile_implication"
 PROFILE_FHIR_MAPPING = "profile_fhir_mapping"
 CONFLICT = "cross_guideline_conflict"
+SCOPE_LIMIT = "scope_limitation"
 
 AGENTS = (INTERVENTION, DRUG_CLASS)
 STATEMENTS = (RECOMMENDATION, CAUTION, EXACERBATING, DOSING, INTERACTION, ALGORITHM_STEP, SAFETY_COMMUNICATION)
@@ -331,6 +332,25 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         rdf_type=CG.SafetyCommunication,
         label_column="title",
+    ),
+    TableSpec(
+        "scope_limits",
+        SCOPE_LIMIT,
+        (
+            Column("scope_id", "id", True),
+            Column("label", "text", True, RDFS.label),
+            Column(
+                "population_id", "ref", True, None, (POPULATION,),
+                class_predicate=CG.appliesToPopulation,
+            ),
+            Column("statement", "text", True, CG.statementText),
+            BASIS,
+            _sources(),
+            SECTION,
+            CURATION_REF,
+        ),
+        rdf_type=CG.ScopeLimitation,
+        label_column="label",
     ),
     TableSpec(
         "algorithm",

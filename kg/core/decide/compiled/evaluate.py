@@ -18,6 +18,7 @@ from kg.model.namespaces import CG
 
 SUPPORTS, LATER, FAILED = str(CG.ReasonSupports), str(CG.ReasonLaterLine), str(CG.ReasonFailedBefore)
 MAYBE_SUPPORTS = str(CG.ReasonUndeterminedSupport)
+NOT_COVERED = str(CG.ReasonNotCovered)
 FAILED_TRIAL = str(CG.FailedTrial)
 
 
@@ -138,6 +139,12 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
                     add(option, past.option_id, trial, "past-trial", past.effect, True)
     for option, option_id, statement, effect in tables.notes:  # 5. notes
         add(option, option_id, statement, "exacerbation", effect, True)
+    for reason in list(found.values()):  # 6. assess/01b-not-covered.rq: a support from a package with a scope limit
+        if reason.effects & {SUPPORTS, MAYBE_SUPPORTS}:
+            option_id = tables.options[reason.option]
+            for limitation, population, possible in tables.scope.get(reason.statement, ()):
+                if population in types or possible in types:
+                    add(reason.option, option_id, limitation, "scope", NOT_COVERED, population in types)
     return found
 
 

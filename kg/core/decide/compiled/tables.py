@@ -112,6 +112,8 @@ class DecisionTables:
     lines: dict[Iri, tuple[Line, ...]]  # statement -> its lines
     abouts: dict[Iri, frozenset[Iri]]  # statement (with a line) -> what it is about
     status: StatusRules
+    # statement -> the scope limitations of its package: (limitation, population, its possible class)
+    scope: dict[Iri, tuple[tuple[Iri, Iri, Iri], ...]]
     conflict_sides: dict[Iri, dict[str, ConflictSide]]  # listed cross-guideline link -> side (A, B) -> what it names
     in_play: frozenset[Iri]  # the decision statuses of an option in play (cg:optionInPlay true)
 
@@ -171,6 +173,7 @@ class DecisionTables:
             lines={s: tuple(found) for s, found in lines.items()},
             abouts={s: frozenset(found) for s, found in abouts.items()},
             status=_status_rules(_rows("status-rules", store)),
+            scope=_scope(_rows("scope-limits", store)),
             **_conflict_sides(_rows("cross-guideline-sides", store)),
         )
 
@@ -180,6 +183,13 @@ def _grouped(rows: list[dict], key: str, value: str) -> dict[Iri, frozenset[Iri]
     for row in rows:
         found[str(row[key])].add(str(row[value]))
     return {k: frozenset(v) for k, v in found.items()}
+
+
+def _scope(rows: list[dict]) -> dict[Iri, tuple[tuple[Iri, Iri, Iri], ...]]:
+    found: dict[Iri, list[tuple[Iri, Iri, Iri]]] = defaultdict(list)
+    for row in rows:
+        found[str(row["statement"])].append((str(row["limitation"]), str(row["population"]), str(row["possible"])))
+    return {statement: tuple(sorted(limits)) for statement, limits in found.items()}
 
 
 def _conflict_sides(rows: list[dict]) -> dict[str, Any]:
