@@ -124,3 +124,64 @@ def test_insomnia_type_without_chronic_insomnia_exits_2_on_the_command_line(tmp_
 def test_a_profile_naming_chronic_insomnia_may_give_insomnia_type():
     """The rule above is about the conditions named, not about the field: with chronic insomnia it is decided."""
     assert statuses(decide(profile(patient_id="ins-ok")))["zolpidem"] == "recommended"
+
+
+def _not_covered(decision: Decision) -> dict[str, set[str]]:
+    """option -> the applies values of its not-covered reasons (ADR 0027)."""
+    found: dict[str, set[str]] = {}
+    for option in to_json_data(decision)["options"]:
+        for reason in option["reasons"]:
+            if reason["effect"] == "not-covered":
+                found.setdefault(option["option"], set()).add(reason["applies"])
+    return found
+
+
+def test_pregnancy_unknown_leaves_the_for_options_undetermined_and_asks_for_it():
+    """A woman whose pregnancy status is unknown may be pregnant: the sources do not cover pregnancy (scope_limits.tsv),
+    so no 'for' option is recommended; each applicable one is undetermined with a 'possibly' not-covered reason, the
+    against options stay against, and the report asks for the missing fact."""
+    decision = decide(profile(patient_id="ins-preg-unknown", sex="female", pregnancy={"status": "unknown"},
+                              lactating=False))
+    got = statuses(decision)
+    assert not [o for o in FOR_OPTIONS if got[o] == "recommended"]
+    assert {o for o, s in got.items() if s == "undetermined"} <= FOR_OPTIONS
+    assert all(got[o] == "recommended-against" for o in AGAINST_OPTIONS)
+    assert _not_covered(decision) and all(v == {"possibly"} for v in _not_covered(decision).values())
+    asked = {(a["kind"], a["target"]) for a in to_json_data(decision)["actions"]}
+    assert any(kind == "ask" and "pregnan" in target for kind, target in asked), asked
+
+
+def test_a_man_is_neither_pregnant_nor_lactating_so_the_scope_limits_do_not_apply():
+    decision = decide(profile(patient_id="ins-man", sex="male"))
+    assert not _not_covered(decision)
+    assert "recommended" in statuses(decision).values()
+
+
+def test_the_rls_options_of_a_pregnant_patient_with_both_conditions_are_the_rls_guidelines_own():
+    """The insomnia package's scope limits its own recommendations only: a pregnant patient with RLS and chronic
+    insomnia gets, for every RLS option, the status the RLS guideline alone gives her."""
+    pregnant = {"sex": "female", "age_years": 30, "pregnancy": {"status": "pregnant", "trimester": 2},
+                "lactating": False, "esrd": "no", "dialysis": "no", "current_medications": [], "past_trials": [],
+                "labs": {"ferritin": {"value": 40, "unit": "ng/mL"}, "tsat": {"value": 15, "unit": "%"}}}
+    rls_alone = statuses(decide({**pregnant, "patient_id": "rls-preg"}))
+    both = statuses(decide({**pregnant, "patient_id": "both-preg", "insomnia_type": "onset",
+                            "prior_complex_sleep_behaviour": False,
+                            "conditions": ["restless-legs-syndrome", "chronic-insomnia"]}))
+    assert {o: s for o, s in both.items() if o in rls_alone and o not in FOR_OPTIONS | AGAINST_OPTIONS} == \
+        {o: s for o, s in rls_alone.items() if o not in FOR_OPTIONS | AGAINST_OPTIONS}
+    assert not [o for o in FOR_OPTIONS if both.get(o) == "recommended"]
+
+
+def test_a_manifest_key_that_would_do_nothing_is_refused(tmp_path):
+    """The draft's `not_covered_by_sources` list became a cited table (ADR 0027): a manifest still giving it is
+    refused, never read as if it limited anything."""
+    from kg.base.errors import UserError
+    from kg.model.packages import read_manifest
+
+    folder = Path(__file__).parents[1] / "guidelines" / "insomnia-aasm-2017"
+    copy_of = tmp_path / folder.name
+    copy_of.mkdir()
+    text = (folder / "manifest.yaml").read_text(encoding="utf-8") + "not_covered_by_sources: [pregnancy]\n"
+    (copy_of / "manifest.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises((UserError, ValidationError), match="not_covered_by_sources"):
+        read_manifest(copy_of)
