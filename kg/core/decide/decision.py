@@ -109,18 +109,17 @@ def _output_query(name: str) -> Query:
     return load_query(name if "/" in name else f"decision/{name}")
 
 
-def _report_rows(graph: PatientGraph, name: str, compiled: bool) -> list[Row]:
-    if compiled and name == "report-step-doses":
-        from kg.core.decide.compiled.steps import step_doses
+def _rows(graph: PatientGraph, name: str, compact: list[Any] | None) -> list[Row]:
+    """An output query's rows: for a compiled decision (``compact``), made from it where the output has a compiled
+    form (kg/core/decide/compiled/outputs.py), and once per build where the query takes no patient; else the query."""
+    if compact is not None:
+        from kg.core.decide.compiled.outputs import COMPILED, Patient
 
-        return step_doses(graph.knowledge.render_tables, graph.knowledge.decision_tables, graph.facts)
-    if compiled and name == "report-population-facts":
-        from kg.core.decide.compiled.population_facts import population_facts
-
-        return population_facts(graph.knowledge.output_tables.population_facts, graph.knowledge.decision_tables,
-                                graph.facts, graph._store())
-    if compiled and "patient" not in _output_query(name).params:
-        return _patient_free_rows(graph.knowledge, name)
+        make = COMPILED.get(name)
+        if make is not None:
+            return make(Patient(graph.knowledge, graph.patient, compact, graph.facts, graph.graph, graph._store()))
+        if "patient" not in _output_query(name).params:
+            return _patient_free_rows(graph.knowledge, name)
     return graph.select(name)
 
 
@@ -337,35 +336,17 @@ def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Gra
 
 def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None,
             full: bool = True) -> Decision:
-    """The output rows: by the output queries, except, for a compiled decision (``compact``), the options, reasons,
-    populations, interactions and algorithm steps, made from the compact decision and the patient's facts
-    (kg/core/decide/compiled/rows.py, steps.py). Not ``full``: no reasons, populations or report rows."""
-    from kg.core.decide.compiled import actions, doses
-
-    if compact is None:
-        options, reason_rows = graph.select("options"), graph.select("reasons")
-        populations, interactions, algorithm = (graph.select(n) for n in ("populations", "interactions", "algorithm"))
-    else:
-        from kg.core.decide.compiled import rows, steps
-
-        tables, decision_tables = graph.knowledge.render_tables, graph.knowledge.decision_tables
-        options = rows.options(tables, graph.patient, compact)
-        reason_rows = rows.reasons(tables, graph.patient, compact, graph.graph, graph._store()) if full else []
-        populations = rows.populations(tables, graph.patient, graph.facts.types) if full else []
-        interactions = steps.interactions(tables, decision_tables, graph.facts)
-        algorithm = steps.algorithm(tables, decision_tables, graph.facts, graph.graph)
+    """The output rows (``_rows``: the output queries, or for a compiled decision, ``compact``, their compiled forms).
+    Not ``full``: no reasons, populations or report rows."""
     reasons: dict[Node, list[Row]] = defaultdict(list)
-    for row in reason_rows:
+    for row in _rows(graph, "reasons", compact) if full else []:
         reasons[row["option"]].append(row)
     return Decision(
-        profile=profile, reasoner=reasoner, options=options, reasons=dict(reasons),
-        populations=populations, actions=graph.select("actions") if compact is None else actions.actions(
-            graph.knowledge.output_tables.actions, graph.facts, compact, graph.graph),
-        dose_checks=graph.select("dose-checks") if compact is None else doses.dose_checks(
-            graph.knowledge.output_tables.doses, graph.knowledge.decision_tables, graph.facts, graph.graph),
-        interactions=interactions,
-        algorithm=algorithm, patient_graph=graph.graph, assessed=graph.assessed,
-        report={name: _report_rows(graph, f"report-{name}", compact is not None) for name in REPORT_QUERIES}
-        if full else {},
+        profile=profile, reasoner=reasoner, options=_rows(graph, "options", compact), reasons=dict(reasons),
+        populations=_rows(graph, "populations", compact) if full else [],
+        actions=_rows(graph, "actions", compact), dose_checks=_rows(graph, "dose-checks", compact),
+        interactions=_rows(graph, "interactions", compact), algorithm=_rows(graph, "algorithm", compact),
+        patient_graph=graph.graph, assessed=graph.assessed,
+        report={name: _rows(graph, f"report-{name}", compact) for name in REPORT_QUERIES} if full else {},
         cross_guideline=graph.cross_guideline(compact), full=full,
     )

@@ -86,10 +86,7 @@ def _objects(store: ox.Store, subject: Node, predicate: Node) -> list[Node]:
 def _equal(value: Node, wanted: Node) -> bool:
     """SPARQL ``=``: literals by value where Python compares them, other terms as terms."""
     if isinstance(value, Literal) and isinstance(wanted, Literal):
-        try:
-            return bool(value.toPython() == wanted.toPython())
-        except TypeError:  # pragma: no cover - values Python cannot compare
-            return value == wanted
+        return bool(value.toPython() == wanted.toPython())
     return value == wanted
 
 
