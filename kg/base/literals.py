@@ -5,6 +5,8 @@ unchanged (rdflib compares literals by lexical form: "75" and "75.0" differ).
 rdflib.term.Literal('75.0', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
 >>> decimal_literal("19.90")
 rdflib.term.Literal('19.9', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+>>> as_sparql_writes_decimal(Decimal("1.0"))
+rdflib.term.Literal('1', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
 """
 
 from __future__ import annotations
@@ -21,3 +23,9 @@ def decimal_literal(value: str | Decimal | int) -> Literal:
     if "." not in text:
         text += ".0"
     return Literal(text, datatype=XSD.decimal)
+
+
+def as_sparql_writes_decimal(value: Decimal) -> Literal:
+    """xsd:decimal as the SPARQL engine (Oxigraph) writes a result: no trailing ".0" ("1", "1.5"), so that a value
+    the compiled decision computes or copies from the patient's graph equals the reference query's."""
+    return Literal(format(value.normalize(), "f"), datatype=XSD.decimal)

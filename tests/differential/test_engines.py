@@ -3,11 +3,11 @@
 
 The profiles: the stored HermiT reference's generated profiles (tests/differential/reference.py) on the complete
 build, fresh Hypothesis profiles on each single-guideline build, and edge profiles (child, pregnant, dialysis,
-missing labs, the same drug twice, an older adult with an unrecognised drug, two conditions). A difference fails with
-the shrunk profile and what differs. The fast comparisons compare the assessed triples (statuses, lines, reasons with
-their effects, applies and later lines), the dose checks, actions and population facts, and which cross-guideline
-links concern the patient; the edge profiles compare every output row list in order
-and the rendered `kg decide` output byte for byte."""
+missing labs, the same drug twice, a single daily dose the sources warn against, an older adult with an unrecognised
+drug, two conditions). A difference fails with the shrunk profile and what differs. The fast comparisons compare the
+assessed triples (statuses, lines, reasons with their effects, applies and later lines), the dose checks, actions and
+population facts, and which cross-guideline links concern the patient; the edge profiles compare every output row
+list in order and the rendered `kg decide` output byte for byte."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ EDGES = {
         {"drug": "Lyrica", "daily_dose_mg": 300, "doses_per_day": 2}],
         "past_trials": [{"drug": "pramipexole", "max_daily_dose_mg": 0.5, "outcome": "augmentation"},
                         {"drug": "pramipexole", "max_daily_dose_mg": 0.25, "outcome": "inadequate-response"}]},
+    # a value the patient's graph writes "1.0" and SPARQL answers "1" (CI once found it only on a fresh profile)
+    "adult-gabapentin-once-daily": {**ADULT, "current_medications": [
+        {"drug": "gabapentin", "daily_dose_mg": 90, "doses_per_day": 1}]},
     "older-adult-unrecognised-drug": {**ADULT, "age_years": 84, "current_medications": [
         {"drug": "gabapentin", "daily_dose_mg": 3900, "doses_per_day": 3},
         {"drug": "zzq-unlisted-sleep-aid", "daily_dose_mg": 25, "doses_per_day": 1}]},

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.base.literals import as_sparql_writes_decimal
 from kg.core.decide.compiled.evaluate import Facts
 from kg.core.decide.compiled.rows import Row, distinct, ordered
 from kg.core.decide.compiled.tables import DecisionTables
@@ -165,8 +166,7 @@ def _totals(tables: DoseTables, taken: Iterable[Use]) -> dict[str, Literal]:
     for drug, doses in found.items():
         total = sum((_number(d) for d in doses), Decimal(0))
         integer = all(d.datatype == XSD.integer for d in doses)
-        out[drug] = Literal(int(total), datatype=XSD.integer) if integer \
-            else Literal(format(total.normalize(), "f"), datatype=XSD.decimal)  # as SPARQL writes a decimal
+        out[drug] = Literal(int(total), datatype=XSD.integer) if integer else as_sparql_writes_decimal(total)
     return out
 
 
@@ -196,7 +196,13 @@ def _warning_checks(tables: DoseTables, decision: DecisionTables, facts: Facts, 
                     for limit in regimen["dosesPerDay"]:
                         if _number(limit) > 1:
                             for text in warning["statementText"]:
-                                yield use.drug, warning, "single-daily-dose", WARNING_RULE, use.per_day, limit, text
+                                yield (use.drug, warning, "single-daily-dose", WARNING_RULE,
+                                       _as_sparql_writes(use.per_day), limit, text)
+
+
+def _as_sparql_writes(term: Literal) -> Literal:
+    """The patient's value as the reference query returns it (the profile writes "1.0", Oxigraph answers "1")."""
+    return as_sparql_writes_decimal(_number(term)) if term.datatype == XSD.decimal else term
 
 
 def _number(term: Node) -> Decimal:
