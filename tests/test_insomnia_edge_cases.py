@@ -151,6 +151,39 @@ def test_pregnancy_unknown_leaves_the_for_options_undetermined_and_asks_for_it()
     assert any(kind == "ask" and "pregnan" in target for kind, target in asked), asked
 
 
+def _summary_subjects(decision: Decision, kind: str) -> set[str]:
+    """The option ids the report's summary lists under a finding kind, with the section each is in."""
+    summary = to_json_data(decision)["summary"]
+    return {f"{section}:{i}" for section, items in summary.items() for item in items if item["kind"] == kind
+            for i in item["subject_ids"]}
+
+
+def test_the_summary_says_the_sources_do_not_cover_a_pregnant_patient_not_that_a_fact_is_missing():
+    """A pregnant patient's 'for' options are undetermined because the guideline's sources say nothing about
+    pregnancy (ADR 0027): no fact the profile could add resolves that, so the summary lists them under safety as not
+    covered by the sources for this patient (cg:findingKindIfDecisive), never as 'undetermined until a fact is
+    known' under ask or measure; a taken drug the sources do not cover is listed the same way."""
+    decision = decide(profile(patient_id="ins-preg", sex="female", pregnancy={"status": "pregnant", "trimester": 2},
+                              lactating=False, current_medications=[
+                                  {"drug": "zolpidem", "daily_dose_mg": 5, "doses_per_day": 1}]))
+    undetermined = {o for o, s in statuses(decision).items() if s == "undetermined"}
+    assert "zolpidem" in undetermined and undetermined <= FOR_OPTIONS
+    assert _summary_subjects(decision, "not-covered") == {f"safety:{o}" for o in undetermined}
+    assert not _summary_subjects(decision, "undetermined-option") & {f"ask_or_measure:{o}" for o in undetermined}
+    texts = [i["text"] for i in to_json_data(decision)["summary"]["safety"] if i["kind"] == "not-covered"]
+    assert texts and all(t.startswith("pregnant: ") for t in texts), texts
+
+
+def test_where_pregnancy_is_unknown_the_summary_keeps_the_options_waiting_on_that_fact():
+    """Where she only may be pregnant, the status waits on a fact (ask for it): the options stay with the
+    undetermined ones under ask or measure, not under 'not covered'."""
+    decision = decide(profile(patient_id="ins-preg-unknown2", sex="female", pregnancy={"status": "unknown"},
+                              lactating=False))
+    undetermined = {o for o, s in statuses(decision).items() if s == "undetermined"}
+    assert undetermined and not _summary_subjects(decision, "not-covered")
+    assert {f"ask_or_measure:{o}" for o in undetermined} <= _summary_subjects(decision, "undetermined-option")
+
+
 def test_a_man_is_neither_pregnant_nor_lactating_so_the_scope_limits_do_not_apply():
     decision = decide(profile(patient_id="ins-man", sex="male"))
     assert not _not_covered(decision)

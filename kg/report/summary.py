@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from kg.core.decide.decision import Decision, Row
-from kg.report.vocabulary import Vocabulary, ordered_reasons
+from kg.report.vocabulary import Term, Vocabulary, ordered_reasons
 
 Item = dict[str, Any]
 OTHER = "other"
@@ -242,20 +242,22 @@ def main_reason(vocabulary: Vocabulary, option: dict[str, Any]) -> dict[str, Any
 def _status_items(data: dict[str, Any], decision: Decision, vocabulary: Vocabulary) -> list[Item]:
     """Drugs the patient takes whose status has a finding kind when taken; other options by the kind when not taken.
     A reason effect with its own finding kind when taken (a note that the drug does not worsen the condition)
-    replaces the status's: the drug is never listed under stop or change."""
+    replaces the status's: the drug is never listed under stop or change; so does the finding kind of the reason
+    effect that decided the status, where it applies (``decisive_kind``: not covered by the guideline's sources)."""
     taken = {str(r["drugId"]) for r in decision.report.get("current-drugs", [])}
     items = []
     for option in data["options"]:
         term = vocabulary.term("DecisionStatus", option["status"])
         is_taken = option["option"] in taken
         kind = term.get("ifTaken" if is_taken else "ifNotTaken") if term else None
-        reason = main_reason(vocabulary, option)
-        overriding = [r for r in option["reasons"] if is_taken
-                      and (effect := vocabulary.term("ReasonEffect", r["effect"])) and effect.get("ifTaken")]
-        if overriding:
-            reason = overriding[0]
-            kind = vocabulary.term("ReasonEffect", reason["effect"]).get("ifTaken")  # type: ignore[union-attr]
-            text = shorten(reason["text"], 80)
+        reason, decisive = main_reason(vocabulary, option), decisive_kind(vocabulary, option)
+        noted = [(r, own) for r in option["reasons"] if is_taken
+                 and (own := (vocabulary.term("ReasonEffect", r["effect"]) or Term("", "")).get("ifTaken"))]
+        if decisive or noted:
+            reason, kind = (reason, decisive) if decisive else noted[0]
+            text = shorten(reason["text"], 80)  # type: ignore[index]
+            if decisive and reason["population_label"]:  # type: ignore[index]
+                text = f"{reason['population_label']}: {text}"  # type: ignore[index]
         elif not kind:
             continue
         else:
@@ -268,8 +270,16 @@ def _status_items(data: dict[str, Any], decision: Decision, vocabulary: Vocabula
     return items
 
 
+def decisive_kind(vocabulary: Vocabulary, option: dict[str, Any]) -> str | None:
+    """The finding kind of the reason effect that decided the option's status (cg:findingKindIfDecisive), when that
+    reason applies (``yes``: where it only may, the status waits on a fact and stays with the undetermined ones)."""
+    reason = main_reason(vocabulary, option)
+    effect = vocabulary.term("ReasonEffect", reason["effect"]) if reason else None
+    return effect.get("ifDecisive") if effect and reason and reason["applies"] == "yes" else None
+
+
 def _undetermined_items(data: dict[str, Any], vocabulary: Vocabulary, hidden: set[str]) -> list[Item]:
-    options = [o for o in data["options"] if o["option"] not in hidden
+    options = [o for o in data["options"] if o["option"] not in hidden and not decisive_kind(vocabulary, o)
                and (group := vocabulary.group_of_status(o["status"])) is not None and group.notation == "ask-first"]
     if not options:
         return []

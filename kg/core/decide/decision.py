@@ -234,9 +234,12 @@ def prepare(profile: Path | str | dict[str, Any] | Graph | Profile, knowledge: K
     """The profile, read and validated, and the patient triples the store and the classifier may see:
     the allow-listed ones only, whatever the profile holds (ADR 0006)."""
     source = Path(profile) if isinstance(profile, str) else profile
-    loaded = source if isinstance(source, Profile) else load_profile(source, knowledge.agents, today, knowledge.nodes,
-                                                                           ids=knowledge.ids)
-    return loaded, patient_triples(loaded.graph, loaded.patient, knowledge.nodes)
+    if isinstance(source, Profile):  # the caller's own: whatever its graph holds, only the allow-listed triples
+        return source, patient_triples(source.graph, source.patient, knowledge.nodes)
+    # read here: load_profile has refused any triple outside the allow-list (a Turtle profile's, or a conversion
+    # bug), by the same rules (kg/profile/isolation.py offending_triples), so its graph is the allowed triples
+    loaded = load_profile(source, knowledge.agents, today, knowledge.nodes, ids=knowledge.ids)
+    return loaded, loaded.graph
 
 
 def assess(store: ox.Store, patient: URIRef) -> Graph:
