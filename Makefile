@@ -8,13 +8,15 @@
 #   make differential  the long differential campaign: compiled decisions vs HermiT on >= 2,000 profiles
 #   make differential-reference  regenerate HermiT's stored classifications the test suite compares with (after
 #                      a change to the build or the derivation rules; tests/differential/reference.py)
+#   make spark  install the spark extra (pyspark, 518 MB) and check cohorts decided on Spark in local mode equal the
+#               one-process output on SPARK_PATIENTS (default 2,000) synthetic patients (not in make test: see README)
 #   make fuzz   the long fuzz campaign (>= 10,000 hostile profiles; prints the outcome counts; not in CI)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all campaign check differential differential-reference fuzz setup java test-tools build built clean
+.PHONY: demo test test-all campaign check differential differential-reference fuzz spark setup java test-tools build built clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +40,7 @@ demo: setup
 PARALLEL ?= -n auto --dist loadfile
 
 test: setup java test-tools
-	$(BIN)/pytest $(PARALLEL) -m "not campaign"
+	$(BIN)/pytest $(PARALLEL) -m "not campaign and not spark"
 
 campaign: setup java test-tools
 	$(BIN)/pytest $(PARALLEL) -m campaign
@@ -55,6 +57,10 @@ differential: setup java
 
 differential-reference: setup java
 	$(BIN)/python -m tests.differential.reference $(or $(DIFFERENTIAL_PROFILES),2000)
+
+spark: setup java
+	$(BIN)/pip install --quiet -e '.[spark]'
+	$(BIN)/pytest -p no:cacheprovider -m spark tests/test_cohort_spark.py
 
 fuzz: setup java
 	$(BIN)/python -m tests.fuzz.campaign $(or $(FUZZ_EXAMPLES),10000)

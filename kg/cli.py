@@ -60,9 +60,10 @@ class Reasoner(StrEnum):
     pellet = "pellet"
 
 
-class Engine(StrEnum):  # kg/core/decide/decision.py ENGINES
+class Engine(StrEnum):  # kg/core/decide/decision.py ENGINES, and spark for a cohort (kg/cohort/spark.py)
     sparql = "sparql"
     compiled = "compiled"
+    spark = "spark"
 
 
 TablesOption = Annotated[
@@ -295,8 +296,14 @@ def decide(
     ] = Reasoner.compiled,
     engine: Annotated[
         Engine, typer.Option(help="Assessment: sparql (the rules of queries/decision/assess, the reference) or "
-                                  "compiled (the decision tables of queries/compile, same output).")
+                                  "compiled (the decision tables of queries/compile, same output); spark: a --cohort "
+                                  "decided by the compiled engine on Apache Spark (pip install 'cgkg[spark]', Java "
+                                  "17+; Parquet or JSON Lines in).")
     ] = Engine.compiled,
+    master: Annotated[
+        str | None, typer.Option("--master", metavar="URL", help="--engine spark: the Spark master (default local[*], "
+                                 "every core here; e.g. spark://host:7077 or yarn).")
+    ] = None,
     build_dir: BuildOption = None,
     no_verify: NoVerifyOption = False,
 ) -> None:
@@ -309,17 +316,28 @@ def decide(
     from kg.export.write import check_target, write_atomically
     from kg.report.decision_output import render
 
+    if master is not None and engine is not Engine.spark:
+        raise UserError(f"--master {master}: only with --engine spark")
     if cohort is not None:
         if profile is not None or example or why is not None:
             raise UserError("--cohort: give no PROFILE, --example or --why with it")
         from kg.cohort.decide import decide_cohort, summary_text
 
-        summary = decide_cohort(cohort, out, on_error=on_error, explain=explain, build_dir=build_dir,
-                             verify=not no_verify, today=_date("--as-of", as_of), engine=engine.value)
+        if engine is Engine.spark:
+            from kg.cohort.spark import decide_on_spark
+
+            summary = decide_on_spark(cohort, out, master=master, on_error=on_error, explain=explain,
+                                      build_dir=build_dir, verify=not no_verify, today=_date("--as-of", as_of))
+        else:
+            summary = decide_cohort(cohort, out, on_error=on_error, explain=explain, build_dir=build_dir,
+                                    verify=not no_verify, today=_date("--as-of", as_of), engine=engine.value)
         typer.echo(summary_text(summary), err=True)
         if out is not None:
             typer.echo(f"wrote {summary.decided} decisions to {out}")
         return
+    if engine is Engine.spark:
+        raise UserError("--engine spark: decides a cohort (--cohort FILE); one patient is decided here, with the "
+                        "compiled engine")
     if (profile is None) == (not example):
         raise UserError("give a PROFILE file or --example (not both)")
     if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):

@@ -74,40 +74,61 @@ def decide_records(records: Iterable[Record], *, on_error: str = "skip", explain
                    engine: str = "compiled", summary: Summary | None = None,
                    advance: Callable[[], None] = lambda: None) -> Iterator[dict[str, Any]]:
     """The output records of *records*, in their order (skipped ones left out and counted in *summary*)."""
-    if on_error not in ON_ERROR:
-        raise UserError(f"--on-error '{on_error}': not supported (rule: one of {', '.join(ON_ERROR)})")
+    check_on_error(on_error)
     summary = summary if summary is not None else Summary()
     chunk: list[Record] = []
     for record in records:
-        problems = record.problems or tuple(
-            Problem(p.file, record.position, p.column, p.value, p.rule)
-            for p in validate_profile(record.profile or {}, "record", today))
+        problems = record_problems(record, today)
         if problems:
             if on_error == "fail":
-                raise UserError("\n".join(f"record at line/row {p.row}: field '{p.column or '-'}' value "
-                                          f"'{p.value}': {p.rule}" for p in problems))
+                raise failure(problems)
             summary.skipped.extend(problems[:1])
             advance()
             continue
         chunk.append(record)
         if len(chunk) == CHUNK:
-            yield from _decided(chunk, explain, build_dir, verify, today, engine, summary, advance)
+            yield from _counted(decided_chunk(chunk, explain, build_dir, verify, today, engine), summary, advance)
             chunk = []
     if chunk:
-        yield from _decided(chunk, explain, build_dir, verify, today, engine, summary, advance)
+        yield from _counted(decided_chunk(chunk, explain, build_dir, verify, today, engine), summary, advance)
 
 
-def _decided(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
-             engine: str, summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
+def check_on_error(on_error: str) -> None:
+    if on_error not in ON_ERROR:
+        raise UserError(f"--on-error '{on_error}': not supported (rule: one of {', '.join(ON_ERROR)})")
+
+
+def record_problems(record: Record, today: dt.date | None) -> tuple[Problem, ...]:
+    """Why *record* cannot be decided (its reading's problems, else the profile checks'); empty: it can."""
+    return record.problems or tuple(Problem(p.file, record.position, p.column, p.value, p.rule)
+                                    for p in validate_profile(record.profile or {}, "record", today))
+
+
+def failure(problems: Iterable[Problem]) -> UserError:
+    """The error of ``--on-error fail``: the first invalid record's problems, by line/row, field and value."""
+    return UserError("\n".join(f"record at line/row {p.row}: field '{p.column or '-'}' value '{p.value}': {p.rule}"
+                               for p in problems))
+
+
+def decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
+                  engine: str) -> list[dict[str, Any]]:
+    """The output records of valid records, decided together (one classifier batch per build)."""
     decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
                             build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
+    out = []
     for record, decision in zip(chunk, decisions, strict=True):
-        out = {"position": record.position, **compact_data(decision)}
+        item = {"position": record.position, **compact_data(decision)}
         if explain:
-            out["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
-        summary.add(out)
+            item["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
+        out.append(item)
+    return out
+
+
+def _counted(items: list[dict[str, Any]], summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        summary.add(item)
         advance()
-        yield out
+        yield item
 
 
 def decide_cohort(cohort: Path, out: Path | None, *, on_error: str = "skip", explain: bool = False,

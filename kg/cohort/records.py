@@ -77,35 +77,40 @@ def read_records(path: Path, decl: Declarations | None = None) -> Iterator[Recor
     elif kind == "csv":
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            columns = _columns(path, list(reader.fieldnames or ()), decl or declarations())
+            columns = tabular_columns(path, list(reader.fieldnames or ()), decl or declarations())
             for row, cells in enumerate(reader, start=2):  # line 1 is the header
-                yield _tabular(path, row, cells, columns)
+                yield tabular_record(path, row, cells, columns)
     else:
         parquet = _parquet().ParquetFile(path)
-        columns = _columns(path, list(parquet.schema_arrow.names), decl or declarations())
+        columns = tabular_columns(path, list(parquet.schema_arrow.names), decl or declarations())
         row = 0
         for batch in parquet.iter_batches(batch_size=1024):
             for cells in batch.to_pylist():
                 row += 1
-                yield _tabular(path, row, cells, columns)
+                yield tabular_record(path, row, cells, columns)
 
 
 def _json_lines(path: Path) -> Iterator[Record]:
     with path.open(encoding="utf-8") as handle:
         for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                data, problems = load_json(text)  # the profile reader's exact JSON (duplicate keys, NaN refused)
-            except ValueError as error:
-                yield Record(line, None, (Problem(str(path), line, "", text.strip()[:80], f"not JSON: {error}"),))
-                continue
-            if problems or not isinstance(data, dict):
-                found = [Problem(str(path), line, str(where), "", rule) for _, where, rule in problems] or \
-                    [Problem(str(path), line, "", text.strip()[:80], "a line must hold one profile (a JSON object)")]
-                yield Record(line, None, tuple(found))
-                continue
-            yield Record(line, data)
+            record = json_line_record(path, line, text)
+            if record is not None:
+                yield record
+
+
+def json_line_record(path: Path, line: int, text: str) -> Record | None:
+    """The record of one line of a JSON Lines cohort (None: a blank line, which holds none)."""
+    if not text.strip():
+        return None
+    try:
+        data, problems = load_json(text)  # the profile reader's exact JSON (duplicate keys, NaN refused)
+    except ValueError as error:
+        return Record(line, None, (Problem(str(path), line, "", text.strip()[:80], f"not JSON: {error}"),))
+    if problems or not isinstance(data, dict):
+        found = [Problem(str(path), line, str(where), "", rule) for _, where, rule in problems] or \
+            [Problem(str(path), line, "", text.strip()[:80], "a line must hold one profile (a JSON object)")]
+        return Record(line, None, tuple(found))
+    return Record(line, data)
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ class _Column:
     part: str = ""  # a lab's value, unit or date
 
 
-def _columns(path: Path, names: list[str], decl: Declarations) -> list[_Column]:
+def tabular_columns(path: Path, names: list[str], decl: Declarations) -> list[_Column]:
+    """The profile field of each column of a CSV or Parquet cohort; a UserError names every column no field declares."""
     by_name = {f.name: f for f in decl.fields}
     columns, unknown = [], []
     for name in names:
@@ -137,7 +143,8 @@ def _columns(path: Path, names: list[str], decl: Declarations) -> list[_Column]:
     return columns
 
 
-def _tabular(path: Path, row: int, cells: dict[str, Any], columns: list[_Column]) -> Record:
+def tabular_record(path: Path, row: int, cells: dict[str, Any], columns: list[_Column]) -> Record:
+    """The record of one CSV or Parquet row (*cells*: column name -> cell; an empty or missing cell is omitted)."""
     profile: dict[str, Any] = {}
     problems = []
     for column in columns:
