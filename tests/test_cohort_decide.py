@@ -164,3 +164,48 @@ def test_a_compact_only_decision_is_the_full_ones_compact_form_and_cannot_be_ren
                 make()
     with pytest.raises(UserError, match="compiled engine"):
         decide_many([EDGES[0]], full=False, engine="sparql")
+
+
+def _frame_rows() -> list[dict]:
+    """The edge profiles as DataFrame rows: typed cells, None where a profile omits the field."""
+    rows = [_csv_row(p) for p in EDGES]
+    return [{k: (int(v) if k in ("age_years", "pregnancy.trimester") and v else v or None) for k, v in row.items()}
+            for row in rows]
+
+
+def test_decide_frame_gives_each_row_the_decision_of_the_same_row_in_a_file(tmp_path):
+    """kg.decide_frame(df): a pandas DataFrame (missing cells NaN or None) and a pyarrow Table decide as the CSV file
+    with the same columns, one compact decision per row, positions the rows' (1-based)."""
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    import kg
+
+    frame = pd.DataFrame(_frame_rows())  # age and trimester: float columns with NaN where missing
+    decided = kg.decide_frame(frame)
+    decide_cohort(_write_csv(tmp_path / "cohort.csv", [_csv_row(p) for p in EDGES]), tmp_path / "out.jsonl")
+    from_file = _lines(tmp_path / "out.jsonl")
+    assert decided["position"].tolist() == [1, 2, 3, 4, 5]
+    rows = json.loads(decided.drop(columns="position").to_json(orient="records"))
+    assert rows == [{k: v for k, v in r.items() if k != "position"} for r in from_file]
+    assert decided.attrs["summary"]["decided"] == len(EDGES)
+    table = kg.decide_frame(pa.Table.from_pylist(_frame_rows()))
+    assert json.loads(table.to_json(orient="records")) == json.loads(decided.to_json(orient="records"))
+
+
+def test_decide_frame_skips_or_fails_on_an_invalid_row_naming_it(tmp_path):
+    pd = pytest.importorskip("pandas")
+    import kg
+    from kg.base.errors import UserError
+
+    rows = _frame_rows()
+    rows[1]["age_years"] = -3
+    skipped = kg.decide_frame(pd.DataFrame(rows))
+    assert skipped["patient_id"].tolist() == ["child", "dialysis", "no-labs", "both"]
+    assert [(s["position"], s["field"]) for s in skipped.attrs["summary"]["skipped_records"]] == [(2, "age_years")]
+    with pytest.raises(UserError, match="record at line/row 2: field 'age_years' value '-3'"):
+        kg.decide_frame(pd.DataFrame(rows), on_error="fail")
+    with pytest.raises(UserError, match="column.*not-a-field"):
+        kg.decide_frame(pd.DataFrame([{"not-a-field": 1}]))
+    with pytest.raises(UserError, match="is not a DataFrame"):
+        kg.decide_frame([{"age_years": 3}])
+    assert kg.decide_frame(pd.DataFrame(columns=["patient_id"])).empty

@@ -24,6 +24,11 @@ def write_records(records: Iterable[dict[str, Any]], path: Path, kind: str, expl
     _write_parquet(records, path, explain)
 
 
+def output_columns(explain: bool) -> list[str]:
+    """The columns of an output record (and of the Parquet output)."""
+    return list(_schema(explain).names)
+
+
 def _schema(explain: bool) -> Any:
     pa = _pyarrow()
     pair = lambda a, b: pa.list_(pa.struct([(a, pa.string()), (b, pa.string())]))  # noqa: E731

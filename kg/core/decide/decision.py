@@ -271,7 +271,7 @@ def decide(
 
 
 def decide_many(
-    profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],
+    profiles: Iterable[Path | str | dict[str, Any] | Graph | Profile],
     *,
     reasoner: str | Classifier = DEFAULT_REASONER,
     knowledge: Knowledge | None = None,
@@ -285,7 +285,9 @@ def decide_many(
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
     patient is decided on the build of exactly the guidelines that treat its conditions in *build_dir* (default: the
     packaged build set; kg/core/decide/build_choice.py), the patients of one build in one batch. ``full=False``
-    (compiled engine): only what the compact form reads (``kg.report.decision_output.compact_data``), for cohorts."""
+    (compiled engine): only what the compact form reads (``kg.report.decision_output.compact_data``), for cohorts.
+    *profiles* may be any iterable (read once, here); a cohort of any length streams through ``kg.decide_cohort``."""
+    profiles = list(profiles)
     if engine not in ENGINES:
         raise UserError(f"engine '{engine}' is not supported; choose one of: {', '.join(ENGINES)}")
     if not full and engine != "compiled":
