@@ -48,6 +48,18 @@ def test_the_cohort_reaches_the_edges_the_rules_turn_on(cohort):
     assert any("current_medications" not in p for p in cohort)
 
 
+def test_every_drug_the_cohort_names_is_one_the_build_knows_except_the_unlisted_one(cohort):
+    """A drug is named as a profile names it (its label), so the decision knows it: a table id such as
+    gabapentin-enacarbil would be an unrecognised medication, and the cohort would hide every check of that drug."""
+    from kg.profile.drug_names import resolve
+
+    knowledge = default_knowledge()
+    named = {m["drug"] for p in cohort for section in ("current_medications", "past_trials")
+             for m in p.get(section, [])}
+    assert {n for n in named if resolve(n, knowledge.agents) is None} == {UNLISTED_DRUG}
+    assert "gabapentin enacarbil" in named  # the drug whose id differs from its name
+
+
 def test_synthetic_profiles_decide_on_the_build_their_conditions_pick(cohort):
     from kg.core.decide.build_choice import knowledge_for
 

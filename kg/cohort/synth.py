@@ -27,12 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+from rdflib import RDFS
+
 from kg.base.errors import UserError
 from kg.base.paths import GUIDELINES_DIR
 from kg.base.yaml12 import load_yaml
 from kg.core.build.knowledge import Knowledge
 from kg.core.query.library import load_query, run_query
 from kg.model.packages import packages_at
+from kg.profile.drug_names import resolve
 from kg.profile.fields import TRI_STATE_TYPES, UNKNOWN, Declarations, FieldDeclaration, declarations, named_conditions
 from kg.profile.reader import validate_profile
 
@@ -88,14 +92,26 @@ def distributions(root: Path = GUIDELINES_DIR, decl: Declarations | None = None)
 
 
 def dose_limits(knowledge: Knowledge) -> dict[str, float]:
-    """Agent id -> the lowest maximum daily dose in mg the build gives it (queries/cq/dosing.rq)."""
-    names = {iri: name for name, iri in knowledge.ids.items()}
+    """Drug name -> the lowest maximum daily dose in mg the build gives it (queries/cq/dosing.rq). The name is the
+    drug's label, as a profile names it and as the build's name index reads it back to the same drug (a table id such
+    as ``gabapentin-enacarbil`` is not a name a profile may use: it would be an unrecognised medication)."""
     limits: dict[str, float] = {}
     for row in run_query(load_query("cq/dosing"), knowledge.store):
         agent, maximum, unit = row.get("agent"), row.get("maxDaily"), row.get("unit")
-        if agent in names and maximum is not None and str(unit) == "mg":
-            limits[names[agent]] = min(float(maximum), limits.get(names[agent], math.inf))
+        name = _name(knowledge, agent)
+        if name is not None and maximum is not None and str(unit) == "mg":
+            limits[name] = min(float(maximum), limits.get(name, math.inf))
     return dict(sorted(limits.items()))
+
+
+def _name(knowledge: Knowledge, agent: object) -> str | None:
+    """The agent's label, if the name index reads it back to that agent (else None: the agent is left out)."""
+    labels = knowledge.store.quads_for_pattern(ox.NamedNode(str(agent)), ox.NamedNode(str(RDFS.label)), None,
+                                               ox.DefaultGraph())
+    for label in sorted(quad.object.value for quad in labels):
+        if resolve(label, knowledge.agents) == agent:
+            return label
+    return None
 
 
 class Generator:
