@@ -192,3 +192,24 @@ def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_ro
     assert len(pasted) >= 10 and all(len(words) == 1 and words[0].startswith(f"{name}=")
                                      for name, words in pasted.items()), pasted
     assert pasted["class"] == ["class=CNS depressants"]  # shown as class='CNS depressants'
+
+
+COLD_DECIDE = """
+import sys
+sys.argv = ["kg", "decide", "--example", *sys.argv[1:]]
+from kg.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(m for m in ("pyshacl", "networkx", "rdflib.plugins.sparql") if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("arguments, imported", [((), ""), (("--why", "gabapentin"), "networkx")])
+def test_a_cold_decision_imports_no_validator_no_sparql_engine_of_rdflib_and_networkx_only_for_why(arguments, imported):
+    """What a cold ``kg decide`` does not use, it does not import (ADR 0028): pySHACL (and with it rdflib's SPARQL
+    engine) validates builds; networkx draws the chain of --why."""
+    done = subprocess.run([sys.executable, "-c", COLD_DECIDE, *arguments], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout, done.stderr
+    assert done.stderr.splitlines()[-1] == imported
