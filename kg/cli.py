@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from enum import StrEnum
@@ -557,7 +558,10 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def main() -> None:
     """Entry point: user errors become a message and exit code 2, never a traceback. SIGTERM unwinds
-    like Ctrl-C, so that temporary files are removed."""
+    like Ctrl-C, so that temporary files are removed. What the command line has imported lives as long as the
+    process: the cyclic garbage collector is told not to scan it again (``gc.freeze``; a cold ``kg decide`` spent
+    about a tenth of its time in collections that scanned the modules of rdflib, typer and kg)."""
+    gc.freeze()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()

@@ -12,8 +12,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.base.errors import ValidationError
-from kg.base.paths import BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
-from kg.core.build.pipeline import BuildFailed, build, serialize
+from kg.base.paths import BUILT_GRAPH_NAME
+from kg.core.build.pipeline import OUTPUT_NAMES, BuildFailed, build, serialize
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES, GOLDEN, copy_package
 
 GOLDEN_FIXTURE_GRAPH = GOLDEN / "fixture-graph.ttl"
@@ -49,7 +49,7 @@ def test_serialization_is_byte_identical_across_processes(tmp_path: Path):
 @pytest.mark.reasoner
 def test_fixture_build_writes_graph_and_report(tmp_path: Path, java: str):
     result = build(tmp_path / "out", source=FIXTURE_TABLES)
-    assert sorted(p.name for p in result.files) == sorted(["build-report.json", BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME])
+    assert sorted(p.name for p in result.files) == sorted(OUTPUT_NAMES)  # graph, entailments, decision tables, report
     written = Graph().parse(tmp_path / "out" / BUILT_GRAPH_NAME)
     assert isomorphic(written, result.graph)
     assert result.reasoner is not None and result.reasoner.ok

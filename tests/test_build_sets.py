@@ -16,10 +16,19 @@ import pytest
 from rdflib import RDF, BNode, Graph, Namespace
 
 from kg.base.errors import UserError
-from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME
+from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME
 from kg.core.build.build_set import open_set
 from kg.core.build.knowledge import load_knowledge
-from kg.core.build.pipeline import BuildFailed, BuildSetResult, build, build_graph, build_set, serialize, write_set
+from kg.core.build.pipeline import (
+    OUTPUT_NAMES,
+    BuildFailed,
+    BuildSetResult,
+    build,
+    build_graph,
+    build_set,
+    serialize,
+    write_set,
+)
 from kg.core.build.tables import load_tables
 from kg.core.build.verify import open_build
 from kg.core.decide.build_choice import knowledge_for
@@ -34,7 +43,7 @@ PAIR = ["rls-fixture", "fixture-b"]
 NAMES = ["fixture-b", "rls-fixture", "fixture-b+rls-fixture"]
 FIXTURE_B = Namespace("https://w3id.org/cgkg/test-fixture-b/")
 RLS = Namespace("https://w3id.org/cgkg/rls/")
-OUTPUT = sorted([BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, BUILD_REPORT_NAME])
+OUTPUT = sorted(OUTPUT_NAMES)  # the graph, the entailments, the decision tables and the report
 RLS_PROFILE = {"sex": "female"}  # names no conditions: the default guideline's (restless legs syndrome)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME, CHECKS_DIR, INFERRED_GRAPH_NAME
+from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME, CHECKS_DIR
+from kg.core.build.pipeline import OUTPUT_NAMES
 from tests.conftest import BROKEN_TABLES, FIXTURE_TABLES
 
 KG = [sys.executable, "-m", "kg"]
@@ -56,8 +57,8 @@ def test_build_then_query_the_written_graph(tmp_path: Path, fixture_tables, fixt
     assert lines[:2] == ["rls-fixture:", f"  Built {len(fixture_graph)} triples from {rows} table rows."]
     assert lines[2].startswith("    statements per evidence basis: ")
     assert lines[3:] == ["    SHACL conforms: True", f"    QC checks: {len(checks)} run, 0 failed",
-                         f"    wrote {build / BUILT_GRAPH_NAME}", f"    wrote {build / INFERRED_GRAPH_NAME}",
-                         f"    wrote {build / BUILD_REPORT_NAME}", f"wrote {out / BUILD_SET_MANIFEST_NAME}"]
+                         *(f"    wrote {build / name}" for name in OUTPUT_NAMES),
+                         f"wrote {out / BUILD_SET_MANIFEST_NAME}"]
     report = json.loads((build / BUILD_REPORT_NAME).read_text())
     assert report["shacl_conforms"] is True
     assert report["checks"] == dict.fromkeys(checks, 0)
@@ -191,3 +192,24 @@ def test_queries_shows_each_parameter_with_its_kind_and_an_example_that_gives_ro
     assert len(pasted) >= 10 and all(len(words) == 1 and words[0].startswith(f"{name}=")
                                      for name, words in pasted.items()), pasted
     assert pasted["class"] == ["class=CNS depressants"]  # shown as class='CNS depressants'
+
+
+COLD_DECIDE = """
+import sys
+sys.argv = ["kg", "decide", "--example", *sys.argv[1:]]
+from kg.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(m for m in ("pyshacl", "networkx", "rdflib.plugins.sparql") if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("arguments, imported", [((), ""), (("--why", "gabapentin"), "networkx")])
+def test_a_cold_decision_imports_no_validator_no_sparql_engine_of_rdflib_and_networkx_only_for_why(arguments, imported):
+    """What a cold ``kg decide`` does not use, it does not import (ADR 0028): pySHACL (and with it rdflib's SPARQL
+    engine) validates builds; networkx draws the chain of --why."""
+    done = subprocess.run([sys.executable, "-c", COLD_DECIDE, *arguments], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout, done.stderr
+    assert done.stderr.splitlines()[-1] == imported

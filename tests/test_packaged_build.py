@@ -9,11 +9,19 @@ from hashlib import sha256
 
 import pytest
 
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import (
+    BUILD_REPORT_NAME,
+    BUILT_GRAPH_NAME,
+    DECISION_TABLES_NAME,
+    INFERRED_GRAPH_NAME,
+    PACKAGED_BUILD_DIR,
+)
 from kg.core.build.build_set import open_set
-from kg.core.build.knowledge import load_knowledge
+from kg.core.build.knowledge import build_store, load_knowledge
 from kg.core.build.pipeline import build_graph, serialize
+from kg.core.build.stored_tables import encode
 from kg.core.build.tables import load_tables
+from kg.core.build.verify import TABLES_KEY
 from kg.model.packages import discover
 from kg.model.selections import build_selections
 
@@ -47,6 +55,18 @@ def test_each_packaged_build_s_inferences_were_made_from_its_graph(name):
     assert report["inferred_sha256"] == sha256((folder / INFERRED_GRAPH_NAME).read_bytes()).hexdigest(), \
         STALE.format(name=f"{name}/{INFERRED_GRAPH_NAME}")
     assert report["reasoner"]["consistent"] and not report["reasoner"]["unsatisfiable_classes"]
+
+
+@pytest.mark.parametrize("name", SELECTIONS)
+def test_each_packaged_build_s_decision_tables_are_those_of_its_graph_and_the_current_queries(name):
+    """The stored decision tables (ADR 0028) are the rows the current queries give on the build's files, byte for
+    byte (the same build gives the same bytes), and the report records their hash."""
+    folder = PACKAGED_BUILD_DIR / name
+    tables = (folder / DECISION_TABLES_NAME).read_bytes()
+    store = build_store((folder / BUILT_GRAPH_NAME).read_bytes(), (folder / INFERRED_GRAPH_NAME).read_bytes())
+    assert tables == encode(store), STALE.format(name=f"{name}/{DECISION_TABLES_NAME}")
+    report = json.loads((folder / BUILD_REPORT_NAME).read_text(encoding="utf-8"))
+    assert report[TABLES_KEY] == sha256(tables).hexdigest(), STALE.format(name=f"{name}/{BUILD_REPORT_NAME}")
 
 
 def test_population_subsumptions_are_available_to_sparql_users():

@@ -31,6 +31,7 @@ EXAMPLES_DIR = PACKAGE_DIR / "examples"
 EXAMPLE_PROFILE = EXAMPLES_DIR / "treatment-resistant-patient.yaml"
 BUILT_GRAPH_NAME = "kg.ttl"
 INFERRED_GRAPH_NAME = "kg-inferred.ttl"  # what the DL reasoner entailed, beside the build
+DECISION_TABLES_NAME = "kg-decision-tables.json"  # the rows of the compile queries, beside the build (ADR 0028)
 PACKAGED_BUILD_DIR = PACKAGE_DIR / "built"  # the checked build set decisions read by default (make built)
 BUILD_REPORT_NAME = "build-report.json"
 BUILD_SET_MANIFEST_NAME = "builds.json"  # a build set: one build folder per guideline selection, and this (ADR 0019)

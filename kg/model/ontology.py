@@ -113,10 +113,8 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
             if not (str(term).startswith(str(CG._NS)) or str(term).startswith(by_id[package_id].namespace)):
                 problems.append(Problem(file, 0, "", named(term), f"outside the core namespace ({CG._NS}) and the "
                                         f"package's own ({by_id[package_id].namespace}): declare it in one of them"))
-    merged = core + Graph()
-    for fragment in fragments.values():
-        merged += fragment
-    annotations = {*ANNOTATIONS_WITHOUT_DECLARATION, *merged.subjects(RDF.type, OWL.AnnotationProperty)}
+    annotations = {*ANNOTATIONS_WITHOUT_DECLARATION, *(s for graph in (core, *fragments.values())
+                                                       for s in graph.subjects(RDF.type, OWL.AnnotationProperty))}
     given: dict[tuple[Node, Node], str] = {(s, p): CORE for s, p, _ in core if isinstance(s, URIRef)}
     for package_id, fragment in fragments.items():
         file = fragment_file(by_id[package_id])

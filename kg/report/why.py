@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from html import escape
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from kg.base.errors import UserError
 from kg.core.decide.decision import Decision
 from kg.report.summary import shorten
 from kg.report.vocabulary import Vocabulary, reason_order
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported when a chain is drawn: a decision without --why never needs it
 
 LAYERS = ("fact", "population", "statement", "source")
 LAYER_TITLES = ("patient fact", "population", "statement (effect on the option)", "source")
@@ -39,6 +40,8 @@ def _facts(decision: Decision) -> dict[str, list[str]]:
 
 def chain_graph(data: dict[str, Any], decision: Decision, key: str) -> tuple[dict[str, Any], nx.DiGraph]:
     """Nodes carry layer, label and title (full text); edges run fact -> population -> statement -> source."""
+    import networkx as nx
+
     option = find_option(data, key)
     vocabulary = Vocabulary.of(decision)
     populations = {p["population"]: p for p in data["populations"]}

@@ -1,5 +1,6 @@
-"""A build is used only when its files match its report (issue 16, "Unverified builds"; ADR 0013): the graph
-and the inferred file hash to what build-report.json recorded, and the report exists and is a JSON object.
+"""A build is used only when its files match its report (issue 16, "Unverified builds"; ADR 0013): the graph,
+the inferred file and the decision tables (ADR 0028) hash to what build-report.json recorded, and the report exists
+and is a JSON object.
 Each tampered copy of the packaged build is given to the real console script; every command that reads a
 build (decide, query, reason, export, release, serve, push, diff) ends in exit code 2 naming the file, and
 ``--no-verify`` uses it anyway with a warning."""
@@ -13,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from kg.base.paths import BUILD_REPORT_NAME, BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, PACKAGED_BUILD_DIR
+from kg.base.paths import (
+    BUILD_REPORT_NAME,
+    BUILT_GRAPH_NAME,
+    DECISION_TABLES_NAME,
+    INFERRED_GRAPH_NAME,
+    PACKAGED_BUILD_DIR,
+)
 from kg.core.build.verify import build_folder
 from tests.fuzz.cli_probe import run_kg_process
 from tests.servers.ports import free_port
@@ -49,6 +56,19 @@ def _edit_inferred(folder: Path) -> None:
         handle.write("\n<https://example.org/x> a <https://example.org/Y> .\n")
 
 
+def _flip_stored_against(folder: Path) -> None:
+    """In the stored decision tables, every "recommended against" becomes "recommended"."""
+    tables = folder / DECISION_TABLES_NAME
+    text = tables.read_text(encoding="utf-8")
+    assert "ontology#DecisionRecommendedAgainst>" in text
+    tables.write_text(text.replace("ontology#DecisionRecommendedAgainst>", "ontology#DecisionRecommended>"),
+                      encoding="utf-8")
+
+
+def _remove_tables(folder: Path) -> None:
+    (folder / DECISION_TABLES_NAME).unlink()
+
+
 def _remove_report(folder: Path) -> None:
     (folder / BUILD_REPORT_NAME).unlink()
 
@@ -75,6 +95,8 @@ TAMPERS: dict[str, tuple[Callable[[Path], None], str]] = {  # name -> (edit, the
     "empty-graph": (_empty, BUILT_GRAPH_NAME),
     "edited-inferred": (_edit_inferred, INFERRED_GRAPH_NAME),
     "missing-inferred": (_remove_inferred, INFERRED_GRAPH_NAME),
+    "edited-tables": (_flip_stored_against, DECISION_TABLES_NAME),
+    "missing-tables": (_remove_tables, DECISION_TABLES_NAME),
     "missing-report": (_remove_report, BUILD_REPORT_NAME),
     "report-not-json": (_report_not_json, BUILD_REPORT_NAME),
     "report-a-list": (_report_a_list, BUILD_REPORT_NAME),
@@ -119,7 +141,7 @@ COMMANDS = {  # every command that reads a build folder
 }
 
 
-@pytest.mark.parametrize("name", ["truncated", "report-not-json", "report-a-list", "edited-inferred"])
+@pytest.mark.parametrize("name", ["truncated", "report-not-json", "report-a-list", "edited-inferred", "edited-tables"])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_refuses_a_tampered_build(command, name, tmp_path):
     """Before: only kg export compared the graph's hash (and ended in a traceback on a report that is not

@@ -1,8 +1,9 @@
 """The knowledge every decision and query reads: the checked build that ``kg build`` wrote.
 
 A build folder holds ``kg.ttl`` (the tables and the ontology, with the build-time closures of
-queries/materialise/, after SHACL, the QC checks and the DL reasoner passed) and
-``kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions). ``kg build``
+queries/materialise/, after SHACL, the QC checks and the DL reasoner passed),
+``kg-inferred.ttl`` (what the reasoner entailed: inferred types and class subsumptions) and
+``kg-decision-tables.json`` (the rows of the queries a decision reads of the build once, ADR 0028). ``kg build``
 writes a build set: one such folder per guideline selection (kg/core/build/build_set.py); the knowledge
 is that of one of them, the build of all the set's guidelines unless others are asked for. The wheel
 and the source tree carry a copy in ``kg/built/`` (tests check it is up to date), so decisions need
@@ -13,7 +14,8 @@ In the store, the build is the default graph and the reasoner's entailments are 
 ``INFERRED_GRAPH``: the decision rules read the former, a SPARQL user may add the latter. That store is
 never changed after loading: ``kg.sparql`` and ``kg query`` read it, and so does everything the knowledge
 computes once (the name index, the compiled classifier, the allow-list and shape context of
-kg/patient_isolation.py), under the knowledge's lock.
+kg/patient_isolation.py), under the knowledge's lock. The decision tables and the name index are made from the rows
+the build stored (``rows``: kg/core/build/stored_tables.py) when it stored them, else from their queries on the store.
 
 Decisions never add to that store (ADR 0014). Each decision takes a *decision store* for its own use: a
 copy of the build (default graph) into which it puts its patient and the rules' results, so that every
@@ -41,7 +43,8 @@ from rdflib import Graph, URIRef
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
 from kg.base.paths import INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
-from kg.core.query.library import load_query, run_query
+from kg.core.build.stored_tables import NAME_INDEX_QUERY, Row, StoredTables, decode, query_rows
+from kg.core.query.library import load_query
 from kg.model.identifiers import IdSpace
 from kg.profile.drug_names import normalise_name
 from kg.profile.isolation import KnowledgeNodes
@@ -83,6 +86,8 @@ class Knowledge:
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
     selection: dict[str, Any] | None = None  # the guidelines and packages the build holds (None: not recorded)
+    tables: bytes | None = field(default=None, repr=False)  # the decision tables file, verified (None: none stored)
+    rebuild: str = ""  # the folder ``kg build --out`` rebuilds the build in (for messages)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # for what is computed once
     _spare_stores: list[ox.Store] = field(default_factory=list, repr=False)  # clean decision stores, given back
 
@@ -126,9 +131,21 @@ class Knowledge:
         return classification_module(self.graph)
 
     @computed_once
+    def stored_tables(self) -> StoredTables | None:
+        """The rows the build stored (None: it stored none, or in another format)."""
+        return None if self.tables is None else decode(self.tables, f"--build {self.source}", self.rebuild)
+
+    def rows(self, name: str) -> list[Row]:
+        """The rows of a query of the build that takes no parameter (one of stored_tables.stored_queries), in one order
+        every time: those the build stored for the query as its text is now, else the query's on the store."""
+        query = load_query(name)
+        stored = None if self.stored_tables is None else self.stored_tables.rows(query)
+        return query_rows(query, self.store) if stored is None else stored
+
+    @computed_once
     def _names(self) -> tuple[dict[str, URIRef], dict[str, list[URIRef]]]:
         names: dict[str, set[URIRef]] = defaultdict(set)
-        for row in run_query(load_query("decision/agents"), self.store):
+        for row in self.rows(NAME_INDEX_QUERY):
             names[normalise_name(str(row["name"]))].add(row["agent"])  # type: ignore[arg-type]
         agents = {name: next(iter(found)) for name, found in names.items() if len(found) == 1}
         ambiguous = {name: sorted(found) for name, found in names.items() if len(found) > 1}
@@ -153,24 +170,24 @@ class Knowledge:
 
     @computed_once
     def decision_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.tables.DecisionTables
-        """The decision tables the compiled assessment reads (queries/compile/*.rq on the build)."""
+        """The decision tables the compiled assessment reads (queries/compile/*.rq on the build: ``rows``)."""
         from kg.core.decide.compiled.tables import DecisionTables
 
-        return DecisionTables.of(self.store)
+        return DecisionTables.of(self.rows)
 
     @computed_once
     def render_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.rows.RenderTables
         """The words and details a compiled decision's output rows are made with (queries/compile/*.rq)."""
         from kg.core.decide.compiled.rows import RenderTables
 
-        return RenderTables.of(self.store)
+        return RenderTables.of(self.rows)
 
     @computed_once
     def output_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.outputs.OutputTables
         """The dose checks, actions and population facts of a compiled decision (queries/compile/*.rq)."""
         from kg.core.decide.compiled.outputs import OutputTables
 
-        return OutputTables.of(self.store)
+        return OutputTables.of(self.rows)
 
     @property
     def ids(self) -> IdSpace:
@@ -197,17 +214,26 @@ def load_knowledge(build_dir: Path | None = None, verify: bool = True,
     """The knowledge of a build folder (default: the packaged build set, kg/built/), verified against its build
     report (kg/core/build/verify.py) unless ``verify`` is False; of a build set, the build of exactly *guidelines*
     (None: of all its guidelines)."""
+    from kg.core.build.build_set import is_build_set
     from kg.core.build.verify import open_build
 
     files = open_build(build_dir, verify, guidelines=guidelines)
-    store = ox.Store()
     try:
-        store.load(files.graph, format=ox.RdfFormat.TURTLE)
-        if files.inferred:
-            store.load(files.inferred, format=ox.RdfFormat.TURTLE, to_graph=INFERRED_GRAPH)
+        store = build_store(files.graph, files.inferred)
     except SyntaxError as error:
         raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
-    return Knowledge(store, str(files.folder), graph_text=files.graph, selection=files.selection)
+    out = files.folder.parent if is_build_set(files.folder.parent) else files.folder
+    return Knowledge(store, str(files.folder), graph_text=files.graph, selection=files.selection, tables=files.tables,
+                     rebuild=str(out))
+
+
+def build_store(graph: bytes, inferred: bytes) -> ox.Store:
+    """The store of a build's files (Turtle): the graph in the default graph, the entailments in ``INFERRED_GRAPH``."""
+    store = ox.Store()
+    store.load(graph, format=ox.RdfFormat.TURTLE)
+    if inferred:
+        store.load(inferred, format=ox.RdfFormat.TURTLE, to_graph=INFERRED_GRAPH)
+    return store
 
 
 def default_knowledge(guidelines: Collection[str] | None = None) -> Knowledge:

@@ -28,6 +28,7 @@ from kg.base.paths import (
     BUILD_REPORT_NAME,
     BUILD_SET_MANIFEST_NAME,
     BUILT_GRAPH_NAME,
+    DECISION_TABLES_NAME,
     INFERRED_GRAPH_NAME,
 )
 from kg.base.progress import steps
@@ -35,10 +36,13 @@ from kg.base.tempdirs import fresh_dir
 from kg.core.build.build_set import DEFAULT_FLAG, is_build_set, set_manifest
 from kg.core.build.checks import CheckResult, run_checks
 from kg.core.build.header import add_data_header
+from kg.core.build.knowledge import build_store
 from kg.core.build.materialise import materialise
 from kg.core.build.origin import build_origin
+from kg.core.build.stored_tables import encode
 from kg.core.build.tables import TableReader, Tables, TableSource, id_space, load_tables
 from kg.core.build.transform import add_codings, new_graph, transform
+from kg.core.build.verify import HASHED_FILES
 from kg.model.namespaces import CG, PREFIXES
 from kg.model.packages import Package, available_at
 from kg.model.reasoning import ReasonerResult, check_consistency
@@ -228,13 +232,17 @@ def write_set(result: BuildSetResult, out_dir: Path) -> list[Path]:
 
 
 def _write_build(result: BuildResult, folder: Path) -> bytes:
-    """The graph, the entailments and the build report in *folder*; returns the report's bytes."""
+    """The graph, the entailments, the decision tables and the build report in *folder*; returns the report's bytes.
+    The decision tables (kg/core/build/stored_tables.py, ADR 0028) are compiled from the files as written, loaded as a
+    decision loads them."""
     graph, inferred = serialize(result.graph), serialize(result.inferred)
-    _write_synced(folder / BUILT_GRAPH_NAME, graph)
-    _write_synced(folder / INFERRED_GRAPH_NAME, inferred)
-    # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007)
-    hashes = {"graph_sha256": hashlib.sha256(graph).hexdigest(),
-              "inferred_sha256": hashlib.sha256(inferred).hexdigest()}
+    files = {BUILT_GRAPH_NAME: graph, INFERRED_GRAPH_NAME: inferred,
+             DECISION_TABLES_NAME: encode(build_store(graph, inferred))}
+    for name, data in files.items():
+        _write_synced(folder / name, data)
+    # the inferences are tied to the graph they were made from (HermiT's output is not byte-stable, ADR 0007), and
+    # so are the decision tables
+    hashes = {key: hashlib.sha256(files[name]).hexdigest() for key, name in HASHED_FILES.items()}
     report = json.dumps(result.summary() | hashes | {"origin": build_origin()}, indent=2, sort_keys=True) + "\n"
     _write_synced(folder / BUILD_REPORT_NAME, report.encode("utf-8"))
     return report.encode("utf-8")
@@ -279,7 +287,8 @@ def _own_orphans(parent: Path, prefix: str, current: Path) -> list[Path]:
             if path != current and path not in _FILLING and path.is_dir() and not path.is_symlink()]
 
 
-OUTPUT_NAMES = (BUILT_GRAPH_NAME, INFERRED_GRAPH_NAME, BUILD_REPORT_NAME)
+OUTPUT_NAMES = (*HASHED_FILES.values(), BUILD_REPORT_NAME)
+OLDER_OUTPUT_NAMES = tuple(name for name in OUTPUT_NAMES if name != DECISION_TABLES_NAME)  # a kg's before ADR 0028
 
 
 def _check_out(out_dir: Path) -> None:
@@ -303,13 +312,18 @@ def _is_previous_build(folder: Path) -> bool:
     names = {p.name for p in folder.iterdir()}
     try:
         if not is_build_set(folder):
-            return names == set(OUTPUT_NAMES) and bool(open_build(folder))
+            return _build_files(names) and bool(open_build(folder))
         builds = open_set(folder).builds
         return names == {BUILD_SET_MANIFEST_NAME, *builds} and all(
-            {p.name for p in (folder / name).iterdir()} == set(OUTPUT_NAMES) and open_build(folder / name)
+            _build_files({p.name for p in (folder / name).iterdir()}) and open_build(folder / name)
             for name in builds)
     except (UserError, OSError):
         return False
+
+
+def _build_files(names: set[str]) -> bool:
+    """Exactly the files of a build of this kg or of an older one."""
+    return names in (set(OUTPUT_NAMES), set(OLDER_OUTPUT_NAMES))
 
 
 def _write_synced(path: Path, data: bytes) -> None:

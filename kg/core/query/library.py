@@ -34,6 +34,7 @@ from kg.base.paths import QUERIES_DIR
 from kg.model.namespaces import PREFIXES
 
 Graphs = ox.NamedNode | ox.DefaultGraph | list[ox.NamedNode | ox.DefaultGraph] | None
+Row = dict[str, Node | None]  # a SELECT's row: variable -> its rdflib term (None: unbound)
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 KIND_DECLARATION = re.compile(r"[?$]([A-Za-z_]\w*)\s+([a-z][a-z0-9-]*)")  # #+ kinds: ?lab lab-test, ?system ...
@@ -238,7 +239,7 @@ def _solutions(query: Query, data: Graph | ox.Store, bindings: dict[str, Node] |
 
 def run_query(
     query: Query, data: Graph | ox.Store, bindings: dict[str, Node] | None = None, graphs: Graphs = None
-) -> list[dict[str, Node | None]]:
+) -> list[Row]:
     """Run a SELECT query; rows are dicts of rdflib terms (None for unbound). ``graphs``: the graphs of the
     store that form the query's default graph (default: the store's default graph)."""
     solutions = _solutions(query, data, bindings, graphs)

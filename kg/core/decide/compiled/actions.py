@@ -9,15 +9,17 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.decide.compiled.evaluate import Assessment, Facts
 from kg.core.decide.compiled.rows import Row, ordered
-from kg.core.query.library import load_query, run_query
 from kg.model.namespaces import CG
+
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
 
 ORDER = ("kind", "target", "via", "targetId", "targetLabel", "viaLabel", "instruction", "basis")
 GROUPED = ("kind", "target", "targetId", "targetLabel", "via", "viaLabel", "instruction", "basis")
@@ -34,12 +36,12 @@ class ActionTables:
     words: dict[tuple[str, str], tuple[Node, ...]]  # (label | notation | identifier, term) -> values
 
     @classmethod
-    def of(cls, store: ox.Store) -> ActionTables:
+    def of(cls, rows: QueryRows) -> ActionTables:
         rules: dict[tuple[str, str], list[Part]] = defaultdict(list)
         keys: dict[str, set[str]] = defaultdict(set)
         populations: dict[str, set[str]] = defaultdict(set)
         words: dict[tuple[str, str], list[Node]] = defaultdict(list)
-        for row in run_query(load_query("compile/action-rules"), store):
+        for row in rows("compile/action-rules"):
             branch = str(row["branch"])
             if branch == "caution-population":
                 populations[str(row["caution"])].add(str(row["population"]))

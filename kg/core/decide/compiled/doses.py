@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -21,8 +21,10 @@ from kg.base.literals import as_sparql_writes_decimal
 from kg.core.decide.compiled.evaluate import Facts
 from kg.core.decide.compiled.rows import Row, distinct, ordered
 from kg.core.decide.compiled.tables import DecisionTables
-from kg.core.query.library import load_query, run_query
 from kg.model.namespaces import CG
+
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
 
 ORDER = ("drugLabel", "kind", "statement", "drug", "current", "limit", "rule", "text", "basis")
 # the dose limits of a regimen: (its property, the check's kind, its rule in words, whether the check is "below")
@@ -67,9 +69,9 @@ class DoseTables:
     ingredients: dict[str, frozenset[str]]  # drug -> itself and its active ingredients (cg:activeIngredient?)
 
     @classmethod
-    def of(cls, store: ox.Store) -> DoseTables:
+    def of(cls, rows: QueryRows) -> DoseTables:
         values: dict[tuple[str, str], dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        for row in run_query(load_query("compile/dose-check-statements"), store):
+        for row in rows("compile/dose-check-statements"):
             values[(str(row["statement"]), str(row["kind"]))][str(row["attribute"])].append(row["value"])  # type: ignore[index]
         by_kind: dict[str, dict[str, list[Statement]]] = defaultdict(lambda: defaultdict(list))
         labels: dict[str, tuple[Node, ...]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -18,6 +18,9 @@ from kg.core.decide.compiled.evaluate import Assessment, Facts
 from kg.core.decide.compiled.population_facts import PopulationFactTables, population_facts
 from kg.core.decide.compiled.rows import Row
 
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
+
 
 @dataclass(frozen=True)
 class OutputTables:
@@ -26,8 +29,9 @@ class OutputTables:
     population_facts: PopulationFactTables
 
     @classmethod
-    def of(cls, store: ox.Store) -> OutputTables:
-        return cls(DoseTables.of(store), ActionTables.of(store), PopulationFactTables.of(store))
+    def of(cls, rows: QueryRows) -> OutputTables:
+        """From the rows of the compile queries on the build (``Knowledge.rows``)."""
+        return cls(DoseTables.of(rows), ActionTables.of(rows), PopulationFactTables.of(rows))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -19,8 +20,10 @@ from kg.base.oxigraph_bridge import from_ox
 from kg.core.decide.compiled.evaluate import Facts
 from kg.core.decide.compiled.rows import Row, distinct, ordered
 from kg.core.decide.compiled.tables import DecisionTables
-from kg.core.query.library import load_query, run_query
 from kg.model.namespaces import CG
+
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
 
 ORDER = ("population", "propertyLabel", "valueLabel", "property")
 LOCAL_NAME = re.compile(r"^.*[/#]")  # REPLACE(STR(?property), "^.*[/#]", "")
@@ -40,11 +43,11 @@ class PopulationFactTables:
     property_labels: dict[str, tuple[Node, ...]]
 
     @classmethod
-    def of(cls, store: ox.Store) -> PopulationFactTables:
+    def of(cls, rows: QueryRows) -> PopulationFactTables:
         restrictions: dict[str, dict[Restriction, None]] = defaultdict(dict)  # (ordered sets)
         under: dict[str, set[str]] = defaultdict(set)
         labels: dict[str, list[Node]] = defaultdict(list)
-        for row in run_query(load_query("compile/population-facts"), store):
+        for row in rows("compile/population-facts"):
             branch = str(row["branch"])
             if branch == "restriction":
                 found = Restriction(row["property"], row["filler"], row["wanted"])  # type: ignore[arg-type]

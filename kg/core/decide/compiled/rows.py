@@ -10,16 +10,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.decide.compiled.evaluate import LATER, MAYBE_SUPPORTS, Assessment
-from kg.core.query.library import load_query, run_query
+from kg.core.query.library import Row
 from kg.model.namespaces import CG
 
-Row = dict[str, Node | None]
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
+
 REASON_COLUMNS = ("patient", "option", "reason", "effect", "effectRank", "applies", "kind", "statement", "text",
                   "direction", "strength", "certainty", "basis", "certaintyBasis", "population", "populationLabel",
                   "issuer", "severity", "safetyRank", "sources")
@@ -86,17 +89,18 @@ class RenderTables:
     step_doses: list[Row]  # compile/step-doses.rq
 
     @classmethod
-    def of(cls, store: ox.Store) -> RenderTables:
+    def of(cls, rows: QueryRows) -> RenderTables:
+        """From the rows of the compile queries on the build (``Knowledge.rows``)."""
         vocabulary: dict[tuple[str, str], list[Row]] = defaultdict(list)
-        for row in run_query(load_query("compile/vocabulary"), store):
+        for row in rows("compile/vocabulary"):
             vocabulary[(str(row["kind"]), str(row["term"]))].append(row)
         details: dict[str, list[Row]] = defaultdict(list)
-        for row in run_query(load_query("compile/reason-details"), store):
+        for row in rows("compile/reason-details"):
             details[str(row["statement"])].append({k: row[k] for k in DETAIL_COLUMNS} | sorted_sources(row))
-        interactions = [row | sorted_sources(row) for row in run_query(load_query("compile/interactions"), store)]
-        step_doses = [row | sorted_sources(row) for row in run_query(load_query("compile/step-doses"), store)]
-        return cls(dict(vocabulary), dict(details), run_query(load_query("compile/populations"), store), interactions,
-                   run_query(load_query("compile/algorithm-steps"), store), step_doses)
+        interactions = [row | sorted_sources(row) for row in rows("compile/interactions")]
+        step_doses = [row | sorted_sources(row) for row in rows("compile/step-doses")]
+        return cls(dict(vocabulary), dict(details), rows("compile/populations"), interactions,
+                   rows("compile/algorithm-steps"), step_doses)
 
     def words(self, kind: str, term: str) -> list[Row]:
         return self.vocabulary.get((kind, term), [])

@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
 from rdflib import Literal
 
-from kg.core.query.library import load_query, run_query
+if TYPE_CHECKING:
+    from kg.core.build.stored_tables import QueryRows
 
 Iri = str  # an IRI as a string: the evaluation joins on strings, not on RDF terms
 
 
-def _rows(name: str, store: ox.Store) -> list[dict[str, Any]]:
+def _rows(name: str, rows: QueryRows) -> list[dict[str, Any]]:
     """The rows of queries/compile/<name>.rq: IRIs as strings, booleans and numbers as Python values."""
     out = []
-    for row in run_query(load_query(f"compile/{name}"), store):
+    for row in rows(f"compile/{name}"):
         out.append({key: (None if value is None else value.toPython() if isinstance(value, Literal)
                           and value.datatype is not None else str(value)) for key, value in row.items()})
     return out
@@ -118,36 +118,37 @@ class DecisionTables:
     in_play: frozenset[Iri]  # the decision statuses of an option in play (cg:optionInPlay true)
 
     @classmethod
-    def of(cls, store: ox.Store) -> DecisionTables:
+    def of(cls, rows: QueryRows) -> DecisionTables:
+        """From the rows of the compile queries on the build (``Knowledge.rows``)."""
         falls: dict[Iri, set[Iri]] = defaultdict(set)
         options: dict[Iri, str] = {}
-        for row in _rows("falls-under", store):
+        for row in _rows("falls-under", rows):
             if row["optionId"] is not None:
                 options[str(row["agent"])] = str(row["optionId"])
             else:
                 falls[str(row["agent"])].add(str(row["group"]))
         recommendations: dict[tuple[Any, ...], dict[str, Iri]] = defaultdict(dict)
-        for row in _rows("reasons-recommendation", store):
+        for row in _rows("reasons-recommendation", rows):
             key = tuple(str(row[k]) for k in ("option", "optionId", "statement", "population", "possible"))
             recommendations[key][str(row["case"])] = str(row["effect"])
         cautions: dict[tuple[Any, ...], dict] = defaultdict(dict)
-        for row in _rows("reasons-caution", store):
+        for row in _rows("reasons-caution", rows):
             key = (str(row["option"]), str(row["optionId"]), str(row["statement"]),
                    row["population"], row["possible"], row["co"])
             case = tuple(bool(row[k]) for k in ("coTaken", "coMaybe", "inPopulation", "maybe"))
             cautions[key][case] = (str(row["effect"]), bool(row["applies"]))
         statement_populations: dict[Iri, dict[Iri, set[Iri]]] = defaultdict(lambda: defaultdict(set))
-        for row in _rows("statement-populations", store):
+        for row in _rows("statement-populations", rows):
             possibles = statement_populations[str(row["statement"])][str(row["population"])]
             if row["possible"] is not None:
                 possibles.add(str(row["possible"]))
         past: dict[Iri, dict[Iri, list[PastTrial]]] = defaultdict(lambda: defaultdict(list))
-        for row in _rows("reasons-past-trial", store):
+        for row in _rows("reasons-past-trial", rows):
             past[str(row["option"])][str(row["outcome"])].append(
                 PastTrial(str(row["optionId"]), bool(row["failedOnly"]), str(row["effect"])))
         lines: dict[Iri, list[Line]] = defaultdict(list)
         abouts: dict[Iri, set[Iri]] = defaultdict(set)
-        for row in _rows("statement-lines", store):
+        for row in _rows("statement-lines", rows):
             rank = row["rank"]
             line = Line(str(row["line"]), Decimal(str(rank)) if rank is not None else None,
                         bool(row["sequenced"]), bool(row["laterLine"]))
@@ -159,22 +160,22 @@ class DecisionTables:
             options=options,
             falls_under={agent: frozenset(groups) for agent, groups in falls.items()},
             recommendations=tuple(Recommendation(*key, effects) for key, effects in recommendations.items()),  # type: ignore[call-arg]
-            losers=_grouped(_rows("precedence-losers", store), "statement", "winnerPopulation"),
-            required=_grouped(_rows("required-populations", store), "population", "requiredPossible"),
+            losers=_grouped(_rows("precedence-losers", rows), "statement", "winnerPopulation"),
+            required=_grouped(_rows("required-populations", rows), "population", "requiredPossible"),
             cautions=tuple(Caution(*key, effects) for key, effects in cautions.items()),  # type: ignore[call-arg]
             interactions=tuple(Interaction(str(r["option"]), str(r["optionId"]), str(r["statement"]), str(r["about"]),
                                            str(r["other"]), bool(r["single"]), r["effectTaken"],  # type: ignore[arg-type]
-                                           str(r["effectPossibly"])) for r in _rows("reasons-interaction", store)),
+                                           str(r["effectPossibly"])) for r in _rows("reasons-interaction", rows)),
             statement_populations={s: {p: frozenset(pp) for p, pp in by.items()}
                                      for s, by in statement_populations.items()},
             past_trials={o: {outcome: tuple(rows) for outcome, rows in by.items()} for o, by in past.items()},
             notes=tuple((str(r["option"]), str(r["optionId"]), str(r["statement"]), str(r["effect"]))
-                        for r in _rows("reasons-note", store)),
+                        for r in _rows("reasons-note", rows)),
             lines={s: tuple(found) for s, found in lines.items()},
             abouts={s: frozenset(found) for s, found in abouts.items()},
-            status=_status_rules(_rows("status-rules", store)),
-            scope=_scope(_rows("scope-limits", store)),
-            **_conflict_sides(_rows("cross-guideline-sides", store)),
+            status=_status_rules(_rows("status-rules", rows)),
+            scope=_scope(_rows("scope-limits", rows)),
+            **_conflict_sides(_rows("cross-guideline-sides", rows)),
         )
 
 
