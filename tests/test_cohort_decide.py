@@ -131,7 +131,8 @@ def test_an_unknown_column_or_format_is_refused_before_any_decision(tmp_path):
     assert result.returncode == 2 and ".xlsx" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_parquet_in_and_out_hold_the_same_decisions_as_json_lines(tmp_path):
+def edge_parquet(path: Path) -> Path:
+    """The edge profiles as a Parquet cohort (the CSV columns; empty cells null, ages as integers)."""
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as parquet
 
@@ -139,8 +140,15 @@ def test_parquet_in_and_out_hold_the_same_decisions_as_json_lines(tmp_path):
     table = pa.Table.from_pylist([{k: (v or None) for k, v in row.items()} for row in rows])
     table = table.set_column(table.schema.get_field_index("age_years"), "age_years",
                              pa.array([int(r["age_years"]) for r in rows]))
-    source = tmp_path / "cohort.parquet"
-    parquet.write_table(table, source)
+    parquet.write_table(table, path)
+    return path
+
+
+def test_parquet_in_and_out_hold_the_same_decisions_as_json_lines(tmp_path):
+    import pyarrow.parquet as parquet
+
+    source = edge_parquet(tmp_path / "cohort.parquet")
+    rows = [_csv_row(p) for p in EDGES]
     decide_cohort(source, tmp_path / "out.parquet")
     decide_cohort(_write_csv(tmp_path / "cohort.csv", rows), tmp_path / "out.jsonl")
     from_parquet, from_csv = parquet.read_table(tmp_path / "out.parquet").to_pylist(), _lines(tmp_path / "out.jsonl")

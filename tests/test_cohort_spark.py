@@ -19,7 +19,7 @@ from kg.base.errors import UserError
 from kg.cohort.decide import decide_cohort, summary_text
 from kg.cohort.synth import synthesize
 from kg.core.build.knowledge import default_knowledge
-from tests.test_cohort_decide import EDGES, _csv_row, _write_csv
+from tests.test_cohort_decide import EDGES, _csv_row, _write_csv, edge_parquet
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: make spark")
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -63,17 +63,11 @@ def test_an_invalid_record_fails_the_spark_run_naming_its_line_and_writes_nothin
 
 
 def test_parquet_in_and_out_on_spark_equal_the_one_process_run(tmp_path):
-    pa = pytest.importorskip("pyarrow")
+    source = edge_parquet(tmp_path / "cohort.parquet")
     import pyarrow.parquet as parquet
 
     from kg.cohort.spark import decide_on_spark
 
-    rows = [_csv_row(p) for p in EDGES]
-    table = pa.Table.from_pylist([{k: (v or None) for k, v in row.items()} for row in rows])
-    table = table.set_column(table.schema.get_field_index("age_years"), "age_years",
-                             pa.array([int(r["age_years"]) for r in rows]))
-    source = tmp_path / "cohort.parquet"
-    parquet.write_table(table, source)
     decide_cohort(source, tmp_path / "one.parquet")
     decide_on_spark(source, tmp_path / "spark.parquet", master=MASTER)
     assert parquet.read_table(tmp_path / "spark.parquet").to_pylist() == \
