@@ -171,6 +171,7 @@ class CG(DefinedNamespace):
     FindingKind: URIRef
     FindingMeasure: URIRef
     FindingNextStep: URIRef
+    FindingNotCovered: URIRef
     FindingSingleDailyDose: URIRef
     FindingSourcedDose: URIRef
     FindingUndeterminedOption: URIRef
@@ -354,6 +355,7 @@ class CG(DefinedNamespace):
     evidenceBasisOf: URIRef
     fallsUnder: URIRef
     findingKindIfAllowed: URIRef
+    findingKindIfDecisive: URIRef
     findingKindIfNotTaken: URIRef
     findingKindIfTaken: URIRef
     forPatient: URIRef
