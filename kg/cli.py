@@ -408,7 +408,7 @@ def export_cmd(
     guideline: BuildGuidelineOption = None,
 ) -> None:
     """Export the checked build to another knowledge base's format; nothing partial is written on error."""
-    from kg.export import FORMATS, export, source_from_build, source_from_file
+    from kg.export import FORMATS, export, export_target, source_from_build, source_from_file
 
     if list_formats:
         typer.echo(formatting.export_formats(FORMATS.values()))
@@ -417,8 +417,7 @@ def export_cmd(
         raise UserError("give a FORMAT (kg export --list shows them)")
     if graph is not None and (build_dir is not None or guideline):
         raise UserError("give --graph FILE or --build DIR (--guideline), not both")
-    if format_name not in FORMATS:
-        export(None, format_name, out)  # raises the unknown-format error with the list hint
+    export_target(format_name, out)  # an unknown format or a wrong --out is refused before the graph is read
     source = source_from_file(graph) if graph is not None else source_from_build(build_dir, not no_verify,
                                                                                     guideline or None)
     written = export(source, format_name, out)

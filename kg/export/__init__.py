@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from kg.export.errors import ExportError
 from kg.export.source import ExportSource, Provenance, source_from_build, source_from_file, source_from_graph
-from kg.export.write import write_atomically
+from kg.export.write import check_target, write_atomically
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -94,18 +94,32 @@ def export(graph: Graph | ExportSource | None, format_name: str, path: Path | st
     >>> {"turtle", "ntriples", "fhir-cpg"} <= set(FORMATS)
     True
     """
-    fmt = FORMATS.get(format_name)
-    if fmt is None:
-        raise ExportError(f"format {format_name!r}: unknown; `kg export --list` shows the {len(FORMATS)} formats")
+    target = export_target(format_name, path)  # an unknown format or a wrong path: refused first
+    fmt = FORMATS[format_name]
     if isinstance(graph, ExportSource):
         source = graph
     elif graph is None:
         source = source_from_build()
     else:
         source = source_from_graph(graph)
-    target = Path(path) if path is not None else Path(fmt.default_name)
     write_atomically(target, fmt.folder, lambda tmp: fmt.writer()(source, tmp), format_name)
     return target
+
+
+def export_target(format_name: str, path: Path | str | None = None) -> Path:
+    """Where :func:`export` writes *format_name* given *path*; a UserError (exit 2) unless it may be written there
+    (kg/export/write.py), checked before any graph is read: ``kg export`` refuses a wrong --out at once."""
+    fmt = _format(format_name)
+    target = Path(path) if path is not None else Path(fmt.default_name)
+    check_target(target, fmt.folder, format_name)
+    return target
+
+
+def _format(format_name: str) -> Format:
+    fmt = FORMATS.get(format_name)
+    if fmt is None:
+        raise ExportError(f"format {format_name!r}: unknown; `kg export --list` shows the {len(FORMATS)} formats")
+    return fmt
 
 
 def write_format(source: ExportSource, format_name: str, path: Path) -> Path:

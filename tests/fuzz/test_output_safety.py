@@ -117,6 +117,15 @@ def test_decide_out_a_folder_fails_before_the_decision_runs(tmp_path):
     assert "age_years" not in outcome.stderr and _kept(folder)
 
 
+def test_an_export_refuses_its_out_before_reading_the_build(tmp_path):
+    """As decide: --out is checked first, so a wrong one is the error even when the build named does not exist."""
+    folder = _user_folder(tmp_path / "my-project")
+    outcome = run_kg_process("export", "turtle", "--out", str(folder), "--build", str(tmp_path / "no-build"),
+                             cwd=tmp_path)
+    assert _refused(outcome, folder) and "no-build" not in outcome.stderr, outcome.stderr
+    assert _kept(folder) and sorted(p.name for p in tmp_path.iterdir()) == ["my-project"]
+
+
 def test_decide_out_replaces_a_file_whole(tmp_path):
     out = tmp_path / "report.txt"
     out.write_text("an older report", encoding="utf-8")
