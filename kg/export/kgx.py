@@ -16,6 +16,7 @@ from kg.export.biolink_offline import METADATA_NAME
 from kg.export.biolink_projection import projection
 from kg.export.errors import ExportError
 from kg.export.kgx_records import INFORES, LOCAL_PREFIXES, Projector, Records
+from kg.export.shared import shared
 from kg.export.source import ExportSource
 
 NODE_COLUMNS = ("id", "category", "name", "description", "xref", "synonym", "iri", "provided_by")
@@ -25,6 +26,7 @@ EDGE_COLUMNS = ("id", "subject", "predicate", "object", "knowledge_level", "agen
 TSV_DELIMITER = "|"  # KGX's list delimiter in TSV cells
 
 
+@shared
 def records(source: ExportSource) -> Records:
     """The projected node and edge records of the source graph."""
     tk = biolink_offline.toolkit()

@@ -22,6 +22,7 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from kg.export.errors import ExportError
 from kg.export.provenance import provenance_graph, with_provenance
 from kg.export.rdf import canonical_triples, rdfxml_bytes
+from kg.export.shared import shared
 from kg.export.source import ExportSource
 from kg.model.namespaces import PREFIXES
 
@@ -138,14 +139,20 @@ def _names(kinds: list[URIRef]) -> str:
     return " and ".join(f"owl:{str(k).rsplit('#', 1)[1]}" for k in kinds)
 
 
+@shared
+def owl_rdfxml(source: ExportSource) -> bytes:
+    """The OWL ontology as RDF/XML (the owl-rdfxml export; horned-owl reads it for the other two syntaxes)."""
+    return rdfxml_bytes(owl_triples(source))
+
+
 def write_owl_rdfxml(source: ExportSource, path: Path) -> None:
-    path.write_bytes(rdfxml_bytes(owl_triples(source)))
+    path.write_bytes(owl_rdfxml(source))
 
 
 def _horned(source: ExportSource, serialization: str) -> bytes:
     import pyhornedowl
 
-    ontology = pyhornedowl.open_ontology_from_string(rdfxml_bytes(owl_triples(source)).decode("utf-8"), "rdf")
+    ontology = pyhornedowl.open_ontology_from_string(owl_rdfxml(source).decode("utf-8"), "rdf")
     if serialization == "ofn":  # horned-owl 2.0 writes prefixed names into OWL/XML IRI="..." attributes: no prefixes
         for prefix, iri in sorted(PREFIXES.items()):
             if iri not in RESERVED:

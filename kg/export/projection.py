@@ -37,6 +37,7 @@ from decimal import Decimal
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 
 from kg.export.errors import ExportError
+from kg.export.shared import shared
 from kg.export.source import ExportSource, Provenance
 from kg.model.curies import longest_namespace
 from kg.model.namespaces import CG, MAPPING_PREFIXES, PREFIXES
@@ -194,6 +195,7 @@ def _attribute_names(predicates: Iterable[URIRef]) -> dict[URIRef, str]:
     return names
 
 
+@shared
 def project(source: ExportSource) -> PropertyGraph:
     """The property-graph view of *source*'s asserted graph (rules in the module docstring)."""
     graph = source.graph

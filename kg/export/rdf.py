@@ -16,6 +16,7 @@ from rdflib import Graph
 from kg.base.oxigraph_bridge import invalid_iris, to_graph
 from kg.export.errors import ExportError
 from kg.export.provenance import provenance_graph
+from kg.export.shared import shared
 from kg.export.source import ExportSource
 from kg.model.namespaces import PREFIXES
 
@@ -27,6 +28,7 @@ RULE_QNAME = ("rule: RDF/XML writes a predicate as an XML name, so its IRI must 
               "digits, - . _")
 
 
+@shared
 def export_triples(source: ExportSource) -> list[ox.Triple]:
     """What an RDF export writes: the graph and the triples about the export (kg.export.provenance), in the
     canonical order, refused with the offending IRIs when a syntax could not carry them."""

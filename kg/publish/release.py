@@ -26,6 +26,7 @@ from kg.core.build.header import (
     data_version_iri,
 )
 from kg.export import FORMATS, ExportSource, source_from_build, write_format
+from kg.export.shared import shared_between_formats
 from kg.export.write import check_target, write_atomically
 from kg.model.namespaces import CG, PREFIXES
 
@@ -148,7 +149,7 @@ def release(out: Path, source: ExportSource | None = None, build_dir: Path | Non
 
     def write(folder: Path) -> None:
         formats: dict[str, list[ReleaseFile]] = {}
-        with steps(len(FORMATS) + 1, "release") as step:
+        with steps(len(FORMATS) + 1, "release") as step, shared_between_formats():
             for name in sorted(FORMATS):
                 step(name)
                 target = write_format(source, name, folder / FORMATS[name].default_name)

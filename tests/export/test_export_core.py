@@ -12,6 +12,7 @@ import pytest
 from kg.base.errors import UserError
 from kg.export import FORMATS, ExportError, ExportSource, Format, export
 from kg.export import write as write_module
+from kg.export.shared import shared, shared_between_formats
 
 
 def test_every_format_is_listed_with_one_line(tmp_path: Path) -> None:
@@ -91,3 +92,24 @@ def test_the_readme_export_table_has_one_command_per_format() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Export", 1)[1].split("\n## ", 1)[0]
     assert sorted(n for n in FORMATS if f"`kg export {n}`" not in section) == []
+
+
+def test_what_formats_share_is_made_once_per_source_and_only_within_a_release(build_source: ExportSource) -> None:
+    """kg/export/shared.py: inside one release a shared result is made once per source; a single export, another
+    source and the next release each make their own (so a second release re-checks that every step is
+    deterministic: tests/export/test_release.py)."""
+    made: list[ExportSource] = []
+
+    @shared
+    def derived(source: ExportSource) -> object:
+        made.append(source)
+        return object()
+
+    assert derived(build_source) is not derived(build_source)
+    other = ExportSource(build_source.graph, build_source.provenance)
+    with shared_between_formats():
+        first = derived(build_source)
+        assert derived(build_source) is first and derived(other) is not first
+    with shared_between_formats():
+        assert derived(build_source) is not first
+    assert made == [build_source, build_source, build_source, other, build_source]
