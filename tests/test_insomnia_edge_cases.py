@@ -218,3 +218,16 @@ def test_a_manifest_key_that_would_do_nothing_is_refused(tmp_path):
     (copy_of / "manifest.yaml").write_text(text, encoding="utf-8")
     with pytest.raises((UserError, ValidationError), match="not_covered_by_sources"):
         read_manifest(copy_of)
+
+
+def test_a_condition_no_guideline_treats_beside_a_field_of_another_is_a_validation_error_not_a_traceback():
+    """Case m11's profile (chronic insomnia and PLMD, with an RLS field) on the complete build: the unknown condition
+    and the ignored field are both reported (a TypeError from sorting the unknown condition's None came before)."""
+    from kg.base.yaml12 import load_yaml
+    from kg.core.build.knowledge import default_knowledge
+
+    case_file = BASE_CASE.parent / "m11-c9-insomnia-and-plmd-asks-triazolam.yaml"
+    data = load_yaml(case_file.read_text(encoding="utf-8"))[0]["profile"]
+    with pytest.raises(ValidationError) as error:
+        decide(data, knowledge=default_knowledge())
+    assert "periodic-limb-movement-disorder" in str(error.value) and "oral_iron_failed" in str(error.value)

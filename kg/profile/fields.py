@@ -377,7 +377,8 @@ def fields_without_their_condition(data: Mapping[str, Any], decl: Declarations |
     the profile's conditions name none of that guideline's conditions: the field would be silently ignored."""
     decl = decl or declarations()
     named = set(named_conditions(data, decl))
-    return [(f.name, f"given, but the profile's conditions ({', '.join(sorted(named)) or 'none'}) do not include "
+    shown = ", ".join(sorted(n for n in named if n)) or "none"  # a condition no package treats names none (None)
+    return [(f.name, f"given, but the profile's conditions ({shown}) do not include "
                      f"{' or '.join(f.guideline_conditions)}, the condition of the guideline that declares this field, "
                      f"so it would be ignored: add {f.guideline_conditions[0]} to conditions or leave {f.name} out")
             for f in decl.fields if f.name in data and f.needs_a_condition_from(named)]
