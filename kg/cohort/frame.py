@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def decide_frame(frame: Any, *, on_error: str = "skip", explain: bool = False, b
         frame = frame.to_pandas()
     columns = tabular_columns(FRAME, [str(c) for c in frame.columns], declarations())
     names = [str(c) for c in frame.columns]
-    records = (_record(row, values, names, columns) for row, values in
+    missing = _missing(pd)
+    records = (_record(row, values, names, columns, missing) for row, values in
                enumerate(frame.itertuples(index=False, name=None), start=1))
     summary = Summary()
     decided = list(decide_records(records, on_error=on_error, explain=explain, build_dir=build_dir, verify=verify,
@@ -51,18 +53,12 @@ def decide_frame(frame: Any, *, on_error: str = "skip", explain: bool = False, b
     return result
 
 
-def _record(row: int, values: tuple, names: list[str], columns: list) -> Record:
-    return tabular_record(FRAME, row, {n: None if _missing(v) else v for n, v in zip(names, values, strict=True)},
+def _record(row: int, values: tuple, names: list[str], columns: list, missing: Callable[[Any], bool]) -> Record:
+    return tabular_record(FRAME, row, {n: None if missing(v) else v for n, v in zip(names, values, strict=True)},
                           columns)
 
 
-def _missing(value: Any) -> bool:
-    """None, NaN or pandas' NA: an omitted field (a DataFrame has no empty cell)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
-    try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pragma: no cover - pandas is what called us
-        return False
+def _missing(pd: Any) -> Callable[[Any], bool]:
+    """Whether a cell is None, NaN or pandas' NA or NaT: an omitted field (a DataFrame has no empty cell)."""
+    return lambda value: (value is None or value is pd.NA or value is pd.NaT
+                          or (isinstance(value, float) and math.isnan(value)))

@@ -250,7 +250,8 @@ def _status_items(data: dict[str, Any], decision: Decision, vocabulary: Vocabula
         term = vocabulary.term("DecisionStatus", option["status"])
         is_taken = option["option"] in taken
         kind = term.get("ifTaken" if is_taken else "ifNotTaken") if term else None
-        reason, decisive = main_reason(vocabulary, option), decisive_kind(vocabulary, option)
+        reason = main_reason(vocabulary, option)
+        decisive = decisive_kind(vocabulary, reason)
         noted = [(r, own) for r in option["reasons"] if is_taken
                  and (own := (vocabulary.term("ReasonEffect", r["effect"]) or Term("", "")).get("ifTaken"))]
         if decisive or noted:
@@ -270,16 +271,17 @@ def _status_items(data: dict[str, Any], decision: Decision, vocabulary: Vocabula
     return items
 
 
-def decisive_kind(vocabulary: Vocabulary, option: dict[str, Any]) -> str | None:
-    """The finding kind of the reason effect that decided the option's status (cg:findingKindIfDecisive), when that
-    reason applies (``yes``: where it only may, the status waits on a fact and stays with the undetermined ones)."""
-    reason = main_reason(vocabulary, option)
+def decisive_kind(vocabulary: Vocabulary, reason: dict[str, Any] | None) -> str | None:
+    """The finding kind of the reason effect that decided an option's status (its main reason;
+    cg:findingKindIfDecisive), when that reason applies (``yes``: where it only may, the status waits on a fact and
+    stays with the undetermined ones)."""
     effect = vocabulary.term("ReasonEffect", reason["effect"]) if reason else None
     return effect.get("ifDecisive") if effect and reason and reason["applies"] == "yes" else None
 
 
 def _undetermined_items(data: dict[str, Any], vocabulary: Vocabulary, hidden: set[str]) -> list[Item]:
-    options = [o for o in data["options"] if o["option"] not in hidden and not decisive_kind(vocabulary, o)
+    options = [o for o in data["options"] if o["option"] not in hidden
+               and not decisive_kind(vocabulary, main_reason(vocabulary, o))
                and (group := vocabulary.group_of_status(o["status"])) is not None and group.notation == "ask-first"]
     if not options:
         return []
