@@ -13,6 +13,7 @@ from kg.base.paths import ONTOLOGY_FILE
 from kg.export import ExportError, ExportSource, export, source_from_graph
 from kg.export.owl import individual_declarations, merge_ontologies, owl_problems
 from kg.export.provenance import with_provenance
+from kg.export.shared import shared_between_formats
 from kg.model.namespaces import ONTOLOGY_IRI
 from tests.export import owlapi
 from tests.export.conftest import assert_isomorphic
@@ -42,7 +43,8 @@ def rdfxml_file(path: Path) -> Graph:
 @pytest.fixture(scope="session")
 def owl_files(build_source: ExportSource, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("owl")
-    return {name: export(build_source, name, folder / name) for name in OWL_FORMATS}
+    with shared_between_formats():  # the ontology made once for its three syntaxes, as kg release makes it
+        return {name: export(build_source, name, folder / name) for name in OWL_FORMATS}
 
 
 @pytest.fixture(scope="session")
