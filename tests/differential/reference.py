@@ -38,7 +38,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, Graph
+from rdflib import RDF, BNode, Graph
 from rdflib.compare import to_canonical_graph
 
 from kg.base.errors import UserError
@@ -65,9 +65,13 @@ def module_sha256(knowledge: Knowledge) -> str:
 
 
 def input_sha256(graph: Graph) -> str:
-    """The hash of one patient's graph as HermiT is given it, with the patient named relative to its batch."""
-    lines = sorted(PATIENT_ID.sub("patient:", line) for line in
-                   to_canonical_graph(graph).serialize(format="nt").splitlines() if line.strip())
+    """The hash of one patient's graph as HermiT is given it, with the patient named relative to its batch. Only
+    blank node labels need canonical forms, and a patient's graph names its nodes (none has been seen with a
+    blank node): rdflib's canonicalisation, which leaves every other term as it is, runs only when there is one."""
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        graph = to_canonical_graph(graph)
+    lines = sorted(PATIENT_ID.sub("patient:", line) for line in graph.serialize(format="nt").splitlines()
+                   if line.strip())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
