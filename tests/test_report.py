@@ -5,6 +5,7 @@ the explanation chain. Real reasoner, real SPARQL engine, real browser, real CLI
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from rdflib import Literal
 
 from kg.base.errors import UserError
 from kg.base.paths import EXAMPLE_PROFILE
-from kg.core.decide.decision import decide
+from kg.core.decide.decision import Explanation, decide
 from kg.report.decision_output import render, to_json_data, to_report
 from kg.report.vocabulary import Vocabulary
 
@@ -137,7 +138,8 @@ class _Elements(HTMLParser):
 def test_html_escapes_texts_from_tables_and_profile(example):
     changed = copy.copy(example)
     option = next(iter(example.reasons))
-    changed.reasons = {**example.reasons, option: [{**r, "text": Literal(HOSTILE)} for r in example.reasons[option]]}
+    reasons = {**example.reasons, option: [{**r, "text": Literal(HOSTILE)} for r in example.reasons[option]]}
+    changed.explanation = Explanation(made=dataclasses.replace(example.explanation.made(), reasons=reasons))
     changed.interactions = [{**r, "effect": Literal(HOSTILE)} for r in example.interactions]
     page = render(changed, "html", why=str(option).rsplit("/", 1)[-1])
     elements = _Elements()

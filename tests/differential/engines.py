@@ -13,7 +13,8 @@ from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge
 from kg.core.decide.decision import Decision, decide_many
 
-NOT_COMPARED = {"profile", "reasoner", "patient_graph", "assessed", "seconds", "engine", "compact"}
+NOT_COMPARED = {"profile", "reasoner", "patient_graph", "explanation", "seconds", "engine", "compact"}
+EXPLAINED = ("reasons", "populations", "report")  # the explanation's rows (made on first use on the compiled engine)
 # the output columns that are GROUP_CONCATs, with their separators (the cross-guideline CQ's, queries/cq/)
 UNORDERED = {"sources": "|", "statements": "|", "agents": "|", "basis": "|", "statementActions": " | "}
 
@@ -24,6 +25,7 @@ def outcome(decision: Decision) -> dict[str, Any]:
     step, the report queries, and any output a later change adds). A GROUP_CONCAT value (``UNORDERED``: its order
     SPARQL leaves open and every rendering sorts) is compared as a set."""
     return {"assessed": sorted(map(str, decision.assessed)),
+            **{name: _concatenations_as_sets(getattr(decision, name)) for name in EXPLAINED},
             **{f.name: _concatenations_as_sets(getattr(decision, f.name)) for f in fields(decision)
                if f.name not in NOT_COMPARED}}
 

@@ -139,10 +139,12 @@ def after_seconds(seconds: float) -> Iterator[None]:
 
 
 def interrupted(profile: dict[str, Any], knowledge: Knowledge, injection: Any) -> bool:
-    """Decide ``profile`` under ``injection``; whether the interrupt came (the decision may end first)."""
+    """Decide and render ``profile`` under ``injection`` (a compiled decision makes its explanation when rendered,
+    the patient back in a store: kg/core/decide/decision.py ``back_in_store``); whether the interrupt came (the
+    decision may end first)."""
     try:
         with injection:
-            decide(profile, knowledge=knowledge)
+            decision_json(profile, knowledge)
     except Injected:
         return True
     return False

@@ -20,9 +20,10 @@ last step: a decision stopped by an exception or an interrupt, wherever it is, g
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -63,28 +64,47 @@ class Decision:
     profile: Profile
     reasoner: str
     options: list[Row]
-    reasons: dict[Node, list[Row]]
-    populations: list[Row]
     actions: list[Row]
     dose_checks: list[Row]
     interactions: list[Row]
     algorithm: list[Row]
     patient_graph: Graph  # the patient, the derived facts and the classification
-    assessed: list[ox.Triple]  # what the assess rules constructed: reasons and assessments
+    # the reasons, populations, report rows and assessed triples: made with the decision (the SPARQL engine), or on
+    # first use (the compiled engine: a rendering asks for them; kg.decide alone does not pay for them)
+    explanation: Explanation
     seconds: dict[str, float] = field(default_factory=dict)
-    report: dict[str, list[Row]] = field(default_factory=dict)  # report-*.rq results, by name without prefix
     # the cross-guideline links that concern the patient: rows of cq/cross-guideline-conflicts.rq (one per side),
     # each with the listing (conflict or concordance) of queries/decision/cross-guideline.rq; empty on one guideline
     cross_guideline: list[Row] = field(default_factory=list)
     engine: str = DEFAULT_ENGINE
     compact: list[Any] | None = None  # the compact decision (compiled engine): kg/core/decide/compiled/evaluate.py
     # False: only what the compact form reads was made (``decide_many(full=False)``, a cohort without --explain): the
-    # reasons, populations, report rows and assessed triples are left empty, and the full renderings refuse it
+    # reasons, populations, report rows and assessed triples are empty, and the full renderings refuse it
     full: bool = True
 
     def require_full(self, what: str) -> None:
         if not self.full:
             raise ValueError(f"{what}: this decision was made compact (full=False); decide it again in full")
+
+    @property
+    def reasons(self) -> dict[Node, list[Row]]:
+        """Each option's reasons (decision/reasons.rq), by option."""
+        return self.explanation.made().reasons
+
+    @property
+    def populations(self) -> list[Row]:
+        """The populations the patient is (possibly) in (decision/populations.rq)."""
+        return self.explanation.made().populations
+
+    @property
+    def report(self) -> dict[str, list[Row]]:
+        """The report-*.rq results, by name without prefix."""
+        return self.explanation.made().report
+
+    @property
+    def assessed(self) -> list[ox.Triple]:
+        """What the assess rules construct: reasons and assessments (the Turtle output)."""
+        return self.explanation.made().assessed
 
     @cached_property
     def graph(self) -> Graph:
@@ -96,6 +116,34 @@ class Decision:
             if str(row["option"]).rsplit("/", 1)[-1] == option_id:
                 return str(row["status"])
         return None
+
+
+@dataclass(frozen=True)
+class Explained:
+    """What a decision's explanation holds."""
+
+    reasons: dict[Node, list[Row]]
+    populations: list[Row]
+    report: dict[str, list[Row]]
+    assessed: list[ox.Triple]
+
+
+NOTHING_EXPLAINED = Explained({}, [], {}, [])
+
+
+class Explanation:
+    """A decision's explanation: given (made with the decision), or made once, on first use, by *make*."""
+
+    def __init__(self, made: Explained | None = None, make: Callable[[], Explained] | None = None) -> None:
+        assert (made is None) != (make is None), "an explanation is either made or to be made"
+        self._made, self._make, self._lock = made, make, threading.Lock()
+
+    def made(self) -> Explained:
+        with self._lock:
+            if self._made is None:
+                assert self._make is not None
+                self._made, self._make = self._make(), None
+            return self._made
 
 
 @cache
@@ -154,7 +202,20 @@ class PatientGraph:
         self.store, self._added = self.knowledge.take_decision_store(), []
         self._add(self.graph)
         yield self
-        store, self.store = self.store, None
+        self._leave_store()
+
+    @contextmanager
+    def back_in_store(self) -> Iterator[PatientGraph]:
+        """The patient back in a decision store of its own, as its decision left it (its triples, the derived facts,
+        its types and assessments): for what is made after the decision (a deferred explanation). The same
+        discipline as ``in_store``: the store is given back only once exactly that has been removed."""
+        self.store = self.knowledge.take_decision_store()
+        self.store.extend(self._added)
+        yield self
+        self._leave_store()
+
+    def _leave_store(self) -> None:
+        store, self.store = self._store(), None
         for quad in self._added:
             store.remove(quad)
         self.knowledge.give_back_decision_store(store)  # the last step: only a store left exactly as taken
@@ -189,18 +250,17 @@ class PatientGraph:
                 self._add(triples)
                 self.assessed += triples
 
-    def run_compiled(self, knowledge: Knowledge, full: bool = True) -> list[Any]:
-        """The assessment by the decision tables (kg/core/decide/compiled/): the same triples as the assess rules
-        (kept for the Turtle output, when ``full``); only the assessments go into the store, for the output queries
-        that read them (the reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py)."""
-        from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples, triples
+    def run_compiled(self, knowledge: Knowledge) -> list[Any]:
+        """The assessment by the decision tables (kg/core/decide/compiled/): the compact decision. Only the
+        assessments go into the store, for the output queries that read them (the reasons are rows made from the
+        compact decision, kg/core/decide/compiled/rows.py; the triples the assess rules construct are made from it
+        when asked for: ``_explained``)."""
+        from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples
 
         tables = knowledge.decision_tables
         self.facts = Facts.of(self.graph, self.patient, tables)
         compact = assess(tables, self.facts)
         self._add(assessment_triples(str(self.patient), compact))
-        if full:
-            self.assessed += triples(str(self.patient), compact)
         return compact
 
     def select(self, name: str) -> list[Row]:
@@ -312,7 +372,7 @@ def decide_many(
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
             graph.add(types)
-            compact = graph.run_compiled(knowledge, full) if engine == "compiled" else None
+            compact = graph.run_compiled(knowledge) if engine == "compiled" else None
             if compact is None:
                 graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name, compact, full)
@@ -342,16 +402,38 @@ def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Gra
 def _report(profile: Profile, graph: PatientGraph, reasoner: str, compact: list[Any] | None = None,
             full: bool = True) -> Decision:
     """The output rows (``_rows``: the output queries, or for a compiled decision, ``compact``, their compiled forms).
-    Not ``full``: no reasons, populations or report rows."""
-    reasons: dict[Node, list[Row]] = defaultdict(list)
-    for row in _rows(graph, "reasons", compact) if full else []:
-        reasons[row["option"]].append(row)
+    The explanation: made now on the SPARQL engine (the reference), on first use on the compiled engine, and not at
+    all when not ``full``."""
+    if not full:
+        explanation = Explanation(made=NOTHING_EXPLAINED)
+    elif compact is None:
+        explanation = Explanation(made=_explained(graph, None))
+    else:
+        explanation = Explanation(make=lambda: _explained_later(graph, compact))
     return Decision(
-        profile=profile, reasoner=reasoner, options=_rows(graph, "options", compact), reasons=dict(reasons),
-        populations=_rows(graph, "populations", compact) if full else [],
+        profile=profile, reasoner=reasoner, options=_rows(graph, "options", compact),
         actions=_rows(graph, "actions", compact), dose_checks=_rows(graph, "dose-checks", compact),
         interactions=_rows(graph, "interactions", compact), algorithm=_rows(graph, "algorithm", compact),
-        patient_graph=graph.graph, assessed=graph.assessed,
-        report={name: _rows(graph, f"report-{name}", compact) for name in REPORT_QUERIES} if full else {},
-        cross_guideline=graph.cross_guideline(compact), full=full,
+        patient_graph=graph.graph, explanation=explanation, cross_guideline=graph.cross_guideline(compact), full=full,
     )
+
+
+def _explained(graph: PatientGraph, compact: list[Any] | None) -> Explained:
+    """The reasons, populations, report rows and assessed triples of a patient in its decision store."""
+    reasons: dict[Node, list[Row]] = defaultdict(list)
+    for row in _rows(graph, "reasons", compact):
+        reasons[row["option"]].append(row)
+    if compact is None:
+        assessed = graph.assessed
+    else:
+        from kg.core.decide.compiled.evaluate import triples
+
+        assessed = triples(str(graph.patient), compact)
+    return Explained(dict(reasons), _rows(graph, "populations", compact),
+                     {name: _rows(graph, f"report-{name}", compact) for name in REPORT_QUERIES}, assessed)
+
+
+def _explained_later(graph: PatientGraph, compact: list[Any]) -> Explained:
+    """A compiled decision's explanation, made after the decision: the patient back in a store of its own."""
+    with graph.back_in_store():
+        return _explained(graph, compact)

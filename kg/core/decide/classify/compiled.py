@@ -15,6 +15,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.base.oxigraph_bridge import to_graph
+from kg.base.triple_index import TripleIndex
 from kg.core.decide.classify.owl_fragment import Nodes, Predicate, compile_definitions, node_types
 from kg.core.query.library import load_query, run_construct
 from kg.model.identifiers import IdSpace
@@ -31,7 +32,7 @@ class CompiledKnowledge:
     rules: dict[URIRef, Expr]  # population class -> its rule (the IR)
     possible: dict[URIRef, URIRef]  # population class -> its "possible" class
     defined: dict[URIRef, Predicate]  # the ontology's other defined classes
-    types: Callable[[Graph, Node], set[Node]]  # a node's named types (owl_fragment.node_types)
+    types: Callable[[Graph | TripleIndex, Node], set[Node]]  # a node's named types (owl_fragment.node_types)
     ancestors: dict[Node, frozenset[Node]]  # named class -> itself and its superclasses
     drug_classes: dict[Node, frozenset[Node]]  # agent -> the drug classes it falls under (cg:fallsUnder)
     quantities: Quantities  # the build's patient quantities (core and package fragments) and their "unknown" classes
@@ -82,7 +83,8 @@ def _closure(start: Node, parents: dict[Node, set[Node]]) -> set[Node]:
 class PatientFacts(Facts):
     """A patient's facts as the population rules read them (``Facts``), from the patient graph."""
 
-    def __init__(self, graph: Graph, patient: URIRef, kb: CompiledKnowledge, trial_types: dict[Node, set[URIRef]]):
+    def __init__(self, graph: Graph | TripleIndex, patient: URIRef, kb: CompiledKnowledge,
+                 trial_types: dict[Node, set[URIRef]]):
         self.graph, self.patient, self.kb = graph, patient, kb
         self.types = set(graph.objects(patient, RDF.type))
         self.trial_types = trial_types
@@ -136,14 +138,15 @@ class PatientFacts(Facts):
 def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Graph:
     """The types of the patient's nodes among the classification vocabulary."""
     inferred = Graph()
-    nodes = {patient} | {s for s in graph.subjects() if str(s).startswith(f"{patient}/")}
+    indexed = TripleIndex(graph)  # read a few thousand times below
+    nodes = {patient} | {s for s in indexed.subjects() if str(s).startswith(f"{patient}/")}
     found: dict[Node, set[URIRef]] = defaultdict(set)
-    view = Nodes(graph, kb.types)
+    view = Nodes(indexed, kb.types)
     for node in nodes:
         for cls, test in kb.defined.items():
             if test(view, node):
                 found[node].add(cls)
-    facts = PatientFacts(graph, patient, kb, found)
+    facts = PatientFacts(indexed, patient, kb, found)
     for population, rule in kb.rules.items():
         answer = membership(rule, facts, kb.resolve)
         if answer == YES:
@@ -152,6 +155,6 @@ def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Gr
             found[patient].add(kb.possible[population])
     for node, classes in found.items():
         for cls in classes:
-            if (node, RDF.type, cls) not in graph:
+            if (node, RDF.type, cls) not in indexed:
                 inferred.add((node, RDF.type, cls))
     return inferred

@@ -16,13 +16,15 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from kg.base.triple_index import TripleIndex
+
 Predicate = Callable[["Nodes", Node], bool]  # (the patient's nodes, node) -> is the node an instance
 
 
 class Nodes:
     """A patient graph with each node's named types (asserted, domain/range, superclasses) computed once."""
 
-    def __init__(self, graph: Graph, types: Callable[[Graph, Node], set[Node]]) -> None:
+    def __init__(self, graph: Graph | TripleIndex, types: Callable[[Graph | TripleIndex, Node], set[Node]]) -> None:
         self.graph, self._types, self._cache = graph, types, {}  # type: ignore[var-annotated]
 
     def types(self, node: Node) -> set[Node]:
@@ -74,13 +76,14 @@ def compile_definitions(knowledge: Graph, classes: set[URIRef], ancestors: Mappi
     return compiled
 
 
-def node_types(knowledge: Graph, ancestors: Mapping[Node, frozenset[Node]]) -> Callable[[Graph, Node], set[Node]]:
+def node_types(knowledge: Graph, ancestors: Mapping[Node, frozenset[Node]]
+               ) -> Callable[[Graph | TripleIndex, Node], set[Node]]:
     """The named types of a node: asserted, and from the domain and range of the properties it is used
     with (as the reasoner infers them), each with its superclasses."""
     domains = {prop: cls for prop, cls in knowledge.subject_objects(RDFS.domain) if isinstance(cls, URIRef)}
     ranges = {prop: cls for prop, cls in knowledge.subject_objects(RDFS.range) if isinstance(cls, URIRef)}
 
-    def types(graph: Graph, node: Node) -> set[Node]:
+    def types(graph: Graph | TripleIndex, node: Node) -> set[Node]:
         direct = set(graph.objects(node, RDF.type))
         direct |= {domains[p] for p in graph.predicates(node, None) if p in domains}
         direct |= {ranges[p] for p in graph.predicates(None, node) if p in ranges}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
@@ -89,12 +90,14 @@ def assess(tables: DecisionTables, facts: Facts) -> list[Assessment]:
 
 
 def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
-    found: dict[Iri, Reason] = {}
+    found: dict[tuple[str, Iri], Reason] = {}  # by (option id, statement): one reason node, as its IRI says
 
     def add(option: Iri, option_id: str, statement: Iri, kind: str, effect: Iri, applies: bool,
             reachable: bool | None = None) -> None:
-        iri = f"{facts.patient}/reason/{option_id}/{hashlib.md5(statement.encode()).hexdigest()}"
-        reason = found.setdefault(iri, Reason(iri, option, statement))
+        reason = found.get((option_id, statement))
+        if reason is None:
+            iri = f"{facts.patient}/reason/{option_id}/{_digest(statement)}"
+            reason = found[(option_id, statement)] = Reason(iri, option, statement)
         reason.kind.add(kind)
         reason.effects.add(effect)
         reason.applies.add("yes" if applies else "no" if effect == LATER else "possibly")
@@ -145,7 +148,13 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
             for limitation, population, possible in tables.scope.get(reason.statement, ()):
                 if population in types or possible in types:
                     add(reason.option, option_id, limitation, "scope", NOT_COVERED, population in types)
-    return found
+    return {reason.iri: reason for reason in found.values()}
+
+
+@lru_cache(maxsize=65536)
+def _digest(statement: Iri) -> str:
+    """The part of a reason's IRI that names its statement (assess/*.rq: MD5(STR(?statement)))."""
+    return hashlib.md5(statement.encode()).hexdigest()
 
 
 def _later_lines(tables: DecisionTables, reasons: object) -> None:
