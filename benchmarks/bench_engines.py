@@ -1,6 +1,7 @@
 """Warm single-patient decisions with the two assessment engines (issue 17): ``sparql`` (the rules of
 queries/decision/assess, the reference) and ``compiled`` (the decision tables of queries/compile), interleaved in the
-same process on the same build, with the share of each stage (prepare + derive + classify, assess, output queries)
+same process on the same build, with the share of each stage (prepare + derive + classify, assess, output queries),
+a decision with its JSON rendering (the compiled engine makes a decision's explanation when it is rendered: ADR 0030)
 and the one-off cost of compiling the tables.
 
 Run: ``python benchmarks/bench_engines.py [--runs N] [--profile FILE]``; writes benchmarks/results/bench_engines.json.
@@ -20,6 +21,7 @@ from kg.base.paths import EXAMPLE_PROFILE
 from kg.base.yaml12 import load_yaml
 from kg.core.build.knowledge import default_knowledge
 from kg.core.decide.decision import ENGINES, decide
+from kg.report.decision_output import render
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -39,16 +41,21 @@ def main() -> None:
         decide(profile, knowledge=knowledge, engine=engine)
     times: dict[str, list[float]] = {engine: [] for engine in ENGINES}
     stages: dict[str, list[float]] = {engine: [] for engine in ENGINES}
+    rendered: dict[str, list[float]] = {engine: [] for engine in ENGINES}
     for _ in range(args.runs):
         for engine in ENGINES:  # interleaved: a load change on the machine hits both
             started = time.perf_counter()
             decision = decide(profile, knowledge=knowledge, engine=engine)
             times[engine].append(time.perf_counter() - started)
             stages[engine].append(decision.seconds["assess"])
+            started = time.perf_counter()  # a decision and its JSON (on the compiled engine, the explanation is
+            render(decide(profile, knowledge=knowledge, engine=engine), "json")  # made when rendered: ADR 0030)
+            rendered[engine].append(time.perf_counter() - started)
     result = {
         "profile": str(args.profile), "runs": args.runs, "tables_compile_seconds": round(compile_seconds, 3),
         "median_ms": {e: round(statistics.median(t) * 1000, 1) for e, t in times.items()},
         "assess_and_output_median_ms": {e: round(statistics.median(t) * 1000, 1) for e, t in stages.items()},
+        "decide_and_json_median_ms": {e: round(statistics.median(t) * 1000, 1) for e, t in rendered.items()},
     }
     result["ratio_sparql_to_compiled"] = round(result["median_ms"]["sparql"] / result["median_ms"]["compiled"], 2)
     RESULTS.mkdir(exist_ok=True)

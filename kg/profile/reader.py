@@ -165,9 +165,28 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
+_VALIDATED: dict[tuple[str, str, dt.date], tuple[Problem, ...]] = {}  # a profile's text -> its problems
+MAX_VALIDATED = 256  # profiles remembered (a cohort's record is checked, then chosen a build for, then read)
+
+
 def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
     """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
-    the graph does not know becomes an unrecognised medication (``to_rdf``)."""
+    the graph does not know becomes an unrecognised medication (``to_rdf``). The same profile (the same JSON text),
+    source and day give the same problems: the last ``MAX_VALIDATED`` are remembered."""
+    today = today or dt.date.today()
+    try:
+        key = (json.dumps(data, sort_keys=True, allow_nan=True), source, today)
+    except (TypeError, ValueError):  # not JSON data (the checks below say what): not remembered
+        return _problems(data, source, today)
+    found = _VALIDATED.get(key)
+    if found is None:
+        if len(_VALIDATED) >= MAX_VALIDATED:
+            _VALIDATED.clear()
+        found = _VALIDATED[key] = tuple(_problems(data, source, today))
+    return list(found)
+
+
+def _problems(data: dict[str, Any], source: str, today: dt.date) -> list[Problem]:
     unreadable = _structure_problems(data, source)
     if unreadable:  # the schema and the checks below would recurse into it or fail on it: stop here
         return unreadable
@@ -177,7 +196,6 @@ def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.da
     if not isinstance(data, dict):
         return problems
     data = normalise_tri_states(_without_invalid_parts(data, errors))  # later checks assume the schema's shape
-    today = today or dt.date.today()
     for lab in (f for f in declarations().fields if f.type == "lab"):
         date = (stated(data, lab.name) or {}).get("date")
         if date and dt.date.fromisoformat(date) > today:
