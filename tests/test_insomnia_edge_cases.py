@@ -15,7 +15,8 @@ import pytest
 
 from kg.base.errors import ValidationError
 from kg.core.decide.decision import Decision, decide
-from kg.report.decision_output import to_json_data
+from kg.report.decision_output import render, to_json_data
+from kg.report.options import option_groups
 from tests.test_fixture_guideline import case, kg
 
 BASE_CASE = Path(__file__).parents[1] / "guidelines" / "insomnia-aasm-2017" / "cases" / \
@@ -182,6 +183,45 @@ def test_where_pregnancy_is_unknown_the_summary_keeps_the_options_waiting_on_tha
     undetermined = {o for o, s in statuses(decision).items() if s == "undetermined"}
     assert undetermined and not _summary_subjects(decision, "not-covered")
     assert {f"ask_or_measure:{o}" for o in undetermined} <= _summary_subjects(decision, "undetermined-option")
+
+
+def _listed_under(decision: Decision) -> dict[str, str]:
+    """Option id -> the report group (notation) the detailed list shows it under."""
+    groups = option_groups(to_json_data(decision), decision, explain=True)
+    return {option: group["notation"] for group in groups for row in group["rows"] for option in row["ids"]}
+
+
+def test_the_detailed_list_shows_a_pregnant_patients_options_outside_the_sources_not_as_ask_first():
+    """The detailed list agrees with the summary: options whose status the scope limit decided (and applies) are
+    under "not covered by the guideline's sources for this patient" (cg:reportGroupIfDecisive), not "undetermined:
+    ask or measure first"; the against options stay under avoid."""
+    decision = decide(profile(patient_id="ins-preg-list", sex="female",
+                              pregnancy={"status": "pregnant", "trimester": 1}, lactating=False))
+    listed = _listed_under(decision)
+    undetermined = {o for o, s in statuses(decision).items() if s == "undetermined"}
+    assert undetermined and {listed[o] for o in undetermined} == {"outside-sources"}
+    assert {listed[o] for o in AGAINST_OPTIONS} == {"avoid"}
+    page = render(decision, "table")
+    assert f"NOT COVERED BY THE GUIDELINE'S SOURCES FOR THIS PATIENT ({len(undetermined)})" in page and "ASK OR MEASURE FIRST" not in page
+
+
+def test_the_detailed_list_keeps_options_that_wait_on_an_unknown_pregnancy_under_ask_first():
+    decision = decide(profile(patient_id="ins-preg-unknown-list", sex="female", pregnancy={"status": "unknown"},
+                              lactating=False))
+    listed = _listed_under(decision)
+    undetermined = {o for o, s in statuses(decision).items() if s == "undetermined"}
+    assert undetermined and {listed[o] for o in undetermined} == {"ask-first"}
+    assert "outside-sources" not in listed.values()
+
+
+def test_breastfeeding_lists_the_for_options_outside_the_sources_and_a_man_lists_none_there():
+    """Lactation has its own scope limit (scope_limits.tsv): the same group; a man is in neither population."""
+    lactating = decide(profile(patient_id="ins-lact-list", sex="female", pregnancy={"status": "not-pregnant"},
+                               lactating=True))
+    undetermined = {o for o, s in statuses(lactating).items() if s == "undetermined"}
+    assert undetermined and {_listed_under(lactating)[o] for o in undetermined} == {"outside-sources"}
+    man = _listed_under(decide(profile(patient_id="ins-man-list", sex="male")))
+    assert "outside-sources" not in man.values()
 
 
 def test_a_man_is_neither_pregnant_nor_lactating_so_the_scope_limits_do_not_apply():

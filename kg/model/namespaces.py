@@ -249,6 +249,7 @@ class CG(DefinedNamespace):
     ReportGroupAvoid: URIRef
     ReportGroupLater: URIRef
     ReportGroupNotCovered: URIRef
+    ReportGroupOutsideSources: URIRef
     ReportGroupTriedBefore: URIRef
     ReportGroupUseNow: URIRef
     Route: URIRef
@@ -418,6 +419,7 @@ class CG(DefinedNamespace):
     recommendedAction: URIRef
     refinesStatus: URIRef
     reportGroup: URIRef
+    reportGroupIfDecisive: URIRef
     requiresPopulation: URIRef
     route: URIRef
     ruleMentions: URIRef

@@ -37,6 +37,7 @@ header .meta { color: #555; font-size: 12px; }
 h2.group { font-size: 15px; margin: 14px 0 4px; padding: 2px 8px; border-radius: 4px; color: #fff; }
 .g-use-now { background: #1a7f37; } .g-ask-first { background: #1f5fbf; } .g-later { background: #6f42c1; }
 .g-avoid { background: #c62828; } .g-not-covered { background: #666; } .g-tried-before { background: #8a6d00; }
+.g-outside-sources { background: #9a3412; }
 .gate { font-weight: 600; color: #6f42c1; }
 p.legend { color: #555; font-size: 12px; margin-top: 10px; }
 table { border-collapse: collapse; width: 100%; }

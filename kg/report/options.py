@@ -1,5 +1,5 @@
-"""Options grouped for the report (use now, ask first, later if, tried before, avoid, not covered: cg:ReportGroup, by
-decision status), with the grade of the best recommendation, the reason that decided the status first (ADR 0016)
+"""Options grouped for the report (use now, ask first, later if, tried before, avoid, outside the sources, not covered:
+cg:ReportGroup, by decision status, or by the reason effect that decided it: ADR 0027), with the grade of the best recommendation, the reason that decided the status first (ADR 0016)
 and, for a later line, the population (the gate) that opens it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.core.decide.decision import Decision
-from kg.report.summary import shorten
+from kg.report.summary import report_group, shorten
 from kg.report.vocabulary import Vocabulary, ordered_reasons
 
 SILENT_LINE = "not-applicable"  # a line of therapy the report does not print
@@ -77,7 +77,7 @@ def option_groups(data: dict[str, Any], decision: Decision, explain: bool) -> li
     for option in data["options"]:
         if option["option"] in hide_classes:
             continue
-        group = vocabulary.group_of_status(option["status"])
+        group = report_group(vocabulary, option)
         key = group.notation if group else option["status"]
         target = groups.setdefault(key, {"notation": key, "label": key, "rows": [], "count": 0, "hidden": False})
         target["count"] += 1

@@ -275,14 +275,25 @@ def decisive_kind(vocabulary: Vocabulary, reason: dict[str, Any] | None) -> str 
     """The finding kind of the reason effect that decided an option's status (its main reason;
     cg:findingKindIfDecisive), when that reason applies (``yes``: where it only may, the status waits on a fact and
     stays with the undetermined ones)."""
+    return _if_decisive(vocabulary, reason, "ifDecisive")
+
+
+def report_group(vocabulary: Vocabulary, option: dict[str, Any]) -> Term | None:
+    """The report group an option is listed under: that of the reason effect that decided its status
+    (cg:reportGroupIfDecisive), when that reason applies as ``decisive_kind`` says, else its status's."""
+    group = _if_decisive(vocabulary, main_reason(vocabulary, option), "groupIfDecisive")
+    return vocabulary.term("ReportGroup", group) if group else vocabulary.group_of_status(option["status"])
+
+
+def _if_decisive(vocabulary: Vocabulary, reason: dict[str, Any] | None, column: str) -> str | None:
     effect = vocabulary.term("ReasonEffect", reason["effect"]) if reason else None
-    return effect.get("ifDecisive") if effect and reason and reason["applies"] == "yes" else None
+    return effect.get(column) if effect and reason and reason["applies"] == "yes" else None
 
 
 def _undetermined_items(data: dict[str, Any], vocabulary: Vocabulary, hidden: set[str]) -> list[Item]:
     options = [o for o in data["options"] if o["option"] not in hidden
                and not decisive_kind(vocabulary, main_reason(vocabulary, o))
-               and (group := vocabulary.group_of_status(o["status"])) is not None and group.notation == "ask-first"]
+               and (group := report_group(vocabulary, o)) is not None and group.notation == "ask-first"]
     if not options:
         return []
     possible = {p["population"]: p["label"] for p in data["populations"] if p["membership"] == "possibly"}
