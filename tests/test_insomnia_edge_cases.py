@@ -202,7 +202,8 @@ def test_the_detailed_list_shows_a_pregnant_patients_options_outside_the_sources
     assert undetermined and {listed[o] for o in undetermined} == {"outside-sources"}
     assert {listed[o] for o in AGAINST_OPTIONS} == {"avoid"}
     page = render(decision, "table")
-    assert f"NOT COVERED BY THE GUIDELINE'S SOURCES FOR THIS PATIENT ({len(undetermined)})" in page and "ASK OR MEASURE FIRST" not in page
+    heading = f"NOT COVERED BY THE GUIDELINE'S SOURCES FOR THIS PATIENT ({len(undetermined)})"
+    assert heading in page and "ASK OR MEASURE FIRST" not in page
 
 
 def test_the_detailed_list_keeps_options_that_wait_on_an_unknown_pregnancy_under_ask_first():

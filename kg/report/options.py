@@ -1,5 +1,6 @@
 """Options grouped for the report (use now, ask first, later if, tried before, avoid, outside the sources, not covered:
-cg:ReportGroup, by decision status, or by the reason effect that decided it: ADR 0027), with the grade of the best recommendation, the reason that decided the status first (ADR 0016)
+cg:ReportGroup, by decision status, or by the reason effect that decided it: ADR 0027), with the grade of the best
+recommendation, the reason that decided the status first (ADR 0016)
 and, for a later line, the population (the gate) that opens it."""
 
 from __future__ import annotations

@@ -20,11 +20,14 @@ UNORDERED = {"sources": "|", "statements": "|", "agents": "|", "basis": "|", "st
 
 
 def outcome(decision: Decision) -> dict[str, Any]:
-    """What the two engines must agree on, exactly (order included): the assessed triples and every other field of
+    """What the two engines must agree on, exactly (order included): the patient's graph after derivation and
+    classification, the assessed triples and every other field of
     the decision (the output rows: statuses, reasons, populations, actions, dose checks, interactions, algorithm
     step, the report queries, and any output a later change adds). A GROUP_CONCAT value (``UNORDERED``: its order
     SPARQL leaves open and every rendering sorts) is compared as a set."""
     return {"assessed": sorted(map(str, decision.assessed)),
+            # the patient's triples, the derived facts (compiled: derive.py; reference: decision/derive/*.rq) and types
+            "patient_graph": sorted(" ".join(term.n3() for term in triple) for triple in decision.patient_graph),
             **{name: _concatenations_as_sets(getattr(decision, name)) for name in EXPLAINED},
             **{f.name: _concatenations_as_sets(getattr(decision, f.name)) for f in fields(decision)
                if f.name not in NOT_COMPARED}}

@@ -183,6 +183,13 @@ class Knowledge:
         return RenderTables.of(self.rows)
 
     @computed_once
+    def derive_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.derive.DeriveTables
+        """The derivation tables (queries/compile/derive-*.rq) the compiled engine derives a patient's facts with."""
+        from kg.core.decide.compiled.derive import DeriveTables
+
+        return DeriveTables.of(self.rows)
+
+    @computed_once
     def output_tables(self):  # type: ignore[no-untyped-def]  # -> kg.core.decide.compiled.outputs.OutputTables
         """The dose checks, actions and population facts of a compiled decision (queries/compile/*.rq)."""
         from kg.core.decide.compiled.outputs import OutputTables

@@ -165,7 +165,7 @@ def _rows(graph: PatientGraph, name: str, compact: list[Any] | None) -> list[Row
 
         make = COMPILED.get(name)
         if make is not None:
-            return make(Patient(graph.knowledge, graph.patient, compact, graph.facts, graph.graph, graph._store()))
+            return make(Patient(graph.knowledge, graph.patient, compact, graph.facts, graph.graph, graph.store))
         if "patient" not in _output_query(name).params:
             return _patient_free_rows(graph.knowledge, name)
     return graph.select(name)
@@ -193,6 +193,7 @@ class PatientGraph:
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self.store: ox.Store | None = None  # the decision store, while in it
         self.facts: Any = None  # what the compiled assessment read of the patient (kg/core/decide/compiled/evaluate.py)
+        self.compact: list[Any] | None = None  # the compiled assessment (the compact decision)
         self._added: list[ox.Quad] = []
 
     @contextmanager
@@ -206,11 +207,16 @@ class PatientGraph:
 
     @contextmanager
     def back_in_store(self) -> Iterator[PatientGraph]:
-        """The patient back in a decision store of its own, as its decision left it (its triples, the derived facts,
-        its types and assessments): for what is made after the decision (a deferred explanation). The same
-        discipline as ``in_store``: the store is given back only once exactly that has been removed."""
-        self.store = self.knowledge.take_decision_store()
-        self.store.extend(self._added)
+        """The patient in a decision store of its own as its decision left it (its triples, the derived facts, its
+        types and, on the compiled engine, its assessments), for what is made after the decision (a deferred
+        explanation). The same discipline as ``in_store``: the store is given back only once exactly that has been
+        removed."""
+        from kg.core.decide.compiled.evaluate import assessment_triples
+
+        self.store, self._added = self.knowledge.take_decision_store(), []
+        self._add(self.graph)
+        if self.compact is not None:
+            self._add(assessment_triples(str(self.patient), self.compact))
         yield self
         self._leave_store()
 
@@ -234,7 +240,9 @@ class PatientGraph:
         store.extend(quads)
 
     def add(self, triples: Graph | list[ox.Triple]) -> None:
-        self._add(triples)
+        """Add triples to the patient's graph, and to its decision store while it is in one."""
+        if self.store is not None:
+            self._add(triples)
         if isinstance(triples, Graph):
             self.graph += triples
             return
@@ -252,16 +260,24 @@ class PatientGraph:
 
     def run_compiled(self, knowledge: Knowledge) -> list[Any]:
         """The assessment by the decision tables (kg/core/decide/compiled/): the compact decision. Only the
-        assessments go into the store, for the output queries that read them (the reasons are rows made from the
-        compact decision, kg/core/decide/compiled/rows.py; the triples the assess rules construct are made from it
-        when asked for: ``_explained``)."""
+        assessments go into the store (when the patient is in one), for the output queries that read them (the
+        reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py; the triples the assess
+        rules construct are made from it when asked for: ``_explained``)."""
         from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples
 
         tables = knowledge.decision_tables
         self.facts = Facts.of(self.graph, self.patient, tables)
-        compact = assess(tables, self.facts)
-        self._add(assessment_triples(str(self.patient), compact))
+        self.compact = compact = assess(tables, self.facts)
+        if self.store is not None:
+            self._add(assessment_triples(str(self.patient), compact))
         return compact
+
+    def derive_compiled(self) -> None:
+        """The derivation rules' triples by the derivation tables (kg/core/decide/compiled/derive.py), with no store:
+        the compiled engine's decision reads the patient's graph alone (a deferred explanation puts it in a store)."""
+        from kg.core.decide.compiled.derive import derive
+
+        derive(self.knowledge.derive_tables, self.graph, self.patient)
 
     def select(self, name: str) -> list[Row]:
         query = _output_query(name)
@@ -362,9 +378,12 @@ def decide_many(
     graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
     with ExitStack() as in_store:
         started = time.perf_counter()
-        for graph in graphs:
-            in_store.enter_context(graph.in_store())
-            graph.run_rules("derive")  # closed-world steps before classification
+        for graph in graphs:  # closed-world steps before classification
+            if engine == "compiled":  # the derivation tables, on the patient's graph alone (no store)
+                graph.derive_compiled()
+            else:  # the rules, on the build and the patient in a store of its own
+                in_store.enter_context(graph.in_store())
+                graph.run_rules("derive")
         derived = time.perf_counter()
         inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
         classified = time.perf_counter()

@@ -37,14 +37,15 @@ class OutputTables:
 @dataclass(frozen=True)
 class Patient:
     """What a compiled output reads of one decision: the build, the patient, its compact decision and facts, its
-    graph and the decision store that holds it."""
+    graph and the decision store that holds it (None at decision time: only the explanation's rows, made with the
+    patient back in a store, read it)."""
 
     knowledge: Any  # kg.core.build.knowledge.Knowledge
     iri: URIRef
     compact: list[Assessment]
     facts: Facts
     graph: Graph
-    store: ox.Store
+    store: ox.Store | None
 
 
 # output query (queries/decision/<name>.rq) -> its rows made from the compact decision, on the compiled engine (the
