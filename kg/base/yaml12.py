@@ -48,17 +48,10 @@ class _StopReading(Exception):
         self.problem: ReadProblem = (line, "", rule)
 
 
-# libyaml's parser and composer (PyYAML's C extension, in its wheels) where present: the same events and nodes as the
-# pure-Python ones, ten times faster; the resolvers and constructors below are this module's either way
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Yaml12Checks:
+    """YAML 1.2 core-schema constructors and the checks of this module, over either PyYAML parser."""
 
-
-class _Yaml12Loader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """A SafeLoader with YAML 1.2 core-schema resolvers and the checks of this module."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.problems: list[ReadProblem] = []
+    problems: list[ReadProblem]
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         seen: set[Any] = set()
@@ -103,8 +96,23 @@ class _Yaml12Loader(_SafeLoader):  # type: ignore[misc, valid-type]
         return value
 
 
+class _PureYaml12Loader(_Yaml12Checks, yaml.SafeLoader):
+    """PyYAML's own parser: what the C one refuses (a lone surrogate escape) it reads, so the checks can name it."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.problems = []
+
+
+# libyaml's parser and composer (PyYAML's C extension, in its wheels) where present: the same nodes, ten times faster;
+# a document it refuses is read again by PyYAML's own parser, so every message stays as that parser gives it
+class _Yaml12Loader(_Yaml12Checks, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.problems = []
+
+
 # YAML 1.2 core schema resolvers (https://yaml.org/spec/1.2.2/#1032-tag-resolution), replacing 1.1's.
-_Yaml12Loader.yaml_implicit_resolvers = {}
 _CORE = (
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", list("~nN") + [""]),
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
@@ -113,10 +121,12 @@ _CORE = (
      r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
      list("-+0123456789.")),
 )
-for _tag, _pattern, _first in _CORE:
-    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_yaml_int)
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _Yaml12Loader.construct_yaml_float)
+for _loader in (_Yaml12Loader, _PureYaml12Loader):
+    _loader.yaml_implicit_resolvers = {}
+    for _tag, _pattern, _first in _CORE:
+        _loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+    _loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Checks.construct_yaml_int)
+    _loader.add_constructor("tag:yaml.org,2002:float", _Yaml12Checks.construct_yaml_float)
 
 
 def _expanded_size(root: Node) -> int:
@@ -161,7 +171,13 @@ def _expanded_size(root: Node) -> int:
 
 def load_yaml(text: str) -> tuple[Any, list[ReadProblem]]:
     """One YAML document, read exactly (see the module docstring). Syntax errors raise yaml.YAMLError."""
-    loader = _Yaml12Loader(text)
+    try:
+        return _load(_Yaml12Loader(text))
+    except yaml.YAMLError:
+        return _load(_PureYaml12Loader(text))
+
+
+def _load(loader: Any) -> tuple[Any, list[ReadProblem]]:
     try:
         node = loader.get_single_node()
         if node is None:

@@ -30,6 +30,7 @@ from kg.base.errors import Problem, ValidationError
 from kg.base.graph_files import checked_graph_bytes
 from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
+from kg.base.triple_index import TripleIndex
 from kg.model.namespaces import CG, PREFIXES
 from kg.model.packages import installed
 from kg.model.shacl import load_shapes
@@ -37,6 +38,7 @@ from kg.model.shacl import load_shapes
 SH = Namespace("http://www.w3.org/ns/shacl#")
 PATIENT_SHAPES_PATTERN = "patient-*.ttl"  # the core's (ontology/shapes/) and the packages' (guidelines/<id>/shapes/)
 Triple = tuple[Node, Node, Node]
+OWL_IMPORTS, OWL_ONTOLOGY, RDF_TYPE = OWL.imports, OWL.Ontology, RDF.type  # read once: the checks run per triple
 SCHEMA_PREDICATES = {  # TBox and ontology-level statements: named in the message (all are off the allow-list anyway)
     RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass, OWL.equivalentProperty,
     OWL.disjointWith, OWL.inverseOf, OWL.propertyChainAxiom, OWL.sameAs, OWL.differentFrom, OWL.imports,
@@ -174,13 +176,14 @@ def _is_bad_literal(term: Node) -> bool:
         or str(term).strip().lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity")
 
 
-def _rule_of(node: Node, graph: Graph) -> list[NodeRule]:
+def _rule_of(node: Node, graph: Graph | TripleIndex) -> list[NodeRule]:
+    incoming = set(graph.predicates(None, node))
     return [rule for rule in node_rules()
             if (rule.target_class is not None and (node, RDF.type, rule.target_class) in graph)
-            or any((None, prop, node) in graph for prop in rule.target_objects_of)]
+            or any(prop in incoming for prop in rule.target_objects_of)]
 
 
-def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: KnowledgeNodes,
+def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, known: KnowledgeNodes,
                    rules_of: dict[Node, list[NodeRule]] | None = None) -> str | None:
     """Why a triple may not be in a profile of ``patient`` (None: it may). ``rules_of``: the node rules of the subjects
     seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple)."""
@@ -191,7 +194,7 @@ def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: Knowled
         return "not a valid IRI (it could not be written back out)"
     if _is_bad_literal(value):
         return "not a valid finite value of its datatype (NaN, infinity or an ill-formed literal)"
-    if predicate == OWL.imports or value == OWL.Ontology:
+    if predicate == OWL_IMPORTS or value == OWL_ONTOLOGY:
         return "a profile may not import or declare an ontology (the reasoner never loads other documents)"
     if predicate in SCHEMA_PREDICATES:
         return "a schema (TBox) axiom is not allowed in a profile"
@@ -208,7 +211,7 @@ def _triple_reason(triple: Triple, graph: Graph, patient: URIRef, known: Knowled
     if predicate not in rule.properties:
         return (f"property not allowed on a node of {rule.name} (the patient shapes: "
                 "ontology/shapes/patient-shapes.ttl and the packages' shapes/patient-*.ttl)")
-    if predicate == RDF.type and not rule.allows_type(value, known.condition_classes):
+    if predicate == RDF_TYPE and not rule.allows_type(value, known.condition_classes):
         return f"type not allowed on a node of {rule.name} (the patient shapes: ontology/shapes/patient-shapes.ttl)"
     return None
 
@@ -217,8 +220,9 @@ def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> l
     """Every triple of ``graph`` a profile of ``patient`` may not contain, with the reason."""
     found: list[tuple[Triple, str]] = []
     rules_of: dict[Node, list[NodeRule]] = {}
-    for triple in sorted(graph, key=lambda t: tuple(map(str, t))):
-        reason = _triple_reason(triple, graph, patient, known, rules_of)
+    indexed = TripleIndex(graph)  # each node's kind is read from it
+    for triple in sorted(indexed, key=lambda t: tuple(map(str, t))):
+        reason = _triple_reason(triple, indexed, patient, known, rules_of)
         if reason is not None:
             found.append((triple, reason))
     return found
@@ -229,9 +233,9 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | Know
     reasoner may see of a patient, whatever the caller passed)."""
     known = knowledge_nodes(knowledge_graph)
     if not _patient_problem(patient, known):
-        kept, rules_of = Graph(), {}  # type: ignore[var-annotated]
-        for triple in graph:
-            if _triple_reason(triple, graph, patient, known, rules_of) is None:
+        kept, rules_of, indexed = Graph(), {}, TripleIndex(graph)  # type: ignore[var-annotated]
+        for triple in indexed:
+            if _triple_reason(triple, indexed, patient, known, rules_of) is None:
                 kept.add(triple)
         return kept
     return Graph()
