@@ -30,6 +30,7 @@ from kg.base.errors import Problem, ValidationError
 from kg.base.graph_files import checked_graph_bytes
 from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
+from kg.base.small_graph import small_graph
 from kg.base.triple_index import TripleIndex
 from kg.model.namespaces import CG, PREFIXES
 from kg.model.packages import installed
@@ -233,7 +234,7 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | Know
     reasoner may see of a patient, whatever the caller passed)."""
     known = knowledge_nodes(knowledge_graph)
     if not _patient_problem(patient, known):
-        kept, rules_of, indexed = Graph(), {}, TripleIndex(graph)  # type: ignore[var-annotated]
+        kept, rules_of, indexed = small_graph(), {}, TripleIndex(graph)  # type: ignore[var-annotated]
         for triple in indexed:
             if _triple_reason(triple, indexed, patient, known, rules_of) is None:
                 kept.add(triple)

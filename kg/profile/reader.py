@@ -28,6 +28,7 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError, shorten
 from kg.base.input_limits import MAX_PROFILE_BYTES, MAX_PROFILE_NESTING, read_user_text
 from kg.base.literals import decimal_literal
+from kg.base.small_graph import small_graph
 from kg.base.yaml12 import ReadProblem, load_json, load_yaml
 from kg.model.identifiers import IdSpace, UnknownId
 from kg.model.namespaces import CG
@@ -248,7 +249,7 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef], ids: IdSpace | None 
     decl = declarations()
     data = with_implied_values(normalise_tri_states(data), decl)
     patient = PATIENTS[data.get("patient_id", "patient")]
-    graph = Graph()
+    graph = small_graph()
     counter = itertools.count(1)
     known_agents = set(agents.values())
     trials: list[dict[str, Any]] = []  # trials the declarations imply, after those the profile lists

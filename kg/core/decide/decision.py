@@ -37,6 +37,7 @@ from rdflib.term import Node
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import from_ox, to_graph, to_ox
 from kg.base.paths import QUERIES_DIR
+from kg.base.small_graph import small_graph
 from kg.core.build.knowledge import Knowledge, default_knowledge, knowledge_from_graph
 from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.classify import Classifier, classifier_named
@@ -188,7 +189,7 @@ class PatientGraph:
 
     def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph) -> None:
         self.knowledge, self.patient = knowledge, patient
-        self.graph = Graph()  # as rdflib terms (the classifier and the Turtle output read it)
+        self.graph = small_graph()  # as rdflib terms (the classifier and the Turtle output read it)
         self.graph += triples
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self.store: ox.Store | None = None  # the decision store, while in it

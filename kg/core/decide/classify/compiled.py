@@ -15,6 +15,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.base.oxigraph_bridge import to_graph
+from kg.base.small_graph import small_graph
 from kg.base.triple_index import TripleIndex
 from kg.core.decide.classify.owl_fragment import Nodes, Predicate, compile_definitions, node_types
 from kg.core.query.library import load_query, run_construct
@@ -137,7 +138,7 @@ class PatientFacts(Facts):
 
 def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Graph:
     """The types of the patient's nodes among the classification vocabulary."""
-    inferred = Graph()
+    inferred = small_graph()
     indexed = TripleIndex(graph)  # read a few thousand times below
     nodes = {patient} | {s for s in indexed.subjects() if str(s).startswith(f"{patient}/")}
     found: dict[Node, set[URIRef]] = defaultdict(set)
