@@ -1,6 +1,7 @@
-"""A profile's checks are remembered by its JSON text, its source name and the day (kg/profile/reader.py
-``validate_profile``): a cohort's record is checked, chosen a build for and read, each of which validates it. What is
-remembered must never answer for another profile, another day or a profile changed in place."""
+"""A profile's checks are remembered by its JSON text and the day (kg/profile/reader.py ``validate_profile``): a
+cohort's record is checked, chosen a build for and read, each of which validates it (under other source names). What is
+remembered must never answer for another profile, another day or a profile changed in place, and each problem names
+the source it was asked for."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_a_profile_changed_in_place_is_checked_again():
     assert validate_profile(profile) == []
 
 
-def test_the_source_name_is_part_of_what_is_remembered():
+def test_each_caller_gets_problems_naming_its_own_source():
     profile = copy.deepcopy(_example()) | {"age_years": "old"}
     assert {p.file for p in validate_profile(profile, "a.json")} == {"a.json"}
     assert {p.file for p in validate_profile(profile, "b.json")} == {"b.json"}

@@ -13,6 +13,7 @@ closed-world rules in ``queries/decision/derive/`` and the reasoner decide what 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -166,25 +167,26 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-_VALIDATED: dict[tuple[str, str, dt.date], tuple[Problem, ...]] = {}  # a profile's text -> its problems
+_VALIDATED: dict[tuple[str, dt.date], tuple[Problem, ...]] = {}  # (a profile's text, the day) -> its problems
 MAX_VALIDATED = 256  # profiles remembered (a cohort's record is checked, then chosen a build for, then read)
 
 
 def validate_profile(data: dict[str, Any], source: str = "profile", today: dt.date | None = None) -> list[Problem]:
     """Every problem of a profile: schema and plausibility. Drug names are never a problem: a name
-    the graph does not know becomes an unrecognised medication (``to_rdf``). The same profile (the same JSON text),
-    source and day give the same problems: the last ``MAX_VALIDATED`` are remembered."""
+    the graph does not know becomes an unrecognised medication (``to_rdf``). The same profile (the same JSON text)
+    on the same day has the same problems: the last ``MAX_VALIDATED`` are remembered, each given the *source* it is
+    asked for (its only use in a problem is the problem's ``file``)."""
     today = today or dt.date.today()
     try:
-        key = (json.dumps(data, sort_keys=True, allow_nan=True), source, today)
+        key = (json.dumps(data, sort_keys=True, allow_nan=True), today)
     except (TypeError, ValueError):  # not JSON data (the checks below say what): not remembered
         return _problems(data, source, today)
     found = _VALIDATED.get(key)
     if found is None:
         if len(_VALIDATED) >= MAX_VALIDATED:
             _VALIDATED.clear()
-        found = _VALIDATED[key] = tuple(_problems(data, source, today))
-    return list(found)
+        found = _VALIDATED[key] = tuple(_problems(data, "", today))
+    return [dataclasses.replace(problem, file=source) for problem in found]
 
 
 def _problems(data: dict[str, Any], source: str, today: dt.date) -> list[Problem]:

@@ -184,9 +184,13 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
     rules = tables.status
     effects = {e for r in reasons for e in r.effects}
 
-    def pending() -> bool:
-        return any(r.effects & {LATER, MAYBE_SUPPORTS} and "reached" not in r.reached
-                   and any(line.later for line in tables.lines.get(r.statement, ())) for r in reasons)
+    found: list[bool] = []
+
+    def pending() -> bool:  # computed once, when first asked
+        if not found:
+            found.append(any(r.effects & {LATER, MAYBE_SUPPORTS} and "reached" not in r.reached
+                             and any(line.later for line in tables.lines.get(r.statement, ())) for r in reasons))
+        return found[0]
 
     present: set[Iri] = set()
     for reason in reasons:
