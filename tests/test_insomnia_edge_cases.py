@@ -215,6 +215,18 @@ def test_the_detailed_list_keeps_options_that_wait_on_an_unknown_pregnancy_under
     assert "outside-sources" not in listed.values()
 
 
+def test_the_summary_gives_no_dose_for_a_drug_outside_the_sources_and_does_where_a_fact_is_missing():
+    """A sourced dose beside a due step is shown by the report group an option is listed under (cg:summaryShowsDose):
+    never for a drug the guideline's sources do not cover for this patient, still for one waiting on a fact."""
+    from kg.report.summary import _shows_dose
+    from kg.report.vocabulary import Vocabulary
+
+    for pregnancy, shown in (({"status": "pregnant", "trimester": 2}, False), ({"status": "unknown"}, True)):
+        decision = decide(profile(patient_id="ins-dose", sex="female", pregnancy=pregnancy, lactating=False))
+        options = [o for o in to_json_data(decision)["options"] if o["status"] == "undetermined"]
+        assert options and {_shows_dose(Vocabulary.of(decision), o) for o in options} == {shown}
+
+
 def test_breastfeeding_lists_the_for_options_outside_the_sources_and_a_man_lists_none_there():
     """Lactation has its own scope limit (scope_limits.tsv): the same group; a man is in neither population."""
     lactating = decide(profile(patient_id="ins-lact-list", sex="female", pregnancy={"status": "not-pregnant"},

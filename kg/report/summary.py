@@ -87,10 +87,11 @@ def dose_text(regimen: Row) -> str:
     return ", ".join(parts)
 
 
-def _shows_dose(vocabulary: Vocabulary, status: str | None) -> bool:
-    """Whether the summary gives a dose for a drug with this status (cg:summaryShowsDose of its report group)."""
-    group = vocabulary.group_of_status(status) if status else None
-    return status is None or (group is not None and group.get("showsDose") == "true")
+def _shows_dose(vocabulary: Vocabulary, option: dict[str, Any] | None) -> bool:
+    """Whether the summary gives a dose for a drug (an option, or None: not an option) by cg:summaryShowsDose of the
+    report group it is listed under (``report_group``: a drug outside the guideline's sources shows none)."""
+    group = report_group(vocabulary, option) if option is not None else None
+    return option is None or (group is not None and group.get("showsDose") == "true")
 
 
 def _dose_items(data: dict[str, Any], decision: Decision, steps: list[int], vocabulary: Vocabulary,
@@ -99,9 +100,9 @@ def _dose_items(data: dict[str, Any], decision: Decision, steps: list[int], voca
     shows doses and no dose finding already gives the drug its one dose line: the best sourced regimen for this
     patient (population-specific first, then with a dose range, then by evidence basis), and the best sourced
     maximum."""
-    status = {o["option"]: o["status"] for o in data["options"]}
+    options = {o["option"]: o for o in data["options"]}
     rows = [r for r in decision.report.get("step-doses", []) if int(r["step"]) in steps  # type: ignore[arg-type]
-            and _shows_dose(vocabulary, status.get(_local(r["drug"])))]
+            and _shows_dose(vocabulary, options.get(_local(r["drug"])))]
     items, seen = [], set(dose_lines)
     for step in steps:
         mine = [r for r in rows if int(r["step"]) == step]  # type: ignore[arg-type]
