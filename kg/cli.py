@@ -7,20 +7,18 @@ import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pyoxigraph as ox
 import typer
-from rdflib import Graph
 
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
-from kg.base.oxigraph_bridge import invalid_iris
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI
-from kg.core.build.tables import load_tables
-from kg.core.query.library import all_queries, query_from_argument
-from kg.model.packages import Package, packages_at, select
-from kg.report import formatting
+
+if TYPE_CHECKING:  # what a command needs is imported by that command (a cold `kg decide` imports no other's)
+    from rdflib import Graph
+
+    from kg.model.packages import Package
 
 app = typer.Typer(
     add_completion=False,
@@ -109,6 +107,7 @@ def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True
            guidelines: list[str] | None = None) -> Graph:
     """The graph file a user named (the one graph-file reader, kg/base/graph_files.py), else the build's graph."""
     from kg.base.graph_files import read_graph_file
+    from kg.base.oxigraph_bridge import invalid_iris
 
     if path is None:
         return _knowledge(build_dir, verify, guidelines).graph
@@ -124,6 +123,8 @@ def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True
 @app.command()
 def validate(tables_dir: TablesOption = None, guideline: GuidelineOption = None) -> None:
     """Validate the curated tables of the guideline packages (guidelines/*/tables/*.tsv); list every problem."""
+    from kg.core.build.tables import load_tables
+
     tables = load_tables(_packages(tables_dir, guideline))
     rows = sum(len(r) for r in tables.values())
     names = ", ".join(f"{p.id} {p.version}" for p in tables.packages)
@@ -143,6 +144,8 @@ def _date(option: str, text: str | None):  # type: ignore[no-untyped-def]  # -> 
 
 def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]:
     """The packages a command reads: --packages (default: installed), narrowed to --guideline and what it requires."""
+    from kg.model.packages import packages_at, select
+
     found = packages_at(folder)
     return select({p.id: p for p in found}, guideline) if guideline else found
 
@@ -161,6 +164,7 @@ def build(
     its packages, validated, transformed and checked (SHACL, QC checks, reasoner); then write them to OUT, one
     folder per build and builds.json, all or nothing."""
     from kg.core.build.pipeline import build_set
+    from kg.report import formatting
 
     result = build_set(out, reason=reason, source=tables_dir, guidelines=guideline)
     typer.echo(formatting.build_set_summary(result))
@@ -183,6 +187,8 @@ def list_queries(build_dir: BuildOption = None, guideline: BuildGuidelineOption 
     """List the SPARQL queries (queries/**/*.rq) with their summaries and parameters, each parameter with the
     kind of node it takes and an example value from the graph."""
     from kg.core.query.execute import parameter_examples
+    from kg.core.query.library import all_queries
+    from kg.report import formatting
 
     queries = all_queries()
     examples = parameter_examples(queries, _knowledge(build_dir, True, guideline))
@@ -218,7 +224,9 @@ def query(
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query on the graph (embedded) or on a SPARQL endpoint."""
     from kg.core.query.execute import Target, execute
+    from kg.core.query.library import query_from_argument
     from kg.core.query.params import parse_pairs
+    from kg.report import formatting
 
     selected = query_from_argument(name, sys.stdin.buffer)
     values = parse_pairs(param or [])
@@ -233,6 +241,8 @@ def query(
         rdf = _graph(graph)
         target = Target(knowledge_from_graph(rdf), extra_prefixes=tuple((p, str(n)) for p, n in rdf.namespaces()))
     else:
+        import pyoxigraph as ox
+
         from kg.core.build.knowledge import INFERRED_GRAPH
 
         graphs = [ox.DefaultGraph(), INFERRED_GRAPH] if inferred else None
@@ -409,6 +419,7 @@ def export_cmd(
 ) -> None:
     """Export the checked build to another knowledge base's format; nothing partial is written on error."""
     from kg.export import FORMATS, export, export_target, source_from_build, source_from_file
+    from kg.report import formatting
 
     if list_formats:
         typer.echo(formatting.export_formats(FORMATS.values()))
@@ -432,6 +443,7 @@ def release_cmd(
     """Write every export format of the checked build into one folder, with void.ttl, release.json and
     SHA256SUMS; all or nothing."""
     from kg.publish.release import release
+    from kg.report import formatting
 
     files = release(out, build_dir=build_dir)
     typer.echo(formatting.release_listing(out, files))
@@ -447,6 +459,7 @@ def diff_cmd(
     """The clinical difference between two builds: statements, populations, codes, dosing, cautions...
     added, removed or changed (queries/diff/). Exit code 0: no difference, 1: different, 2: bad input."""
     from kg.publish.diff import diff_builds
+    from kg.report import formatting
 
     differences = diff_builds(old, new, guideline or None)
     typer.echo(formatting.diff_report(differences, str(old), str(new), output.value))
@@ -559,7 +572,9 @@ def main() -> None:
     """Entry point: user errors become a message and exit code 2, never a traceback. SIGTERM unwinds
     like Ctrl-C, so that temporary files are removed. What the command line has imported lives as long as the
     process: the cyclic garbage collector is told not to scan it again (``gc.freeze``; a cold ``kg decide`` spent
-    about a tenth of its time in collections that scanned the modules of rdflib, typer and kg)."""
+    about a tenth of its time in collections that scanned the modules of rdflib, typer and kg). So is what the
+    command made, when it ends: the collection the interpreter runs as it exits (about 60 ms after a cold ``kg
+    decide``, whose build and tables are garbage by then but are freed all the same) finds nothing to scan."""
     gc.freeze()
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -567,6 +582,8 @@ def main() -> None:
     except UserError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
+    finally:
+        gc.freeze()
 
 
 def _terminate(signum: int, _frame: object) -> None:
