@@ -323,9 +323,7 @@ def decide(
     used is that of exactly the guidelines treating the profile's conditions."""
     from kg.base.paths import EXAMPLE_PROFILE
     from kg.core.decide.build_choice import knowledge_for
-    from kg.core.decide.decision import decide as run_decision
     from kg.export.write import check_target, write_atomically
-    from kg.report.decision_output import render
 
     if master is not None and engine is not Engine.spark:
         raise UserError(f"--master {master}: only with --engine spark")
@@ -356,8 +354,12 @@ def decide(
     if out is not None:
         check_target(out, folder=False, kind="decision")
     source = EXAMPLE_PROFILE if example else profile
-    decision = run_decision(source, reasoner=reasoner.value,  # type: ignore[arg-type]
-                            knowledge=knowledge_for(source, build_dir, not no_verify),  # type: ignore[arg-type]
+    knowledge = knowledge_for(source, build_dir, not no_verify)  # type: ignore[arg-type]
+    # imported while a verified build's store loads (kg/core/build/knowledge.py)
+    from kg.core.decide.decision import decide as run_decision
+    from kg.report.decision_output import render
+
+    decision = run_decision(source, reasoner=reasoner.value, knowledge=knowledge,  # type: ignore[arg-type]
                             today=_date("--as-of", as_of), engine=engine.value)
     text = render(decision, output.value, explain, why)
     if decision.profile.input_report is not None and output in (DecisionFormat.table, DecisionFormat.html):

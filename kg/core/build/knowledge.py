@@ -57,6 +57,47 @@ MAX_SPARE_STORES = 8  # decision stores kept for reuse (about 7 MB each); more c
 T = TypeVar("T")
 
 
+class _Loading:
+    """A store a thread is loading: ``result()`` waits for it (or raises what the loading raised)."""
+
+    def __init__(self, load: Callable[[], ox.Store]) -> None:
+        self._store: ox.Store | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name="kg-build-store")
+        self._thread.start()
+
+    def _run(self, load: Callable[[], ox.Store]) -> None:
+        try:
+            self._store = load()
+        except BaseException as error:  # noqa: BLE001 - given to whoever waits for the store
+            self._error = error
+
+    def result(self) -> ox.Store:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._store  # type: ignore[return-value]
+
+
+class _StoreField:
+    """The knowledge's ``store``: the store given, or, for a store still ``_Loading``, that store once loaded (the
+    first reader waits for it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> ox.Store:
+        if instance is None:
+            raise AttributeError(self.slot)  # a field without a default
+        value = instance.__dict__[self.slot]
+        if isinstance(value, _Loading):
+            value = instance.__dict__[self.slot] = value.result()
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, instance: Any, value: ox.Store | _Loading) -> None:
+        instance.__dict__[self.slot] = value
+
+
 class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like a cached property
     """A property of the knowledge computed on first use, once, under the knowledge's lock, from the build:
     two threads asking at once get the same object, and nothing is computed from the decision store."""
@@ -81,7 +122,7 @@ class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like a cac
 class Knowledge:
     """The built graph in a pyoxigraph store, and what decisions derive from it (each computed once)."""
 
-    store: ox.Store  # the build and its entailments: never changed after loading
+    store: ox.Store = _StoreField()  # type: ignore[assignment]  # the build and its entailments: never changed after loading
     source: str  # the build folder it was read from, or "memory"
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
@@ -218,10 +259,17 @@ def load_knowledge(build_dir: Path | None = None, verify: bool = True,
     from kg.core.build.verify import open_build
 
     files = open_build(build_dir, verify, guidelines=guidelines)
-    try:
-        store = build_store(files.graph, files.inferred)
-    except SyntaxError as error:
-        raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
+
+    def load() -> ox.Store:
+        try:
+            return build_store(files.graph, files.inferred)
+        except SyntaxError as error:
+            raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
+
+    # a verified build's files are those kg build wrote and read: its store is loaded by a thread (pyoxigraph parses
+    # without the GIL) while the caller goes on (a cold decision imports its modules and reads the stored tables
+    # meanwhile); an unverified one is read here, so that a broken file is the first error, as it always was
+    store: ox.Store | _Loading = _Loading(load) if verify else load()
     out = files.folder.parent if is_build_set(files.folder.parent) else files.folder
     return Knowledge(store, str(files.folder), graph_text=files.graph, selection=files.selection, tables=files.tables,
                      rebuild=str(out))
