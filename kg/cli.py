@@ -1,7 +1,5 @@
 """Thin command line over the library API: one subcommand per verb, no logic of its own."""
 
-from __future__ import annotations
-
 import atexit
 import gc
 import os
@@ -107,7 +105,7 @@ def _knowledge(build_dir: Path | None, verify: bool = True, guidelines: list[str
 
 
 def _graph(path: Path | None, build_dir: Path | None = None, verify: bool = True,
-           guidelines: list[str] | None = None) -> Graph:
+           guidelines: list[str] | None = None) -> "Graph":
     """The graph file a user named (the one graph-file reader, kg/base/graph_files.py), else the build's graph."""
     from kg.base.graph_files import read_graph_file
     from kg.base.oxigraph_bridge import invalid_iris
@@ -145,7 +143,7 @@ def _date(option: str, text: str | None):  # type: ignore[no-untyped-def]  # -> 
         raise UserError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
 
 
-def _packages(folder: Path | None, guideline: list[str] | None) -> list[Package]:
+def _packages(folder: Path | None, guideline: list[str] | None) -> "list[Package]":
     """The packages a command reads: --packages (default: installed), narrowed to --guideline and what it requires."""
     from kg.model.packages import packages_at, select
 
