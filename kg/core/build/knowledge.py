@@ -14,8 +14,9 @@ In the store, the build is the default graph and the reasoner's entailments are 
 ``INFERRED_GRAPH``: the decision rules read the former, a SPARQL user may add the latter. That store is
 never changed after loading: ``kg.sparql`` and ``kg query`` read it, and so does everything the knowledge
 computes once (the name index, the compiled classifier, the allow-list and shape context of
-kg/patient_isolation.py), under the knowledge's lock. The decision tables and the name index are made from the rows
-the build stored (``rows``: kg/core/build/stored_tables.py) when it stored them, else from their queries on the store.
+kg/patient_isolation.py), under the knowledge's lock. The decision tables, the name index and the allow-list's nodes
+are made from the rows the build stored (``rows``: kg/core/build/stored_tables.py) when it stored them, else from their
+queries on the store.
 
 Decisions never add to that store (ADR 0014). Each decision takes a *decision store* for its own use: a
 copy of the build (default graph) into which it puts its patient and the rules' results, so that every
@@ -43,7 +44,7 @@ from rdflib import Graph, URIRef
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
 from kg.base.paths import INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
-from kg.core.build.stored_tables import NAME_INDEX_QUERY, Row, StoredTables, decode, query_rows
+from kg.core.build.stored_tables import NAME_INDEX_QUERY, NODES_QUERY, Row, StoredTables, decode, query_rows
 from kg.core.query.library import load_query
 from kg.model.identifiers import IdSpace
 from kg.profile.drug_names import normalise_name
@@ -237,8 +238,8 @@ class Knowledge:
 
     @computed_once
     def nodes(self) -> KnowledgeNodes:
-        """What the patient allow-list checks read of the build (kg/profile/isolation.py)."""
-        return KnowledgeNodes.of_store(self.store)
+        """What the patient allow-list checks read of the build (kg/profile/isolation.py); its IRIs from ``rows``."""
+        return KnowledgeNodes.of_store(self.store, {str(row["node"]) for row in self.rows(NODES_QUERY)})
 
 
 def knowledge_from_graph(graph: Graph, inferred: Graph | None = None) -> Knowledge:
