@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, BNode, Graph, Namespace
 
-from kg.base.errors import UserError
+from kg.base.errors import UserError, ValidationError
 from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME
 from kg.core.build.build_set import open_set
 from kg.core.build.knowledge import load_knowledge
@@ -119,6 +119,28 @@ def test_the_packaged_set_decides_an_rls_profile_on_the_rls_build():
     knowledge = knowledge_for(RLS_PROFILE)
     assert knowledge.guidelines == {"rls-aasm-2024"}
     assert knowledge is knowledge_for({**RLS_PROFILE, "conditions": ["restless-legs-syndrome"]})  # read once
+
+
+def test_the_packaged_build_loaded_before_the_profile_is_checked_is_the_one_chosen(monkeypatch):
+    """knowledge_for starts loading the build the profile's conditions call for before it checks the profile: for a
+    valid profile, the build it then chooses (the same object, loaded once); an invalid profile is refused as always,
+    whatever was started."""
+    from kg.core.build import knowledge as knowledge_module
+
+    started = []
+    monkeypatch.setattr(knowledge_module, "_read_once", _recording(knowledge_module._read_once, started))
+    profile = {**RLS_PROFILE, "conditions": ["chronic-insomnia"]}
+    knowledge = knowledge_for(profile)
+    assert knowledge.guidelines == {"insomnia-aasm-2017"} and len(started) == 2 and started[0] == started[1]
+    with pytest.raises(ValidationError, match="sex"):
+        knowledge_for({**profile, "sex": "unknown-value"})
+
+
+def _recording(read_once, started: list):
+    def recorded(folder, guidelines):
+        started.append(folder.name)
+        return read_once(folder, guidelines)
+    return recorded
 
 
 def test_a_profile_naming_a_condition_no_installed_guideline_treats_is_a_problem(pair):

@@ -392,6 +392,14 @@ def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) 
                  for condition in _conditions_named(field, data))
 
 
+@cache
+def condition_fields(root: Path = GUIDELINES_DIR) -> tuple[str, ...]:
+    """The names of the fields of type ``conditions`` as the packages' profile tables declare them, read without the
+    rest of ``declarations`` (no ontology, no checks): those of ``declarations()``, for a guess made before it."""
+    return tuple(row["field"] for package in packages_at(root) if (package.tables_dir / f"{FIELDS_TABLE}.tsv").is_file()
+                 for _, row in read_rows(package.tables_dir / f"{FIELDS_TABLE}.tsv") if row["type"] == "conditions")
+
+
 def stated_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:
     """The conditions a (schema-valid) profile states in its conditions list (none when it omits it)."""
     decl = decl or declarations()
