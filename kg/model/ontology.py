@@ -194,14 +194,22 @@ def shape_files(pattern: str, packages: Iterable[Package] = ()) -> list[Path]:
     return [path for folder in folders for path in sorted(folder.glob(pattern))]
 
 
+@cache
+def _core_shape_subjects() -> frozenset[URIRef]:
+    """The IRIs the core's shapes (ontology/shapes/, shipped with kg) state something about, read once, by pyoxigraph
+    like the core ontology (no rdflib graph of them is needed here)."""
+    import pyoxigraph as ox
+
+    return frozenset(URIRef(triple.subject.value) for path in shape_files("*.ttl")
+                     for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+                     if isinstance(triple.subject, ox.NamedNode))
+
+
 def shape_problems(packages: Sequence[Package], fragments: Mapping[str, Graph]) -> list[Problem]:
     """A package's patient shapes only add property shapes, to the core's node shapes, on properties its own
     fragment declares (they never loosen the core's allow-list of patient data, ADR 0006); its shapes of the built
     graph add shapes of their own, never statements about the core's."""
-    core = Graph()
-    for path in shape_files("*.ttl"):
-        core.parse(path)
-    core_shapes = {s for s in core.subjects() if isinstance(s, URIRef)}
+    core_shapes = _core_shape_subjects()
     problems: list[Problem] = []
 
     def named(term: Node) -> str:
