@@ -63,17 +63,18 @@ def knowledge_for(profile: ProfileSource, build_dir: Path | None = None, verify:
 
 def _load_early(found: BuildSet, profile: ProfileSource) -> None:
     """Start loading the packaged build that the conditions a JSON or YAML profile names call for, before the profile
-    is checked: its store then loads while the installed packages' fields are read and the profile is validated
-    (kg/core/build/knowledge.py; about 90 ms of a cold ``kg decide``). Only a guess: for a valid profile, the build
-    ``guidelines_needed`` then chooses (read once, so the same); for any other source or problem nothing is started,
-    and the checks that follow raise what they always raised, in their order."""
+    is checked: its store then loads, and is copied for the first decision, while the installed packages' fields are
+    read and the profile is validated (kg/core/build/knowledge.py; about 90 and 50 ms of a cold ``kg decide``). Only a
+    guess: for a valid profile, the build ``guidelines_needed`` then chooses (read once, so the same); for any other
+    source or problem nothing is started, and the checks that follow raise what they always raised, in their order."""
     try:
         data = read_profile_file(Path(profile)) if isinstance(profile, str | Path) else profile
         if not isinstance(data, dict) or is_fhir(data):
             return
         ids = {c for name in condition_fields() for c in stated(data, name) or ()}
         guidelines = found.guidelines
-        default_knowledge(guidelines_treating(guidelines, ids or default_conditions(guidelines), found.where))
+        default_knowledge(guidelines_treating(guidelines, ids or default_conditions(guidelines), found.where)
+                          ).copy_for_the_first_decision()
     except Exception:  # noqa: BLE001 - a guess: whatever stops it is met again, and reported, by the checks
         return
 
