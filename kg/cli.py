@@ -326,7 +326,6 @@ def decide(
     used is that of exactly the guidelines treating the profile's conditions."""
     from kg.base.paths import EXAMPLE_PROFILE
     from kg.core.decide.build_choice import knowledge_for
-    from kg.export.write import check_target, write_atomically
 
     if master is not None and engine is not Engine.spark:
         raise UserError(f"--master {master}: only with --engine spark")
@@ -355,6 +354,8 @@ def decide(
     if why is not None and output not in (DecisionFormat.table, DecisionFormat.html):
         raise UserError(f"--why: not available with --format {output.value}; use --format table or html")
     if out is not None:
+        from kg.export.write import check_target
+
         check_target(out, folder=False, kind="decision")
     source = EXAMPLE_PROFILE if example else profile
     with _one_decision():
@@ -373,6 +374,8 @@ def decide(
     if out is None:
         typer.echo(text)
     else:
+        from kg.export.write import write_atomically
+
         write_atomically(out, False, lambda path: path.write_text(text + "\n", encoding="utf-8"), "decision")
         typer.echo(f"wrote {out}")
 
