@@ -30,6 +30,8 @@ def mark(name):
     now = time.perf_counter(); marks.append((name, now - started)); started = now
 import kg.cli
 mark("import kg.cli")
+import gc
+gc.disable()  # as kg decide decides one patient (kg/cli.py, _one_decision)
 from kg.base.paths import EXAMPLE_PROFILE
 from kg.core.decide.build_choice import knowledge_for
 from kg.core.decide.decision import decide

@@ -12,11 +12,12 @@ import pickle
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import RDF, BNode, Graph, Namespace
 
-from kg.base.errors import UserError
-from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME
+from kg.base.errors import UserError, ValidationError
+from kg.base.paths import BUILD_REPORT_NAME, BUILD_SET_MANIFEST_NAME, BUILT_GRAPH_NAME, PACKAGED_BUILD_DIR
 from kg.core.build.build_set import open_set
 from kg.core.build.knowledge import load_knowledge
 from kg.core.build.pipeline import (
@@ -119,6 +120,42 @@ def test_the_packaged_set_decides_an_rls_profile_on_the_rls_build():
     knowledge = knowledge_for(RLS_PROFILE)
     assert knowledge.guidelines == {"rls-aasm-2024"}
     assert knowledge is knowledge_for({**RLS_PROFILE, "conditions": ["restless-legs-syndrome"]})  # read once
+
+
+def test_the_packaged_build_loaded_before_the_profile_is_checked_is_the_one_chosen(monkeypatch):
+    """knowledge_for starts loading the build the profile's conditions call for before it checks the profile: for a
+    valid profile, the build it then chooses (the same object, loaded once); an invalid profile is refused as always,
+    whatever was started."""
+    from kg.core.build import knowledge as knowledge_module
+
+    started = []
+    monkeypatch.setattr(knowledge_module, "_read_once", _recording(knowledge_module._read_once, started))
+    profile = {**RLS_PROFILE, "conditions": ["chronic-insomnia"]}
+    knowledge = knowledge_for(profile)
+    assert knowledge.guidelines == {"insomnia-aasm-2017"} and len(started) == 2 and started[0] == started[1]
+    with pytest.raises(ValidationError, match="sex"):
+        knowledge_for({**profile, "sex": "unknown-value"})
+
+
+def test_the_first_decision_store_is_copied_ahead_once_per_knowledge():
+    """knowledge_for asks for it for every profile (a cohort's too): one copy, which the first decision takes, and
+    which holds exactly the build's quads like any decision store."""
+    knowledge = load_knowledge(PACKAGED_BUILD_DIR / "rls-aasm-2024")
+    for _ in range(3):
+        knowledge.copy_for_the_first_decision()
+    assert len(knowledge._first_copy) == 1
+    store = knowledge.take_decision_store()
+    assert not knowledge._first_copy and not knowledge._spare_stores
+    assert frozenset(store) == frozenset(knowledge.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    knowledge.copy_for_the_first_decision()
+    assert not knowledge._first_copy  # once per knowledge
+
+
+def _recording(read_once, started: list):
+    def recorded(folder, guidelines):
+        started.append(folder.name)
+        return read_once(folder, guidelines)
+    return recorded
 
 
 def test_a_profile_naming_a_condition_no_installed_guideline_treats_is_a_problem(pair):

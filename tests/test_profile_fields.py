@@ -18,7 +18,7 @@ from kg.core.build.knowledge import default_knowledge
 from kg.core.build.tables import load_tables
 from kg.model.namespaces import CG
 from kg.profile import schema_gen
-from kg.profile.fields import declarations, facts, with_implied_values
+from kg.profile.fields import condition_fields, declarations, facts, with_implied_values
 from kg.profile.reader import read_yaml, to_rdf, validate_profile
 from tests.conftest import FIXTURE_TABLES, copy_packages, table_holding
 from tests.package_namespaces import RLS, RLS_ABSENT
@@ -35,6 +35,11 @@ def agents():
 def _condition_classes(graph, link):
     return {cls for _, _, node in graph.triples((None, link, None)) for cls in graph.objects(node, RDF.type)
             if cls != URIRef("http://www.w3.org/2002/07/owl#NamedIndividual")}
+
+
+def test_the_condition_fields_read_alone_are_those_of_the_declarations():
+    """What the build choice guesses with before the profile is checked (kg/core/decide/build_choice.py)."""
+    assert condition_fields() == tuple(f.name for f in declarations().fields if f.type == "conditions") != ()
 
 
 def test_the_committed_schema_is_the_generated_one():

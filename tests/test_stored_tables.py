@@ -19,10 +19,11 @@ from kg.base.paths import BUILD_REPORT_NAME, DECISION_TABLES_NAME, EXAMPLE_PROFI
 from kg.core.build.build_set import open_set
 from kg.core.build.knowledge import Knowledge, load_knowledge
 from kg.core.build.pipeline import OUTPUT_NAMES, build
-from kg.core.build.stored_tables import FORMAT, stored_queries
+from kg.core.build.stored_tables import FORMAT, NODES_QUERY, stored_queries
 from kg.core.build.verify import TABLES_KEY
 from kg.core.decide.decision import decide
 from kg.core.query.library import load_query
+from kg.profile.isolation import KnowledgeNodes
 from tests.conftest import FIXTURE_TABLES
 
 BUILDS = sorted(open_set(PACKAGED_BUILD_DIR).builds)
@@ -40,6 +41,17 @@ def test_the_tables_read_from_each_packaged_build_are_those_compiled_from_its_st
         assert stored.rows(query) == compiled.rows(query), query
     for table in TABLES:
         assert getattr(stored, table) == getattr(compiled, table), table
+    assert stored.nodes.nodes == compiled.nodes.nodes and len(stored.nodes.nodes) > 1000
+    assert stored.nodes.condition_classes == compiled.nodes.condition_classes
+
+
+def test_the_stored_nodes_are_every_iri_of_the_build_graph():
+    """decision/knowledge-nodes is what the allow-list scanned the graph for (ADR 0006): every IRI of its default
+    graph, in any position (the reasoner's entailments, in their named graph, are not the build's statements)."""
+    knowledge = load_knowledge(PACKAGED_BUILD_DIR / EXAMPLE_BUILD)
+    scanned = KnowledgeNodes.of_store(knowledge.store)  # the scan of the graph, not the stored rows
+    assert knowledge.nodes.nodes == scanned.nodes
+    assert "https://w3id.org/cgkg/ontology#takesAgent" in scanned.nodes  # a predicate counts too
 
 
 def _plain_copy(tmp_path: Path, name: str = EXAMPLE_BUILD) -> Path:
@@ -77,6 +89,20 @@ def test_an_edited_tables_file_is_refused(tmp_path):
                       encoding="utf-8")
     with pytest.raises(UserError, match=f"{DECISION_TABLES_NAME} does not match the {TABLES_KEY} in its "
                                         f"{BUILD_REPORT_NAME}.*rebuild it with: kg build --out"):
+        load_knowledge(folder)
+
+
+def test_a_node_removed_from_the_stored_rows_is_refused(tmp_path):
+    """The nodes keep a profile off the knowledge graph (ADR 0006): rows edited so that a profile could describe a
+    drug are an edited tables file, refused before any profile is read."""
+    folder = _plain_copy(tmp_path)
+    stored = json.loads((folder / DECISION_TABLES_NAME).read_bytes())
+    node = stored["terms"].index("<https://w3id.org/cgkg/ontology#takesAgent>")
+    rows = stored["queries"][NODES_QUERY]["rows"]
+    stored["queries"][NODES_QUERY]["rows"] = [row for row in rows if row != [node]]
+    assert len(stored["queries"][NODES_QUERY]["rows"]) == len(rows) - 1
+    (folder / DECISION_TABLES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(UserError, match=f"{DECISION_TABLES_NAME} does not match the {TABLES_KEY}"):
         load_knowledge(folder)
 
 

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.term import Node
 
 from kg.base.errors import Problem, ValidationError
@@ -140,12 +141,28 @@ def fragment_problems(packages: Sequence[Package], fragments: Mapping[str, Graph
     return problems
 
 
-def merge(packages: Sequence[Package]) -> tuple[Graph, list[Problem]]:
-    """The core ontology with the fragments of *packages*, and every problem of those fragments (the graph holds
-    them all the same, so that a table's allowed values are read as the author meant them)."""
+def read_checked(packages: Sequence[Package]) -> tuple[dict[str, Graph], list[Problem]]:
+    """The fragments of *packages* (``read_fragments``) and every problem of them, their shapes' included."""
     fragments, problems = read_fragments(packages)
     problems += fragment_problems(packages, fragments)
     problems += shape_problems(packages, fragments)
+    return fragments, problems
+
+
+@cache
+def checked_fragments(packages: tuple[Package, ...] = ()) -> dict[str, Graph]:
+    """The fragments of *packages*, checked with the core and their shapes; a ValidationError listing every
+    problem (that of ``ontology_graph``). Read once per set of packages: do not change the graphs returned."""
+    fragments, problems = read_checked(packages)
+    if problems:
+        raise ValidationError(problems, what="package ontology")
+    return fragments
+
+
+def merge(packages: Sequence[Package]) -> tuple[Graph, list[Problem]]:
+    """The core ontology with the fragments of *packages*, and every problem of those fragments (the graph holds
+    them all the same, so that a table's allowed values are read as the author meant them)."""
+    fragments, problems = read_checked(packages)
     graph = core_graph()
     core_terms = declared(graph)
     for fragment in fragments.values():
@@ -177,14 +194,22 @@ def shape_files(pattern: str, packages: Iterable[Package] = ()) -> list[Path]:
     return [path for folder in folders for path in sorted(folder.glob(pattern))]
 
 
+@cache
+def _core_shape_subjects() -> frozenset[URIRef]:
+    """The IRIs the core's shapes (ontology/shapes/, shipped with kg) state something about, read once, by pyoxigraph
+    like the core ontology (no rdflib graph of them is needed here)."""
+    import pyoxigraph as ox
+
+    return frozenset(URIRef(triple.subject.value) for path in shape_files("*.ttl")
+                     for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+                     if isinstance(triple.subject, ox.NamedNode))
+
+
 def shape_problems(packages: Sequence[Package], fragments: Mapping[str, Graph]) -> list[Problem]:
     """A package's patient shapes only add property shapes, to the core's node shapes, on properties its own
     fragment declares (they never loosen the core's allow-list of patient data, ADR 0006); its shapes of the built
     graph add shapes of their own, never statements about the core's."""
-    core = Graph()
-    for path in shape_files("*.ttl"):
-        core.parse(path)
-    core_shapes = {s for s in core.subjects() if isinstance(s, URIRef)}
+    core_shapes = _core_shape_subjects()
     problems: list[Problem] = []
 
     def named(term: Node) -> str:
@@ -272,5 +297,7 @@ class Quantities:
 
 @cache
 def quantities(packages: tuple[Package, ...] = ()) -> Quantities:
-    """The patient quantities of the core and the fragments of *packages*."""
-    return Quantities.of(ontology_graph(packages))
+    """The patient quantities of the core and the fragments of *packages* (checked as ``ontology_graph`` checks
+    them), read from the graphs as they are: a package's rewording (``WORDING``) never names a quantity, so they are
+    those of the merged ontology, without the cost of merging it (a cold ``kg decide`` reads them)."""
+    return Quantities.of(ReadOnlyGraphAggregate([_core(), *checked_fragments(packages).values()]))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,15 @@ def read_manifest(folder: Path) -> Package:
     if not path.is_file():
         raise UserError(f"{path}: no {MANIFEST_NAME}: a guideline package is a folder with {MANIFEST_NAME} and "
                         f"{TABLES_FOLDER}/ (see docs/write-a-guideline-package.md)")
-    data, problems = load_yaml(read_user_text(path, "manifest", MAX_MANIFEST_BYTES))
+    return _package(folder, read_user_text(path, "manifest", MAX_MANIFEST_BYTES))
+
+
+@lru_cache(maxsize=256)
+def _package(folder: Path, text: str) -> Package:
+    """The package of the manifest *text* in *folder*, made once per text (a cold ``kg decide`` reads the installed
+    manifests three times); a UserError, never remembered, for a manifest that is not one."""
+    path = folder / MANIFEST_NAME
+    data, problems = load_yaml(text)
     if problems:
         line, value, rule = problems[0]
         raise UserError(f"{path}:{line}: {shorten(value)!r}: {rule}")

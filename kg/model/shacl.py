@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph
 
-from kg.model.ontology import ontology_graph, shape_files
+from kg.model.ontology import checked_fragments, shape_files
 from kg.model.packages import Package
 
 
@@ -23,7 +23,7 @@ def load_shapes(pattern: str = "kg-*.ttl", packages: tuple[Package, ...] = ()) -
     ``patient-*.ttl``: of a patient profile), as one graph; the packages' fragments and shapes are checked first
     (kg/model/ontology.py)."""
     if packages:
-        ontology_graph(packages)  # a ValidationError when a package's fragment or shapes break a rule
+        checked_fragments(packages)  # a ValidationError when a package's fragment or shapes break a rule
     shapes = Graph()
     for path in shape_files(pattern, packages):
         shapes.parse(path, format="turtle")

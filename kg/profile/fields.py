@@ -29,7 +29,7 @@ from kg.base.errors import UserError
 from kg.base.paths import GUIDELINES_DIR
 from kg.model.identifiers import IdSpace
 from kg.model.namespaces import CG, PREFIXES
-from kg.model.ontology import Quantities, ontology_graph
+from kg.model.ontology import Quantities, quantities
 from kg.model.packages import TABLES_FOLDER, Package, default_conditions, packages_at, treated_conditions
 from kg.model.table_specs import CONDITION, INTERVENTION, TABLES
 
@@ -204,7 +204,7 @@ def declarations(root: Path = GUIDELINES_DIR) -> Declarations:
     fields: list[FieldDeclaration] = []
     implications: list[Implication] = []
     packages = packages_at(root)
-    known = Quantities.of(ontology_graph(tuple(packages)))  # the core's quantities and the packages' (ADR 0025)
+    known = quantities(tuple(packages))  # the core's quantities and the packages' (ADR 0025)
     prefixes = package_prefixes(packages)
     for package in packages:
         for table, into, convert in ((FIELDS_TABLE, fields, field_from_row),
@@ -390,6 +390,14 @@ def named_conditions(data: Mapping[str, Any], decl: Declarations | None = None) 
     decl = decl or declarations()
     return tuple(condition for field in decl.fields if field.type == "conditions"
                  for condition in _conditions_named(field, data))
+
+
+@cache
+def condition_fields(root: Path = GUIDELINES_DIR) -> tuple[str, ...]:
+    """The names of the fields of type ``conditions`` as the packages' profile tables declare them, read without the
+    rest of ``declarations`` (no ontology, no checks): those of ``declarations()``, for a guess made before it."""
+    return tuple(row["field"] for package in packages_at(root) if (package.tables_dir / f"{FIELDS_TABLE}.tsv").is_file()
+                 for _, row in read_rows(package.tables_dir / f"{FIELDS_TABLE}.tsv") if row["type"] == "conditions")
 
 
 def stated_conditions(data: Mapping[str, Any], decl: Declarations | None = None) -> tuple[str, ...]:

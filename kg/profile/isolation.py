@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -152,10 +152,12 @@ class KnowledgeNodes:
         return cls(frozenset(nodes), frozenset(classes), context)  # type: ignore[arg-type]
 
     @classmethod
-    def of_store(cls, store: ox.Store) -> KnowledgeNodes:
-        """The same, read from a pyoxigraph store's default graph (no rdflib copy of the whole graph)."""
-        nodes = {term.value for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-                 for term in (quad.subject, quad.predicate, quad.object) if isinstance(term, ox.NamedNode)}
+    def of_store(cls, store: ox.Store, nodes: Set[str] | None = None) -> KnowledgeNodes:
+        """The same, read from a pyoxigraph store's default graph (no rdflib copy of the whole graph); *nodes*: its
+        IRIs, when known already (a build stores them, the rows of decision/knowledge-nodes: Knowledge.nodes)."""
+        if nodes is None:
+            nodes = {term.value for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                     for term in (quad.subject, quad.predicate, quad.object) if isinstance(term, ox.NamedNode)}
         superclasses = sorted({c for rule in node_rules() for c in rule.type_superclasses})
         classes = {URIRef(row["c"].value) for sup in superclasses for row in store.query(  # type: ignore[index]
             "SELECT DISTINCT ?c ?sup WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?sup }",

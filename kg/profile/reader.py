@@ -20,10 +20,8 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema import ValidationError as SchemaError
 from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from kg.base.errors import MAX_VALUE_CHARS, Problem, UserError, ValidationError, shorten
@@ -57,6 +55,10 @@ from kg.profile.isolation import (
 )
 from kg.profile.schema_gen import SCHEMA_FILE
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema import ValidationError as SchemaError
+
 PATIENTS = Namespace("https://w3id.org/cgkg/patient/")
 # The profile's fields, what each value means and implies: kg/tables/profile_fields.tsv and
 # profile_implications.tsv, interpreted by kg/profile/fields.py (TRI_STATE_VALUES normalises tri-states).
@@ -82,6 +84,9 @@ def _schema() -> dict[str, Any]:
 
 @cache
 def _schema_validator() -> Draft202012Validator:
+    # imported on first use: a cold ``kg decide`` starts loading its build meanwhile (kg/core/decide/build_choice.py)
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
     # "integer" means a number written as an integer: 2.0 is not a trimester or a number of doses
     strict = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))

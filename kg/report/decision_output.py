@@ -13,7 +13,6 @@ from rdflib.term import Node
 from kg.core.decide.decision import Decision
 from kg.model.namespaces import CG, PREFIXES, PROV
 from kg.report.cross_guideline import cross_guideline_links, multimorbidity_data
-from kg.report.html import to_html
 from kg.report.options import classes_with_members
 from kg.report.summary import build_summary
 from kg.report.text import to_text
@@ -176,5 +175,7 @@ def render(decision: Decision, output: str, explain: bool = False, why: str | No
     if output == "ttl":
         return to_turtle(decision)
     if output == "html":
+        from kg.report.html import to_html  # imported for this format only (a cold ``kg decide`` prints a table)
+
         return to_html(to_json_data(decision), decision, explain, why)
     return to_report(decision, explain, why=why)

@@ -14,8 +14,9 @@ In the store, the build is the default graph and the reasoner's entailments are 
 ``INFERRED_GRAPH``: the decision rules read the former, a SPARQL user may add the latter. That store is
 never changed after loading: ``kg.sparql`` and ``kg query`` read it, and so does everything the knowledge
 computes once (the name index, the compiled classifier, the allow-list and shape context of
-kg/patient_isolation.py), under the knowledge's lock. The decision tables and the name index are made from the rows
-the build stored (``rows``: kg/core/build/stored_tables.py) when it stored them, else from their queries on the store.
+kg/patient_isolation.py), under the knowledge's lock. The decision tables, the name index and the allow-list's nodes
+are made from the rows the build stored (``rows``: kg/core/build/stored_tables.py) when it stored them, else from their
+queries on the store.
 
 Decisions never add to that store (ADR 0014). Each decision takes a *decision store* for its own use: a
 copy of the build (default graph) into which it puts its patient and the rules' results, so that every
@@ -43,7 +44,7 @@ from rdflib import Graph, URIRef
 from kg.base.errors import UserError
 from kg.base.oxigraph_bridge import to_store
 from kg.base.paths import INFERRED_GRAPH_IRI, PACKAGED_BUILD_DIR
-from kg.core.build.stored_tables import NAME_INDEX_QUERY, Row, StoredTables, decode, query_rows
+from kg.core.build.stored_tables import NAME_INDEX_QUERY, NODES_QUERY, Row, StoredTables, decode, query_rows
 from kg.core.query.library import load_query
 from kg.model.identifiers import IdSpace
 from kg.profile.drug_names import normalise_name
@@ -55,6 +56,47 @@ if TYPE_CHECKING:
 INFERRED_GRAPH = ox.NamedNode(INFERRED_GRAPH_IRI)
 MAX_SPARE_STORES = 8  # decision stores kept for reuse (about 7 MB each); more concurrent decisions make new ones
 T = TypeVar("T")
+
+
+class _Loading:
+    """A store a thread is loading: ``result()`` waits for it (or raises what the loading raised)."""
+
+    def __init__(self, load: Callable[[], ox.Store]) -> None:
+        self._store: ox.Store | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name="kg-build-store")
+        self._thread.start()
+
+    def _run(self, load: Callable[[], ox.Store]) -> None:
+        try:
+            self._store = load()
+        except BaseException as error:  # noqa: BLE001 - given to whoever waits for the store
+            self._error = error
+
+    def result(self) -> ox.Store:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._store  # type: ignore[return-value]
+
+
+class _StoreField:
+    """The knowledge's ``store``: the store given, or, for a store still ``_Loading``, that store once loaded (the
+    first reader waits for it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> ox.Store:
+        if instance is None:
+            raise AttributeError(self.slot)  # a field without a default
+        value = instance.__dict__[self.slot]
+        if isinstance(value, _Loading):
+            value = instance.__dict__[self.slot] = value.result()
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, instance: Any, value: ox.Store | _Loading) -> None:
+        instance.__dict__[self.slot] = value
 
 
 class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like a cached property
@@ -81,7 +123,7 @@ class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like a cac
 class Knowledge:
     """The built graph in a pyoxigraph store, and what decisions derive from it (each computed once)."""
 
-    store: ox.Store  # the build and its entailments: never changed after loading
+    store: ox.Store = _StoreField()  # type: ignore[assignment]  # the build and its entailments: never changed after loading
     source: str  # the build folder it was read from, or "memory"
     graph_text: bytes | None = field(default=None, repr=False)  # the Turtle it was read from, if any
     graph_given: Graph | None = field(default=None, repr=False)
@@ -90,6 +132,8 @@ class Knowledge:
     rebuild: str = ""  # the folder ``kg build --out`` rebuilds the build in (for messages)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # for what is computed once
     _spare_stores: list[ox.Store] = field(default_factory=list, repr=False)  # clean decision stores, given back
+    _first_copy: list[_Loading] = field(default_factory=list, repr=False)  # the first decision store, being copied
+    _first_copy_started: bool = field(default=False, repr=False)
 
     @property
     def guidelines(self) -> frozenset[str] | None:
@@ -102,13 +146,27 @@ class Knowledge:
         store.extend(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return store
 
+    def copy_for_the_first_decision(self) -> None:
+        """Start copying the build, in a thread, into the decision store the first decision on this knowledge will
+        take (``take_decision_store``); once per knowledge, nothing afterwards. ``knowledge_for`` asks, before the
+        profile is checked: the copy (about 50 ms) then overlaps that work instead of following it."""
+        with self.lock:
+            if self._first_copy_started:
+                return
+            self._first_copy_started = True
+            self._first_copy.append(_Loading(self.fresh_store))
+
     def take_decision_store(self) -> ox.Store:
-        """A store holding the build, for one decision's use alone: one an earlier decision gave back clean
-        (list.pop is atomic: no two decisions get the same), else a new copy."""
-        try:
-            return self._spare_stores.pop()
-        except IndexError:
-            return self.fresh_store()
+        """A store holding the build, for one decision's use alone: one an earlier decision gave back clean, else the
+        first copy (``copy_for_the_first_decision``), else a new copy (list.pop is atomic: no two decisions get the
+        same)."""
+        for stores in (self._spare_stores, self._first_copy):
+            try:
+                taken = stores.pop()
+            except IndexError:
+                continue
+            return taken if isinstance(taken, ox.Store) else taken.result()
+        return self.fresh_store()
 
     def give_back_decision_store(self, store: ox.Store) -> None:
         """Keep ``store`` for a later decision. Only the last step of a decision that has removed every quad it
@@ -203,8 +261,8 @@ class Knowledge:
 
     @computed_once
     def nodes(self) -> KnowledgeNodes:
-        """What the patient allow-list checks read of the build (kg/profile/isolation.py)."""
-        return KnowledgeNodes.of_store(self.store)
+        """What the patient allow-list checks read of the build (kg/profile/isolation.py); its IRIs from ``rows``."""
+        return KnowledgeNodes.of_store(self.store, {str(row["node"]) for row in self.rows(NODES_QUERY)})
 
 
 def knowledge_from_graph(graph: Graph, inferred: Graph | None = None) -> Knowledge:
@@ -225,10 +283,17 @@ def load_knowledge(build_dir: Path | None = None, verify: bool = True,
     from kg.core.build.verify import open_build
 
     files = open_build(build_dir, verify, guidelines=guidelines)
-    try:
-        store = build_store(files.graph, files.inferred)
-    except SyntaxError as error:
-        raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
+
+    def load() -> ox.Store:
+        try:
+            return build_store(files.graph, files.inferred)
+        except SyntaxError as error:
+            raise UserError(f"--build {files.folder}: not a readable build ({str(error)[:200]})") from None
+
+    # a verified build's files are those kg build wrote and read: its store is loaded by a thread (pyoxigraph parses
+    # without the GIL) while the caller goes on (a cold decision imports its modules and reads the stored tables
+    # meanwhile); an unverified one is read here, so that a broken file is the first error, as it always was
+    store: ox.Store | _Loading = _Loading(load) if verify else load()
     out = files.folder.parent if is_build_set(files.folder.parent) else files.folder
     return Knowledge(store, str(files.folder), graph_text=files.graph, selection=files.selection, tables=files.tables,
                      rebuild=str(out))

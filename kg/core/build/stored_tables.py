@@ -1,10 +1,11 @@
 """The decision tables stored with a build (ADR 0028): the rows of the queries that a decision reads of the build
-once, whatever the patient (every query of queries/compile/: the decision, render and output tables; and the name
-index, decision/agents), run by ``kg build`` on the checked build and written beside its graph as
-``kg-decision-tables.json``, whose SHA-256 the build report records like the graph files' (kg/core/build/verify.py
-checks it before the file is read). A decision then reads those rows instead of running the queries (``Knowledge.rows``,
-kg/core/build/knowledge.py); a build that stored none (one of an older kg), a query whose text has changed since the
-build, a file of another format, and ``--no-verify`` all run the query on the build, as before.
+once, whatever the patient (every query of queries/compile/: the decision, render and output tables; the name
+index, decision/agents; and the nodes a profile may not describe, decision/knowledge-nodes), run by ``kg build`` on
+the checked build and written beside its graph as ``kg-decision-tables.json``, whose SHA-256 the build report records
+like the graph files' (kg/core/build/verify.py checks it before the file is read). A decision then reads those rows
+instead of running the queries (``Knowledge.rows``, kg/core/build/knowledge.py); a build that stored none (one of an
+older kg), a query whose text has changed since the build, a file of another format, and ``--no-verify`` all run the
+query on the build, as before.
 
 The file is JSON, never code: its format name; each query's rows (its columns, the SHA-256 of the query text the rows
 answer, one line per row of indices into the term list, ``null`` for unbound); and the term list, each an RDF term in
@@ -32,6 +33,7 @@ from kg.core.query.library import Query, Row, load_query, run_query
 FORMAT = "cgkg-decision-tables/1"
 COMPILE_FOLDER = "compile"  # queries/compile/: the decision, render and output tables (ADR 0024)
 NAME_INDEX_QUERY = "decision/agents"  # the names and codes a profile may use for each agent
+NODES_QUERY = "decision/knowledge-nodes"  # every IRI of the build: what the allow-list keeps profiles off (ADR 0006)
 QueryRows = Callable[[str], list[Row]]  # a query's name -> its rows on a build (Knowledge.rows)
 _TERM_LINE = b"<urn:t> <urn:t> %s .\n"  # how the term list is given to the N-Triples parser
 
@@ -40,7 +42,7 @@ _TERM_LINE = b"<urn:t> <urn:t> %s .\n"  # how the term list is given to the N-Tr
 def stored_queries() -> tuple[str, ...]:
     """The queries whose rows a build stores, by name (sorted)."""
     compiled = (f"{COMPILE_FOLDER}/{p.stem}" for p in (QUERIES_DIR / COMPILE_FOLDER).glob("*.rq"))
-    return tuple(sorted((NAME_INDEX_QUERY, *compiled)))
+    return tuple(sorted((NAME_INDEX_QUERY, NODES_QUERY, *compiled)))
 
 
 def query_sha256(query: Query) -> str:

@@ -20,11 +20,18 @@ from rdflib import RDF, Graph
 
 from kg.base.errors import UserError, ValidationError
 from kg.base.paths import PACKAGED_BUILD_DIR
-from kg.core.build.build_set import DEFAULT_FLAG, guidelines_treating, is_build_set, make_command, open_set
+from kg.core.build.build_set import (
+    DEFAULT_FLAG,
+    BuildSet,
+    guidelines_treating,
+    is_build_set,
+    make_command,
+    open_set,
+)
 from kg.core.build.knowledge import Knowledge, default_knowledge, load_knowledge, packaged_set
 from kg.model.namespaces import CG
 from kg.profile.fhir import is_fhir, profile_from_fhir
-from kg.profile.fields import named_conditions, stated_conditions
+from kg.profile.fields import condition_fields, named_conditions, stated, stated_conditions
 from kg.profile.reader import Profile, read_profile_file, validate_profile
 
 ProfileSource = Path | str | dict[str, Any] | Graph | Profile
@@ -39,6 +46,8 @@ def knowledge_for(profile: ProfileSource, build_dir: Path | None = None, verify:
     if is_build_set(folder):
         found = packaged_set() if packaged else open_set(folder, verify)
         assert found is not None
+        if packaged:
+            _load_early(found, profile)
         needed = guidelines_needed(found.guidelines, profile, found.where, today)
         return default_knowledge(needed) if packaged else load_knowledge(folder, verify, needed)
     knowledge = default_knowledge() if packaged else load_knowledge(folder, verify)
@@ -50,6 +59,24 @@ def knowledge_for(profile: ProfileSource, build_dir: Path | None = None, verify:
                             f"profile's conditions need {', '.join(sorted(needed))}; make a build of those with: "
                             f"{make_command(needed)}")
     return knowledge
+
+
+def _load_early(found: BuildSet, profile: ProfileSource) -> None:
+    """Start loading the packaged build that the conditions a JSON or YAML profile names call for, before the profile
+    is checked: its store then loads, and is copied for the first decision, while the installed packages' fields are
+    read and the profile is validated (kg/core/build/knowledge.py; about 90 and 50 ms of a cold ``kg decide``). Only a
+    guess: for a valid profile, the build ``guidelines_needed`` then chooses (read once, so the same); for any other
+    source or problem nothing is started, and the checks that follow raise what they always raised, in their order."""
+    try:
+        data = read_profile_file(Path(profile)) if isinstance(profile, str | Path) else profile
+        if not isinstance(data, dict) or is_fhir(data):
+            return
+        ids = {c for name in condition_fields() for c in stated(data, name) or ()}
+        guidelines = found.guidelines
+        default_knowledge(guidelines_treating(guidelines, ids or default_conditions(guidelines), found.where)
+                          ).copy_for_the_first_decision()
+    except Exception:  # noqa: BLE001 - a guess: whatever stops it is met again, and reported, by the checks
+        return
 
 
 def guidelines_needed(guidelines: Mapping[str, Mapping[str, Any]], profile: ProfileSource, where: str,
