@@ -96,3 +96,18 @@ def test_a_compact_only_decision_has_no_explanation_to_make(knowledge):
     assert decision.explanation._made is not None and not decision.reasons and not decision.assessed
     with pytest.raises(ValueError, match="made compact"):
         render(decision, "json")
+
+
+def test_a_compiled_decision_takes_no_store_and_its_explanation_takes_one(knowledge, monkeypatch):
+    """ADR 0031: derivation, classification, assessment and the eager outputs read the patient's graph alone; only the
+    explanation puts the patient in a store (and gives it back clean). The SPARQL engine takes one per decision."""
+    taken = []
+    take = knowledge.take_decision_store
+    monkeypatch.setattr(knowledge, "take_decision_store", lambda: taken.append(1) or take())
+    decision = decide(EXAMPLE_PROFILE, knowledge=knowledge)
+    assert taken == []
+    render(decision, "json")
+    assert taken == [1]
+    decide(EXAMPLE_PROFILE, knowledge=knowledge, engine="sparql")
+    assert taken == [1, 1]
+    _clean(knowledge)
