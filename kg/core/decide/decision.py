@@ -259,14 +259,14 @@ class PatientGraph:
                 self._add(triples)
                 self.assessed += triples
 
-    def run_compiled(self, knowledge: Knowledge) -> list[Any]:
+    def run_compiled(self) -> list[Any]:
         """The assessment by the decision tables (kg/core/decide/compiled/): the compact decision. Only the
         assessments go into the store (when the patient is in one), for the output queries that read them (the
         reasons are rows made from the compact decision, kg/core/decide/compiled/rows.py; the triples the assess
         rules construct are made from it when asked for: ``_explained``)."""
         from kg.core.decide.compiled.evaluate import Facts, assess, assessment_triples
 
-        tables = knowledge.decision_tables
+        tables = self.knowledge.decision_tables
         self.facts = Facts.of(self.graph, self.patient, tables)
         self.compact = compact = assess(tables, self.facts)
         if self.store is not None:
@@ -392,7 +392,7 @@ def decide_many(
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
             graph.add(types)
-            compact = graph.run_compiled(knowledge) if engine == "compiled" else None
+            compact = graph.run_compiled() if engine == "compiled" else None
             if compact is None:
                 graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name, compact, full)

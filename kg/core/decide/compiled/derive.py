@@ -90,7 +90,8 @@ def _adequacy(tables: DeriveTables, graph: Graph, patient: URIRef) -> list[tuple
             continue
         for drug in graph.objects(trial, CG.trialOf):
             for dose in graph.objects(trial, CG.doseReachedDaily):
-                adequate = _adequate(tables, drug, dose, conditions)
+                reached = _number(dose)
+                adequate = None if reached is None else _adequate(tables, drug, reached, conditions)
                 if adequate is not None:
                     found.append((trial, CG.adequateTrial, adequate))
     totals: dict[Node, list[Node]] = defaultdict(list)  # drug -> the daily doses of every use of it
@@ -109,11 +110,8 @@ def _adequacy(tables: DeriveTables, graph: Graph, patient: URIRef) -> list[tuple
     return found
 
 
-def _adequate(tables: DeriveTables, drug: Node, dose: Node | Number, conditions: set[Node]) -> Literal | None:
-    """The rule's BIND: true, false, or None (undetermined: no triple)."""
-    reached = dose if isinstance(dose, Decimal | float) else _number(dose)
-    if reached is None:
-        return None
+def _adequate(tables: DeriveTables, drug: Node, reached: Number, conditions: set[Node]) -> Literal | None:
+    """The rule's BIND for a daily dose reached: true, false, or None (undetermined: no triple)."""
     adequate = _number(tables.adequate.get(drug))
     caps = [_number(cap) for condition, cap in tables.caps.get(drug, ())
             if conditions & tables.under.get(condition, frozenset())]
@@ -147,8 +145,9 @@ def _number(term: Node | None) -> Number | None:
     if not isinstance(term, Literal):
         return None
     value = term.toPython()
-    return value if isinstance(value, Decimal | float) and not isinstance(value, bool) else \
-        Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, Decimal | float | int):
+        return None
+    return Decimal(value) if isinstance(value, int) else value
 
 
 def _less(a: Number, b: Number) -> bool:
