@@ -25,3 +25,14 @@ def test_typo_in_a_term_fails_at_import_time():
 
     with pytest.raises(AttributeError):
         CG.Recomendation  # noqa: B018
+
+
+def test_each_term_is_a_plain_attribute_with_the_namespace_iri():
+    """The terms are set as class attributes (read in hot loops without the metaclass's lookup): each is the IRI the
+    namespace gives, an IRI of the namespace, and the set of terms is still exactly the generated one."""
+    from rdflib import URIRef
+
+    for name in CG.__annotations__:
+        term = vars(CG)[name]
+        assert isinstance(term, URIRef) and term == CG._NS[name] and term in CG, name
+    assert "Recomendation" not in vars(CG) and "Recomendation" not in CG

@@ -4,6 +4,7 @@ canonicalisation): the one place that knows both term models."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,6 +50,7 @@ def canonical_graph(graph: Graph) -> Graph:
     return to_graph(dataset)
 
 
+@lru_cache(maxsize=65536)  # the allow-list asks it of every IRI of every profile: the same few hundred
 def is_valid_iri(text: str) -> bool:
     """Whether ``text`` is an IRI that RDF syntaxes (and the SPARQL engine) accept, so it can be written back out."""
     try:

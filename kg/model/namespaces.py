@@ -472,6 +472,10 @@ class CG(DefinedNamespace):
     # --- end of generated terms ---
 
 
+for _term in CG.__annotations__:  # each term a plain class attribute: read without the metaclass's lookup (hot loops
+    setattr(CG, _term, CG._NS[_term])  # read thousands per decision); a term not listed still fails (_fail)
+
+
 def ontology_terms(path: str | None = None) -> list[str]:
     """Local names of every cg: term used in the ontology file."""
     from rdflib import Graph

@@ -182,7 +182,7 @@ def _is_bad_literal(term: Node) -> bool:
 def _rule_of(node: Node, graph: Graph | TripleIndex) -> list[NodeRule]:
     incoming = set(graph.predicates(None, node))
     return [rule for rule in node_rules()
-            if (rule.target_class is not None and (node, RDF.type, rule.target_class) in graph)
+            if (rule.target_class is not None and (node, RDF_TYPE, rule.target_class) in graph)
             or any(prop in incoming for prop in rule.target_objects_of)]
 
 
@@ -191,7 +191,7 @@ def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, 
     """Why a triple may not be in a profile of ``patient`` (None: it may). ``rules_of``: the node rules of the subjects
     seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple)."""
     subject, predicate, value = triple
-    if any(isinstance(t, BNode) for t in triple):
+    if isinstance(subject, BNode) or isinstance(predicate, BNode) or isinstance(value, BNode):
         return "blank nodes are not allowed in a profile (name every node with an IRI under the patient's)"
     if not all(is_valid_iri(str(t)) for t in triple if isinstance(t, URIRef)):
         return "not a valid IRI (it could not be written back out)"
@@ -224,11 +224,11 @@ def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> l
     found: list[tuple[Triple, str]] = []
     rules_of: dict[Node, list[NodeRule]] = {}
     indexed = TripleIndex(graph)  # each node's kind is read from it
-    for triple in sorted(indexed, key=lambda t: tuple(map(str, t))):
+    for triple in indexed:
         reason = _triple_reason(triple, indexed, patient, known, rules_of)
         if reason is not None:
             found.append((triple, reason))
-    return found
+    return sorted(found, key=lambda pair: tuple(map(str, pair[0])))  # listed in one order, whatever the graph's
 
 
 def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | KnowledgeNodes) -> Graph:

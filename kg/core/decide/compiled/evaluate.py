@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -21,20 +21,34 @@ SUPPORTS, LATER, FAILED = str(CG.ReasonSupports), str(CG.ReasonLaterLine), str(C
 MAYBE_SUPPORTS = str(CG.ReasonUndeterminedSupport)
 NOT_COVERED = str(CG.ReasonNotCovered)
 FAILED_TRIAL = str(CG.FailedTrial)
+_SEQUENCED = frozenset({SUPPORTS, LATER, FAILED})  # effects present only as the sequencing below says
+_PENDING = frozenset({LATER, MAYBE_SUPPORTS})  # a later line not reached keeps a support pending
+_GIVES_FAILED = frozenset({SUPPORTS, MAYBE_SUPPORTS, LATER})  # a failed trial counts when the option is supported
+_LINED = frozenset({SUPPORTS, LATER})  # the reasons whose lines give the option's line
 
 
-@dataclass
 class Reason:
-    """One reason node: an option and the statement (or patient fact) it is based on."""
+    """One reason node: an option and the statement (or patient fact) it is based on, with what the rules found of
+    it (sets: one node may be found by several rows). A plain class with slots: a decision makes about 300."""
 
-    iri: Iri
-    option: Iri
-    statement: Iri
-    kind: set[str] = field(default_factory=set)
-    effects: set[Iri] = field(default_factory=set)
-    applies: set[str] = field(default_factory=set)
-    reachable: set[bool] = field(default_factory=set)
-    reached: set[str] = field(default_factory=set)  # assess/02-later-lines: "reached" / "possibly"
+    __slots__ = ("_prefix", "_option_id", "option", "statement", "kind", "effects", "applies", "reachable", "reached")
+
+    def __init__(self, prefix: str, option: Iri, option_id: str, statement: Iri) -> None:
+        self._prefix, self._option_id, self.option, self.statement = prefix, option_id, option, statement
+        self.kind: set[str] = set()
+        self.effects: set[Iri] = set()
+        self.applies: set[str] = set()
+        self.reachable: set[bool] = set()
+        self.reached: set[str] = set()  # assess/02-later-lines: "reached" / "possibly"
+
+    @property
+    def iri(self) -> Iri:
+        """The reason node's IRI (assess/*.rq: the patient's, the option's id, MD5 of the statement), made when asked:
+        only an explanation reads it."""
+        return f"{self._prefix}{self._option_id}/{_digest(self.statement)}"
+
+    def __repr__(self) -> str:
+        return f"Reason({self.iri!r}, effects={sorted(self.effects)})"
 
 
 @dataclass
@@ -81,23 +95,25 @@ class Facts:
 def assess(tables: DecisionTables, facts: Facts) -> list[Assessment]:
     """Every option's assessment, in the tables' option order."""
     reasons = _reasons(tables, facts)
-    _later_lines(tables, reasons.values())
+    _later_lines(tables, reasons)
     by_option: dict[Iri, list[Reason]] = defaultdict(list)
-    for reason in reasons.values():
+    for reason in reasons:
         by_option[reason.option].append(reason)
     return [_status(tables, option, option_id, by_option.get(option, []))
             for option, option_id in tables.options.items()]
 
 
-def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
-    found: dict[tuple[str, Iri], Reason] = {}  # by (option id, statement): one reason node, as its IRI says
+def _reasons(tables: DecisionTables, facts: Facts) -> list[Reason]:
+    """Every reason node of the patient: one per (option, statement), as its IRI says."""
+    found: dict[tuple[str, Iri], Reason] = {}  # by (option id, statement)
+    prefix = f"{facts.patient}/reason/"
 
     def add(option: Iri, option_id: str, statement: Iri, kind: str, effect: Iri, applies: bool,
             reachable: bool | None = None) -> None:
-        reason = found.get((option_id, statement))
+        key = (option_id, statement)
+        reason = found.get(key)
         if reason is None:
-            iri = f"{facts.patient}/reason/{option_id}/{_digest(statement)}"
-            reason = found[(option_id, statement)] = Reason(iri, option, statement)
+            reason = found[key] = Reason(prefix, option, option_id, statement)
         reason.kind.add(kind)
         reason.effects.add(effect)
         reason.applies.add("yes" if applies else "no" if effect == LATER else "possibly")
@@ -105,31 +121,37 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
             reason.reachable.add(reachable)
 
     types = facts.types
+    losers, required, no_losers = tables.losers, tables.required, frozenset()
     for rec in tables.recommendations:  # 1. recommendations, membership case by case
-        if tables.losers.get(rec.statement, frozenset()) & types:
+        if not types.isdisjoint(losers.get(rec.statement, no_losers)):
             continue
         case = "yes" if rec.population in types else "possibly" if rec.possible in types else "no"
         effect = rec.effects.get(case)
         if effect is not None:
-            reachable = (not any(p not in types for p in tables.required.get(rec.population, ()))
-                         if effect == LATER else None)
+            reachable = types.issuperset(required.get(rec.population, ())) if effect == LATER else None
             add(rec.option, rec.option_id, rec.statement, "recommendation", effect, case == "yes", reachable)
+    takes_under, possibly_takes = facts.takes_under, facts.possibly_takes
     for caution in tables.cautions:  # 2. cautions and contraindications
-        co_taken = caution.co is None or caution.co in facts.takes_under
-        co_maybe = not co_taken and caution.co in facts.possibly_takes
+        co_taken = caution.co is None or caution.co in takes_under
+        co_maybe = not co_taken and caution.co in possibly_takes
         in_population = caution.population is None or caution.population in types
         maybe = caution.population is not None and caution.possible in types
         hit = caution.effects.get((co_taken, co_maybe, in_population, maybe))
         if hit is not None:
             add(caution.option, caution.option_id, caution.statement, "caution", hit[0], hit[1])
+    taken_under: dict[Iri, list[frozenset[Iri]]] = defaultdict(list)  # group -> what each drug taken under it is under
+    for current in facts.takes:
+        under = tables.falls_under.get(current, frozenset())
+        for group in under:
+            taken_under[group].append(under)
     for row in tables.interactions:  # 3. and 3b. interactions
         populations = tables.statement_populations.get(row.statement, {})
-        if row.effect_taken is not None and all(p in types for p in populations):
-            for current in facts.takes:
-                under = tables.falls_under.get(current, frozenset())
-                if row.other in under and ((row.other != row.about and row.about not in under)
-                                           or (row.other == row.about and row.option not in under)):
-                    add(row.option, row.option_id, row.statement, "interaction", row.effect_taken, True)
+        takers = taken_under.get(row.other, ()) if row.effect_taken is not None else ()
+        if takers and all(p in types for p in populations) and any(
+                (row.other != row.about and row.about not in under) or (row.other == row.about
+                                                                         and row.option not in under)
+                for under in takers):
+            add(row.option, row.option_id, row.statement, "interaction", row.effect_taken, True)  # type: ignore[arg-type]
         if row.other in facts.possibly_takes and row.other not in facts.takes_under and all(
                 p in types or possibles & types for p, possibles in populations.items()):
             add(row.option, row.option_id, row.statement, "interaction", row.effect_possibly, False)
@@ -148,7 +170,7 @@ def _reasons(tables: DecisionTables, facts: Facts) -> dict[Iri, Reason]:
             for limitation, population, possible in tables.scope.get(reason.statement, ()):
                 if population in types or possible in types:
                     add(reason.option, option_id, limitation, "scope", NOT_COVERED, population in types)
-    return {reason.iri: reason for reason in found.values()}
+    return list(found.values())
 
 
 @lru_cache(maxsize=65536)
@@ -157,9 +179,8 @@ def _digest(statement: Iri) -> str:
     return hashlib.md5(statement.encode()).hexdigest()
 
 
-def _later_lines(tables: DecisionTables, reasons: object) -> None:
+def _later_lines(tables: DecisionTables, listed: list[Reason]) -> None:
     """assess/02-later-lines.rq: whether a later line's reason is reached by a supporting reason at that line."""
-    listed = list(reasons)  # type: ignore[call-overload]
     supporting: set[tuple[Iri, Iri, str]] = set()  # (reached agent, line, state)
     for reason in listed:
         for effect in reason.effects & {SUPPORTS, MAYBE_SUPPORTS}:
@@ -188,14 +209,15 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
 
     def pending() -> bool:  # computed once, when first asked
         if not found:
-            found.append(any(r.effects & {LATER, MAYBE_SUPPORTS} and "reached" not in r.reached
+            found.append(any(not r.effects.isdisjoint(_PENDING) and "reached" not in r.reached
                              and any(line.later for line in tables.lines.get(r.statement, ())) for r in reasons))
         return found[0]
 
     present: set[Iri] = set()
+    gives_failed = not effects.isdisjoint(_GIVES_FAILED)
     for reason in reasons:
-        present |= reason.effects - {SUPPORTS, LATER, FAILED}
-        if FAILED in reason.effects and effects & {SUPPORTS, MAYBE_SUPPORTS, LATER}:
+        present |= reason.effects - _SEQUENCED
+        if FAILED in reason.effects and gives_failed:
             present.add(FAILED)
         if SUPPORTS in reason.effects and (any(line.sequenced for line in tables.lines.get(reason.statement, ()))
                                            or not pending()):
@@ -206,13 +228,12 @@ def _status(tables: DecisionTables, option: Iri, option_id: str, reasons: list[R
             if True in reason.reachable:
                 present.add(LATER)
     ranked = [rules.precedence[e] for e in present if e in rules.precedence]
-    first = min(ranked) if ranked else None
-    decided = {s for e, p in rules.precedence.items() if p == first for s in rules.decides.get(e, ())}
+    decided = rules.decided_at[min(ranked)] if ranked else frozenset()
     status = set()
     for first_status in decided or rules.default_status:
-        refined = {given for refiner, refines, given in rules.refines if refines == first_status and refiner in effects}
+        refined = {given for refiner, given in rules.refinements.get(first_status, ()) if refiner in effects}
         status |= refined or {first_status}
-    ranks = [line.rank for r in reasons if r.effects & {SUPPORTS, LATER}
+    ranks = [line.rank for r in reasons if not r.effects.isdisjoint(_LINED)
              for line in tables.lines.get(r.statement, ()) if line.rank is not None]
     earliest = rules.line_of_rank.get(min(ranks), set()) if ranks else set()  # type: ignore[type-var]
     return Assessment(option, option_id, status, set(earliest) or set(rules.default_line), reasons)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -87,6 +87,9 @@ class RenderTables:
     interactions: list[Row]  # compile/interactions.rq
     steps: list[Row]  # compile/algorithm-steps.rq
     step_doses: list[Row]  # compile/step-doses.rq
+    # (option, status, line) -> its rows of decision/options.rq with their sort keys, made on first use (rows.options)
+    option_rows: dict[tuple[str, frozenset[str], frozenset[str]], list[tuple[tuple, Row]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, rows: QueryRows) -> RenderTables:
@@ -106,19 +109,35 @@ class RenderTables:
         return self.vocabulary.get((kind, term), [])
 
 
+OPTION_ORDER = ("statusRank", "label", "option", "status", "allowed", "line")
+
+
 def options(tables: RenderTables, patient: URIRef, compact: list[Assessment]) -> list[Row]:
-    """decision/options.rq."""
-    rows = []
-    for a in compact:
-        for status, line in itertools.product(sorted(a.status), sorted(a.line)):
-            for label, s, ln in itertools.product(tables.words("option", a.option), tables.words("status", status),
-                                                  tables.words("line", line)):
+    """decision/options.rq: each option's rows come from its status and line alone, so they are made once per build
+    and (option, status, line) with their sort keys (``_option_rows``), then put in the query's order."""
+    keyed = [found for a in compact for found in _option_rows(tables, a.option, frozenset(a.status),
+                                                                frozenset(a.line))]
+    keyed.sort(key=lambda pair: pair[0])  # ORDER BY every column but ?patient: no two distinct rows tie
+    return [{"patient": patient, **row} for _, row in keyed]
+
+
+def _option_rows(tables: RenderTables, option: str, status: frozenset[str], line: frozenset[str]
+                 ) -> list[tuple[tuple, Row]]:
+    """The distinct rows (without ?patient) of one option with this status and line, each with its sort key."""
+    key = (option, status, line)
+    found = tables.option_rows.get(key)
+    if found is None:
+        rows = []
+        for one_status, one_line in itertools.product(sorted(status), sorted(line)):
+            for label, s, ln in itertools.product(tables.words("option", option), tables.words("status", one_status),
+                                                  tables.words("line", one_line)):
                 if None in (label["notation"], s["notation"], s["allowed"], s["rank"], ln["notation"]):
                     continue
-                rows.append({"patient": patient, "option": URIRef(a.option), "label": label["notation"],
-                             "status": s["notation"], "allowed": s["allowed"], "line": ln["notation"],
-                             "statusRank": s["rank"]})
-    return ordered(distinct(rows), ("statusRank", "label", "option", "status", "allowed", "line"))
+                rows.append({"option": URIRef(option), "label": label["notation"], "status": s["notation"],
+                             "allowed": s["allowed"], "line": ln["notation"], "statusRank": s["rank"]})
+        found = tables.option_rows[key] = [(tuple(order_key(row[n]) for n in OPTION_ORDER), row)
+                                           for row in distinct(rows)]
+    return found
 
 
 def reasons(tables: RenderTables, patient: URIRef, compact: list[Assessment], graph: Graph,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal
@@ -85,6 +86,22 @@ class StatusRules:
     default_status: set[Iri]
     default_line: set[Iri]
     line_of_rank: dict[Decimal, set[Iri]]
+
+    @cached_property
+    def decided_at(self) -> dict[Decimal, frozenset[Iri]]:
+        """Precedence -> the statuses the effects of that precedence decide."""
+        found: dict[Decimal, set[Iri]] = defaultdict(set)
+        for effect, precedence in self.precedence.items():
+            found[precedence] |= self.decides.get(effect, set())
+        return {p: frozenset(s) for p, s in found.items()}
+
+    @cached_property
+    def refinements(self) -> dict[Iri, tuple[tuple[Iri, Iri], ...]]:
+        """Status -> (refining effect, the status it gives) of each refinement row."""
+        found: dict[Iri, list[tuple[Iri, Iri]]] = defaultdict(list)
+        for refiner, refines, given in self.refines:
+            found[refines].append((refiner, given))
+        return {s: tuple(rows) for s, rows in found.items()}
 
 
 @dataclass(frozen=True)
