@@ -6,14 +6,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kg.base.collector import paused_collections
 from kg.base.errors import UserError
 from kg.base.input_limits import DEFAULT_TIMEOUT_SECONDS
 from kg.base.paths import BUILD_GRAPH_IRI, INFERRED_GRAPH_IRI
@@ -358,7 +357,7 @@ def decide(
 
         check_target(out, folder=False, kind="decision")
     source = EXAMPLE_PROFILE if example else profile
-    with _one_decision():
+    with paused_collections(freeze_after=True):  # the build a decision makes lives as long as the process
         knowledge = knowledge_for(source, build_dir, not no_verify)  # type: ignore[arg-type]
         # imported while a verified build's store loads (kg/core/build/knowledge.py)
         from kg.core.decide.decision import decide as run_decision
@@ -378,23 +377,6 @@ def decide(
 
         write_atomically(out, False, lambda path: path.write_text(text + "\n", encoding="utf-8"), "decision")
         typer.echo(f"wrote {out}")
-
-
-@contextmanager
-def _one_decision() -> Iterator[None]:
-    """One patient's decision without the cyclic garbage collector, which runs again after it: what a decision makes
-    of the build (its tables, the classifier, the allow-list) lives as long as the knowledge, and the full
-    collections that scanned it found nothing to free (about 75 ms of a cold ``kg decide``). Reference counting
-    frees what it always freed meanwhile. What it made is then frozen, as ``main`` freezes what was imported: the
-    first collection after it would scan all of it (about 13 ms)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
 
 
 cohort_app = typer.Typer(no_args_is_help=True, help="Cohorts of patients: a seeded synthetic cohort.")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.base.collector import paused_collections
 from kg.base.errors import Problem, UserError
 from kg.cohort.records import Record, format_by_suffix, read_records
 from kg.core.decide.decision import decide_many
@@ -112,7 +113,14 @@ def failure(problems: Iterable[Problem]) -> UserError:
 
 def decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
                   engine: str) -> list[dict[str, Any]]:
-    """The output records of valid records, decided together (one classifier batch per build)."""
+    """The output records of valid records, decided together (one classifier batch per build), without collections
+    of cyclic garbage until the chunk is done (kg/base/collector.py)."""
+    with paused_collections():
+        return _decided_chunk(chunk, explain, build_dir, verify, today, engine)
+
+
+def _decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
+                   engine: str) -> list[dict[str, Any]]:
     decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
                             build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
     out = []

@@ -6,10 +6,13 @@ Regenerate ``CG`` with ``python -m kg.model.namespaces`` after adding a term to 
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
+from rdflib import DCTERMS, OWL, RDF, SKOS, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/cgkg/ontology")
+# rdflib's terms read in per-triple loops, read once (each read through rdflib's namespace class is a lookup)
+RDF_TYPE, NAMED_INDIVIDUAL = RDF.type, OWL.NamedIndividual
+SKOS_NOTATION, DCTERMS_IDENTIFIER = SKOS.notation, DCTERMS.identifier
 PROV = Namespace("http://www.w3.org/ns/prov#")
 EXPORT = Namespace("https://w3id.org/cgkg/export/")  # exports and their provenance nodes (kg.export.provenance)
 

@@ -32,14 +32,14 @@ from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
 from kg.base.small_graph import small_graph
 from kg.base.triple_index import TripleIndex
-from kg.model.namespaces import CG, PREFIXES
+from kg.model.namespaces import CG, PREFIXES, RDF_TYPE
 from kg.model.packages import installed
 from kg.model.shacl import load_shapes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 PATIENT_SHAPES_PATTERN = "patient-*.ttl"  # the core's (ontology/shapes/) and the packages' (guidelines/<id>/shapes/)
 Triple = tuple[Node, Node, Node]
-OWL_IMPORTS, OWL_ONTOLOGY, RDF_TYPE = OWL.imports, OWL.Ontology, RDF.type  # read once: the checks run per triple
+OWL_IMPORTS, OWL_ONTOLOGY = OWL.imports, OWL.Ontology  # read once: the checks run per triple
 SCHEMA_PREDICATES = {  # TBox and ontology-level statements: named in the message (all are off the allow-list anyway)
     RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass, OWL.equivalentProperty,
     OWL.disjointWith, OWL.inverseOf, OWL.propertyChainAxiom, OWL.sameAs, OWL.differentFrom, OWL.imports,

@@ -30,7 +30,7 @@ from kg.base.literals import decimal_literal
 from kg.base.small_graph import small_graph
 from kg.base.yaml12 import ReadProblem, load_json, load_yaml
 from kg.model.identifiers import IdSpace, UnknownId
-from kg.model.namespaces import CG
+from kg.model.namespaces import CG, NAMED_INDIVIDUAL, RDF_TYPE
 from kg.profile.drug_names import resolve, typing_hint
 from kg.profile.fhir import is_fhir, profile_from_fhir
 from kg.profile.fields import (
@@ -264,8 +264,8 @@ def to_rdf(data: dict[str, Any], agents: dict[str, URIRef], ids: IdSpace | None 
 
     def individual(kind: str, *types: URIRef) -> URIRef:
         node = URIRef(f"{patient}/{kind}/{next(counter)}")
-        for rdf_type in (OWL.NamedIndividual, *types):
-            graph.add((node, RDF.type, rdf_type))
+        for rdf_type in (NAMED_INDIVIDUAL, *types):
+            graph.add((node, RDF_TYPE, rdf_type))
         return node
 
     def fact(effect: str, target: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pyoxigraph as ox
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import OWL, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.base.oxigraph_bridge import to_graph
@@ -20,7 +20,7 @@ from kg.base.triple_index import TripleIndex
 from kg.core.decide.classify.owl_fragment import Nodes, Predicate, compile_definitions, node_types
 from kg.core.query.library import load_query, run_construct
 from kg.model.identifiers import IdSpace
-from kg.model.namespaces import CG
+from kg.model.namespaces import CG, RDF_TYPE
 from kg.model.ontology import Quantities
 from kg.model.population.evaluate import NO, YES, Facts, membership
 from kg.model.population.grammar import Expr, parse
@@ -87,7 +87,7 @@ class PatientFacts(Facts):
     def __init__(self, graph: Graph | TripleIndex, patient: URIRef, kb: CompiledKnowledge,
                  trial_types: dict[Node, set[URIRef]]):
         self.graph, self.patient, self.kb = graph, patient, kb
-        self.types = set(graph.objects(patient, RDF.type))
+        self.types = set(graph.objects(patient, RDF_TYPE))
         self.trial_types = trial_types
         self._seen: dict[URIRef, frozenset[Node]] = {}
 
@@ -95,7 +95,7 @@ class PatientFacts(Facts):
         """The condition classes (with superclasses) of the patient's nodes under ``prop``, read once."""
         if prop not in self._seen:
             self._seen[prop] = frozenset(sup for node in self.graph.objects(self.patient, prop)
-                                         for t in self.graph.objects(node, RDF.type)
+                                         for t in self.graph.objects(node, RDF_TYPE)
                                          for sup in self.kb.ancestors.get(t, frozenset((t,))))
         return self._seen[prop]
 
@@ -156,6 +156,6 @@ def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Gr
             found[patient].add(kb.possible[population])
     for node, classes in found.items():
         for cls in classes:
-            if (node, RDF.type, cls) not in indexed:
-                inferred.add((node, RDF.type, cls))
+            if (node, RDF_TYPE, cls) not in indexed:
+                inferred.add((node, RDF_TYPE, cls))
     return inferred

@@ -17,6 +17,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from kg.base.triple_index import TripleIndex
+from kg.model.namespaces import RDF_TYPE
 
 Predicate = Callable[["Nodes", Node], bool]  # (the patient's nodes, node) -> is the node an instance
 
@@ -84,7 +85,7 @@ def node_types(knowledge: Graph, ancestors: Mapping[Node, frozenset[Node]]
     ranges = {prop: cls for prop, cls in knowledge.subject_objects(RDFS.range) if isinstance(cls, URIRef)}
 
     def types(graph: Graph | TripleIndex, node: Node) -> set[Node]:
-        direct = set(graph.objects(node, RDF.type))
+        direct = set(graph.objects(node, RDF_TYPE))
         direct |= {domains[p] for p in graph.predicates(node, None) if p in domains}
         direct |= {ranges[p] for p in graph.predicates(None, node) if p in ranges}
         return {sup for t in direct for sup in ancestors.get(t, frozenset((t,)))}

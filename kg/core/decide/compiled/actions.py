@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.decide.compiled.evaluate import Assessment, Facts
 from kg.core.decide.compiled.rows import Row, ordered
-from kg.model.namespaces import CG
+from kg.model.namespaces import CG, DCTERMS_IDENTIFIER, SKOS_NOTATION
 
 if TYPE_CHECKING:
     from kg.core.build.stored_tables import QueryRows
@@ -145,8 +145,8 @@ def _target_ids(tables: ActionTables, part: Part, graph: Graph) -> list[Node]:
     target = part["target"]
     if part.get("notation") is not None:
         return [part["notation"]]  # type: ignore[list-item]
-    notations = [*tables.word("notation", target), *graph.objects(target, SKOS.notation)]  # type: ignore[arg-type]
-    identifiers = [*tables.word("identifier", target), *graph.objects(target, DCTERMS.identifier)]  # type: ignore[arg-type]
+    notations = [*tables.word("notation", target), *graph.objects(target, SKOS_NOTATION)]  # type: ignore[arg-type]
+    identifiers = [*tables.word("identifier", target), *graph.objects(target, DCTERMS_IDENTIFIER)]  # type: ignore[arg-type]
     out: list[Node] = []
     for notation in notations or [None]:
         for identifier in identifiers or [None]:
