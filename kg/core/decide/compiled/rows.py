@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -107,6 +108,22 @@ class RenderTables:
 
     def words(self, kind: str, term: str) -> list[Row]:
         return self.vocabulary.get((kind, term), [])
+
+    @cached_property
+    def step_plan(self) -> tuple[dict[str, list[Row]], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+        """The algorithm's steps (compile/algorithm-steps.rq) by step node: its rows, what its failed trials use and
+        what its adequate use completes."""
+        steps: dict[str, list[Row]] = defaultdict(list)
+        used: dict[str, set[str]] = defaultdict(set)
+        completing: dict[str, set[str]] = defaultdict(set)
+        for row in self.steps:
+            if row["used"] is not None:
+                used[str(row["s"])].add(str(row["used"]))
+            elif row["completing"] is not None:
+                completing[str(row["s"])].add(str(row["completing"]))
+            else:
+                steps[str(row["s"])].append(row)
+        return dict(steps), {s: frozenset(u) for s, u in used.items()}, {s: frozenset(c) for s, c in completing.items()}
 
 
 OPTION_ORDER = ("statusRank", "label", "option", "status", "allowed", "line")

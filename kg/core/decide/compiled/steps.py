@@ -5,7 +5,6 @@ takes, what its failed trials and adequately dosed uses fall under, and its popu
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 
 from rdflib import XSD, Graph, Literal, URIRef
 
@@ -46,16 +45,7 @@ def interactions(render: RenderTables, tables: DecisionTables, facts: Facts) -> 
 def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph: Graph) -> list[Row]:
     """Each step: due (its population, or no later step's), done (a failed trial of what it uses, or adequate use
     of what completes it), the current step (the lowest due or possibly due and not done) and the next."""
-    steps: dict[str, list[Row]] = defaultdict(list)
-    used: dict[str, set[str]] = defaultdict(set)
-    completing: dict[str, set[str]] = defaultdict(set)
-    for row in render.steps:
-        if row["used"] is not None:
-            used[str(row["s"])].add(str(row["used"]))
-        elif row["completing"] is not None:
-            completing[str(row["s"])].add(str(row["completing"]))
-        else:
-            steps[str(row["s"])].append(row)
+    steps, used, completing = render.step_plan
     number = {s: row["step"] for s, found in steps.items() for row in found}
     failed = _under(tables, (agent for trial, of, _, types in facts.trials if FAILED_TRIAL in types for agent in of))
     adequate = _under(tables, (str(agent) for use in graph.objects(URIRef(facts.patient), CG.hasMedicationUse)
@@ -72,7 +62,7 @@ def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph:
         return "no" if later else "yes"
 
     def done(s: str) -> bool:
-        return bool(used[s] & failed or completing[s] & adequate)
+        return bool(used.get(s, frozenset()) & failed or completing.get(s, frozenset()) & adequate)
 
     open_steps = [row["step"] for s, found in steps.items() for row in found if due(row) != "no" and not done(s)]
     current = min(open_steps, key=lambda n: n.toPython()) if open_steps else None  # type: ignore[union-attr]
