@@ -67,7 +67,9 @@ def _run_threads(workers: list[Callable[[], None]]) -> list[BaseException]:
 
 
 def test_kg_sparql_beside_a_deciding_thread_sees_other_patients():
-    """309 queries of the packaged build while another thread decides patient after patient."""
+    """309 queries of the packaged build while another thread decides patient after patient with both engines,
+    each patient in a decision store meanwhile: the SPARQL rules' (the reference) and a compiled decision's
+    explanation, made with the patient back in a store (ADR 0030)."""
     knowledge = default_knowledge()
     profiles = list(_profiles().values())
     decide(profiles[0], knowledge=knowledge)  # the caches are made before the race
@@ -75,8 +77,9 @@ def test_kg_sparql_beside_a_deciding_thread_sees_other_patients():
 
     def deciding() -> None:
         while not done.is_set():
-            for profile in profiles:
-                decide(profile, knowledge=knowledge)
+            for i, profile in enumerate(profiles):
+                decision = decide(profile, knowledge=knowledge, engine=("sparql", "compiled")[i % 2])
+                assert decision.reasons  # noqa: S101 - made in a store on the compiled engine
 
     def querying() -> None:
         try:
