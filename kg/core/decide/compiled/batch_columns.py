@@ -21,26 +21,28 @@ class Columns:
 
     def __init__(self, plan: Plan, batch: Sequence[Facts]) -> None:
         self.plan, self.size = plan, len(batch)
-        self.zeros, self.ones = np.zeros(self.size, bool), np.ones(self.size, bool)
-        self.odd: list[int] = []
-        rows: list[int] = []
-        patients: list[int] = []
-        ids, read = plan.fact_ids, plan.read
+        odd: set[int] = set()
+        types, takes, possibly, under = (plan.fact_ids[kind] for kind in ("type", "takes", "possibly", "under"))
+        read_types, read_possibly = plan.read["type"], plan.read["possibly"]
+        rows: list[int] = []  # the columns of each patient's facts, patient after patient
+        counts: list[int] = []  # how many of them each patient has
         for patient, facts in enumerate(batch):
-            found = [ids["type"][f] for f in facts.types & read["type"]]
-            found += [ids["takes"][f] for f in facts.takes & read["takes"]]
-            found += [ids["possibly"][f] for f in facts.possibly_takes & read["possibly"]]
-            found += [ids["under"][f] for f in facts.takes_under & read["under"]]
+            before = len(rows)
+            rows += [types[f] for f in facts.types & read_types]
+            rows += [takes[f] for f in facts.takes if f in takes]  # a few: no set made
+            rows += [possibly[f] for f in facts.possibly_takes & read_possibly]
+            rows += [under[f] for f in facts.takes_under if f in under]
             for trial, of, outcomes, trial_types in facts.trials:
                 if trial in plan.statements:
-                    self.odd.append(patient)
+                    odd.add(patient)
                 failed = FAILED_TRIAL in trial_types
-                found += [plan.trial_ids[key] for option in of for outcome in outcomes
-                          if (key := (option, outcome, failed)) in plan.trial_ids]
-            rows += found
-            patients += [patient] * len(found)
+                rows += [plan.trial_ids[key] for option in of for outcome in outcomes
+                         if (key := (option, outcome, failed)) in plan.trial_ids]
+            counts.append(len(rows) - before)
+        self.odd = sorted(odd)
         self.matrix = np.zeros((plan.columns, self.size), bool)
-        self.matrix[rows, patients] = True
+        self.matrix[np.array(rows, np.intp), np.repeat(np.arange(self.size), counts)] = True
+        self.zeros, self.ones = np.zeros(self.size, bool), np.ones(self.size, bool)
 
     def _column(self, kind: str, fact: Iri | None) -> Column:
         index = self.plan.fact_ids[kind].get(fact) if fact is not None else None  # type: ignore[arg-type]
@@ -82,9 +84,10 @@ class Columns:
 
 
 def any_of(columns: Iterable[Column | None], zeros: Column) -> Column:
-    """The union of the columns (None: no patient)."""
-    found = zeros
+    """The union of the columns (None: no patient); a single column is itself (columns are never changed in
+    place)."""
+    found: Column | None = None
     for column in columns:
         if column is not None:
-            found = found | column
-    return found
+            found = column if found is None else found | column
+    return zeros if found is None else found
