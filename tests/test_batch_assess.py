@@ -247,3 +247,14 @@ def test_the_plan_is_made_once_per_tables_object_and_goes_with_it() -> None:
     gc.collect()
     assert gone() is None, "a plan does not outlive its tables"
     assert plan_of(default_knowledge(RLS).decision_tables) is not plan
+
+
+def test_tables_the_batch_form_does_not_hold_are_assessed_one_patient_at_a_time() -> None:
+    """Two options under one id: a reason's key (option id, statement) would no longer name one option, so the plan
+    says the tables are not batchable and every patient is assessed alone, still with the same result."""
+    tables = default_knowledge().decision_tables
+    option, option_id = next(iter(tables.options.items()))
+    twice = dataclasses.replace(tables, options={**tables.options, f"{option}-again": option_id})
+    assert plan_of(tables).batchable and not plan_of(twice).batchable
+    named = facts_of({"adult": ADULT, "past-trials": MIXED["past-trials"]}, default_knowledge())
+    assert_batch_is_each_alone(twice, named)

@@ -28,7 +28,7 @@ class Plan:
     statements: frozenset[Iri]  # every statement a reason of the tables is based on or looked up by
     caution_cases: tuple[int, ...]  # caution row -> the first row testing the same facts with the same effects
     taken_via: tuple[frozenset[Iri], ...]  # interaction row -> the agents whose taking gives its effect_taken
-    reached_by: dict[Iri, frozenset[Iri]]  # statement with a later line -> the statements whose support reaches it
+    reached_by: dict[Iri, frozenset[Iri]]  # statement with a line -> the statements whose support reaches it
     sequenced: frozenset[Iri]  # statements with a sequenced line
     later: frozenset[Iri]  # statements with a later line
     ranks: dict[Iri, frozenset[Decimal]]  # statement -> the ranks of its lines
@@ -95,6 +95,8 @@ def _facts_read(tables: DecisionTables, taken_via: tuple[frozenset[Iri], ...]) -
 
 
 def _caution_cases(tables: DecisionTables) -> tuple[int, ...]:
+    """Caution row -> the first row with the same co-agent, population, possible class and effects (many cautions
+    differ only in their option and statement)."""
     first: dict[tuple[object, ...], int] = {}
     return tuple(first.setdefault((c.co, c.population, c.possible, tuple(sorted(c.effects.items()))), index)
                  for index, c in enumerate(tables.cautions))
