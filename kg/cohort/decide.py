@@ -26,7 +26,7 @@ from kg.core.decide.decision import decide_many
 from kg.profile.reader import validate_profile
 from kg.report.decision_output import compact_data, to_json_data
 
-CHUNK = 64  # records decided together (one classifier batch per build)
+CHUNK = 256  # records decided together (one classifier batch per build)
 ON_ERROR = ("skip", "fail")
 OUTPUT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 

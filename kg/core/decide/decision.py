@@ -372,7 +372,9 @@ def decide_many(
     if knowledge is None:
         return _decide_on_their_builds(profiles, reasoner, today, engine, build_dir, verify, full)
     classifier = classifier_named(reasoner) if isinstance(reasoner, str) else reasoner
-    if len(profiles) > 1 and not getattr(classifier, "batched", True):  # one at a time: one decision store, reused
+    # one at a time when each patient takes a decision store (the SPARQL rules) and the classifier does not batch:
+    # one store, reused; the compiled engine decides without a store, its patients together (one assessment batch)
+    if len(profiles) > 1 and engine != "compiled" and not getattr(classifier, "batched", True):
         return [decision for profile in profiles for decision in decide_many(
             [profile], reasoner=classifier, knowledge=knowledge, today=today, engine=engine, full=full)]
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
@@ -388,11 +390,15 @@ def decide_many(
         derived = time.perf_counter()
         inferred = classifier.classify(knowledge, [(graph.patient, graph.graph) for graph in graphs])
         classified = time.perf_counter()
+        if engine == "compiled" and not full:  # compact decisions only (a cohort's): assessed as one batch
+            _assess_together(knowledge, graphs, inferred)
         decisions = []
         for (profile, _), graph, types in zip(prepared, graphs, inferred, strict=True):
             started_assess = time.perf_counter()
-            graph.add(types)
-            compact = graph.run_compiled() if engine == "compiled" else None
+            compact = graph.compact  # assessed together above, or now
+            if compact is None:
+                graph.add(types)
+                compact = graph.run_compiled() if engine == "compiled" else None
             if compact is None:
                 graph.run_rules("assess", keep_as_rdflib=False)
             decision = _report(profile, graph, classifier.name, compact, full)
@@ -402,6 +408,23 @@ def decide_many(
                                 "assess": time.perf_counter() - started_assess}
             decisions.append(decision)
     return decisions
+
+
+def _assess_together(knowledge: Knowledge, graphs: list[PatientGraph], inferred: list[Graph]) -> None:
+    """The compact decisions of patients assessed as one batch over boolean columns (kg/core/decide/compiled/
+    batch.py, equal to the assessment of each alone: tests/test_batch_assess.py), without the reasons beneath them:
+    a compact decision has no explanation to make from them."""
+    from kg.core.decide.compiled.batch import assess_batch
+    from kg.core.decide.compiled.evaluate import Assessment, Facts
+
+    tables = knowledge.decision_tables
+    for graph, types in zip(graphs, inferred, strict=True):
+        graph.add(types)
+        graph.facts = Facts.of(graph.graph, graph.patient, tables)
+    options = list(tables.options)
+    for graph, compact in zip(graphs, assess_batch(tables, [graph.facts for graph in graphs]), strict=True):
+        graph.compact = [Assessment(option, option_id, set(status), set(line), [])
+                         for option, (option_id, status, line) in zip(options, compact, strict=True)]
 
 
 def _decide_on_their_builds(profiles: Sequence[Path | str | dict[str, Any] | Graph | Profile],

@@ -31,8 +31,9 @@ Patient = tuple[URIRef, Graph]  # the patient's IRI and its graph
 class Classifier(Protocol):
     name: str
     # True: one run for a batch of patients costs less than a run each (the DL reasoner), so a batch is classified
-    # at once, each patient in its own decision store meanwhile; False: patients are decided one after the other,
-    # reusing one decision store (a classifier without the attribute is batched)
+    # at once, each patient in its own decision store meanwhile; False: on the SPARQL engine, patients are decided
+    # one after the other, reusing one decision store (a classifier without the attribute is batched); the compiled
+    # engine decides without a store, a batch together either way
     batched: bool
 
     def classify(self, knowledge: Knowledge, patients: Sequence[Patient]) -> list[Graph]:
