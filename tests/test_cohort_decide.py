@@ -157,6 +157,25 @@ def test_parquet_in_and_out_hold_the_same_decisions_as_json_lines(tmp_path):
     assert from_parquet == from_csv
 
 
+def test_patients_decided_in_batches_across_builds_and_chunks_get_their_decisions_alone(tmp_path):
+    """Three hundred synthetic patients of the packaged build set (each chunk of CHUNK records is decided on the
+    builds of its patients' conditions, each build's patients assessed as one batch over boolean columns) and the
+    edge profiles among them: every output record is the single decision's compact form."""
+    from kg.cohort.decide import CHUNK
+
+    profiles = [*synthesize(300, 23, default_knowledge())]
+    for at, edge in zip((0, CHUNK - 1, CHUNK, 150, 299), EDGES, strict=True):
+        profiles.insert(at, edge)
+    assert len(profiles) > CHUNK
+    cohort = tmp_path / "cohort.jsonl"
+    cohort.write_text("".join(json.dumps(p) + "\n" for p in profiles), encoding="utf-8")
+    decide_cohort(cohort, tmp_path / "out.jsonl")
+    records = _lines(tmp_path / "out.jsonl")
+    differing = [p["patient_id"] for p, r in zip(profiles, records, strict=True)
+                 if {k: v for k, v in r.items() if k != "position"} != _alone(p)]
+    assert not differing, f"decided otherwise in a batch than alone: {differing[:10]}"
+
+
 def test_a_compact_only_decision_is_the_full_ones_compact_form_and_cannot_be_rendered_in_full():
     from kg.base.errors import UserError
     from kg.core.decide.decision import decide_many
