@@ -50,11 +50,11 @@ def classify_batch(kb: CompiledKnowledge, patients: Sequence[tuple[URIRef, Graph
         table.fill(index, indexed, patient, kb.ancestors, kb.drug_classes, types)
         indexes.append(indexed)
         found.append(types)
-    _add_populations(plan, Evaluation(plan, table), patients, found)
+    add_populations(plan, Evaluation(plan, table), patients, found)
     return [new_type_triples(types, indexed) for types, indexed in zip(found, indexes, strict=True)]
 
 
-def _add_populations(plan: RulePlan, evaluation: Evaluation, patients: Sequence[tuple[URIRef, Graph]],
+def add_populations(plan: RulePlan, evaluation: Evaluation, patients: Sequence[tuple[URIRef, Graph]],
                      found: list[dict[Node, set[URIRef]]]) -> None:
     """Each patient's populations (member: the class and its possible class; possible member: the possible class)."""
     populations = plan.populations
