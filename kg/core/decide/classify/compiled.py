@@ -138,15 +138,8 @@ class PatientFacts(Facts):
 
 def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Graph:
     """The types of the patient's nodes among the classification vocabulary."""
-    inferred = small_graph()
     indexed = TripleIndex(graph)  # read a few thousand times below
-    nodes = {patient} | {s for s in indexed.subjects() if str(s).startswith(f"{patient}/")}
-    found: dict[Node, set[URIRef]] = defaultdict(set)
-    view = Nodes(indexed, kb.types)
-    for node in nodes:
-        for cls, test in kb.defined.items():
-            if test(view, node):
-                found[node].add(cls)
+    found = defined_types(kb, indexed, patient)
     facts = PatientFacts(indexed, patient, kb, found)
     for population, rule in kb.rules.items():
         answer = membership(rule, facts, kb.resolve)
@@ -154,6 +147,24 @@ def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Gr
             found[patient].add(population)
         if answer != NO:
             found[patient].add(kb.possible[population])
+    return new_type_triples(found, indexed)
+
+
+def defined_types(kb: CompiledKnowledge, indexed: TripleIndex, patient: URIRef) -> dict[Node, set[URIRef]]:
+    """The ontology's other defined classes (``kb.defined``) of the patient and of the nodes under its IRI."""
+    nodes = {patient} | {s for s in indexed.subjects() if str(s).startswith(f"{patient}/")}
+    found: dict[Node, set[URIRef]] = defaultdict(set)
+    view = Nodes(indexed, kb.types)
+    for node in nodes:
+        for cls, test in kb.defined.items():
+            if test(view, node):
+                found[node].add(cls)
+    return found
+
+
+def new_type_triples(found: dict[Node, set[URIRef]], indexed: TripleIndex) -> Graph:
+    """The ``rdf:type`` triples of *found* (node -> classes) that the patient's graph does not already state."""
+    inferred = small_graph()
     for node, classes in found.items():
         for cls in classes:
             if (node, RDF_TYPE, cls) not in indexed:
