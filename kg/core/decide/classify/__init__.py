@@ -46,6 +46,12 @@ class CompiledClassifier:
     batched = False
 
     def classify(self, knowledge: Knowledge, patients: Sequence[Patient]) -> list[Graph]:
+        """One patient by its rules' evaluator; several (a cohort's batch) with the rules over numpy columns, once for
+        the batch (batch.py, equal patient for patient: tests/test_batch_classify.py)."""
+        if len(patients) > 1:
+            from kg.core.decide.classify.batch import classify_batch
+
+            return classify_batch(knowledge.compiled, list(patients))
         from kg.core.decide.classify.compiled import classify_patient
 
         return [classify_patient(knowledge.compiled, graph, patient) for patient, graph in patients]
