@@ -118,8 +118,8 @@ def assert_batch_is_each_alone(tables: DecisionTables, named: Named) -> None:
 def test_a_synthetic_cohort_of_the_default_build_in_one_batch_and_in_pieces() -> None:
     knowledge = default_knowledge()
     tables = knowledge.decision_tables
-    named = cohort_facts(2000, 17, knowledge)
-    assert len(named) == 2000
+    named = cohort_facts(1000, 17, knowledge)
+    assert len(named) == 1000
     assert not Columns(plan_of(tables), [f for _, f in named]).odd, "every patient taken by the batch form"
     assert_batch_is_each_alone(tables, named)
     for size in (1, 7, 333):  # a patient's result does not depend on who else is in the batch

@@ -2,7 +2,7 @@
 patient exactly the types the per-patient compiled classifier gives (``classify_patient``), on the patients' graphs
 as ``decide_many`` hands them to the classifier: prepared, then derived by the derivation tables.
 
-The patients: 2,000 synthetic profiles of the default build, a few hundred of each other build, the differential
+The patients: 1,000 synthetic profiles of the default build, a few hundred of each other build, the differential
 suite's boundary grid and Hypothesis profiles, the edge profiles of tests/differential/test_engines.py and
 tests/test_cohort_decide.py, and the edge cases below, each alone and all in one batch. A difference names the
 profile, the node and both type sets. Each term of each rule is also compared as a rule of its own, so that an ``and``
@@ -132,9 +132,9 @@ def edges(knowledge: Knowledge) -> Patients:
     return derived(knowledge, named(EDGE_CASES))
 
 
-def test_two_thousand_synthetic_patients_of_the_default_build(knowledge):
-    patients = derived(knowledge, list(synthesize(2000, 17, knowledge)))
-    assert len(patients) == 2000
+def test_a_thousand_synthetic_patients_of_the_default_build(knowledge):
+    patients = derived(knowledge, list(synthesize(1000, 17, knowledge)))
+    assert len(patients) == 1000
     assert_same(knowledge.compiled, patients, "synthetic default build")
 
 
