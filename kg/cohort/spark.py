@@ -9,11 +9,14 @@ record exactly as the one-process reader makes it (``tabular_record``, ``json_li
 becomes its problems, valid ones are decided in chunks (``decided_chunk``: the compiled engine on the packaged build,
 or ``--build``, which must then be readable by every executor). The driver streams the partitions back in order
 (``toLocalIterator``: bounded memory), applies ``--on-error``, counts the summary and writes the output atomically,
-as the one-process run does. tests/test_cohort_spark.py checks the output is byte-identical to it.
+as the one-process run does. The partitions are decided all at once first and kept on the executors' disks
+(``persist`` then ``count``): streaming them back alone would decide one partition at a time, on one core; and
+small enough for the driver's memory (``_partitions``).
+tests/test_cohort_spark.py checks the output is byte-identical to the one-process run's.
 
 Why ``mapPartitions`` on the numbered rows rather than ``mapInArrow``: the positions come from ``zipWithIndex``,
 an RDD operation, and a record must be read by the one-process reader's own code from the row's Python values; the
-deciding, not the transfer, is the cost (tens of milliseconds per patient against microseconds).
+deciding, not the transfer, is the cost (milliseconds per patient against microseconds).
 
 CSV is not read on Spark (its CSV reader's quoting and typing differ from Python's, which the cohort format is
 defined by): convert it to Parquet or JSON Lines. Spark needs Java 17+ and ``pyspark`` (the ``spark`` extra).
@@ -37,6 +40,11 @@ from kg.cohort.records import Record, cohort_format, json_line_record, tabular_c
 from kg.profile.fields import declarations
 
 LOCAL_MASTER = "local[*]"  # every core of this machine
+# partitions per executor core: all are decided at once, so that every core works and a slow partition does not
+# leave the others idle; and at most this many records in one, whose output goes to the driver whole (a partition of
+# 50,000 compact records ran the driver out of its default 1 GB heap, and Spark then waited for ever)
+PARTITIONS_PER_CORE = 4
+RECORDS_PER_PARTITION = {"compact": 10_000, "explain": 100}  # a full decision document is about 200 kB
 PROBLEMS = "problems"  # the key of an item that carries an invalid record's problems, not an output record
 
 
@@ -60,11 +68,11 @@ def decide_on_spark(cohort: Path, out: Path | None, *, master: str | None = None
     if out is not None:
         check_target(out, folder=False, kind="cohort decisions")
     spark, new = _session(master)
-    summary = Summary()
+    summary, total, decided = Summary(), count_records(cohort), None
     try:
-        items = _decided_items(spark, cohort, kind, explain, build_dir, verify, today)
-        with counted(count_records(cohort), "cohort on Spark", "patients") as advance:
-            records = _records(items, on_error, summary, advance)
+        decided = _decided(spark, cohort, kind, _partitions(spark, total, explain), explain, build_dir, verify, today)
+        with counted(total, "cohort on Spark", "patients") as advance:
+            records = _records(decided.toLocalIterator(), on_error, summary, advance)
             if out is None:
                 for record in records:
                     (emit or print)(json.dumps(record, ensure_ascii=False, sort_keys=True))
@@ -72,9 +80,18 @@ def decide_on_spark(cohort: Path, out: Path | None, *, master: str | None = None
                 write_atomically(out, False, lambda path: write_records(records, path, out_kind, explain),
                                  "cohort decisions")
     finally:
+        if decided is not None:
+            decided.unpersist()
         if new:
             spark.stop()
     return summary
+
+
+def _partitions(spark: Any, records: int, explain: bool) -> int:
+    """How many partitions a cohort is decided in: PARTITIONS_PER_CORE per executor core, more for a long cohort, so
+    that each partition's output, sent to the driver whole, stays small (RECORDS_PER_PARTITION)."""
+    per_partition = RECORDS_PER_PARTITION["explain" if explain else "compact"]
+    return max(spark.sparkContext.defaultParallelism * PARTITIONS_PER_CORE, -(-records // per_partition))
 
 
 def _session(master: str | None) -> tuple[Any, bool]:
@@ -100,19 +117,27 @@ def _session(master: str | None) -> tuple[Any, bool]:
     return session, True
 
 
-def _decided_items(spark: Any, cohort: Path, kind: str, explain: bool, build_dir: Path | None, verify: bool,
-                   today: dt.date | None) -> Iterator[str]:
-    """Each record's output record or problems (JSON), in the cohort's order, streamed a partition at a time."""
+def _decided(spark: Any, cohort: Path, kind: str, partitions: int, explain: bool, build_dir: Path | None,
+             verify: bool, today: dt.date | None) -> Any:
+    """Each record's output record or problems (JSON), in *partitions* partitions in the cohort's order, all decided
+    at once on every executor core and kept on the executors' disks: the driver then streams them back one partition
+    at a time (``toLocalIterator``: bounded memory) without deciding them again. (Streaming alone would decide one
+    partition at a time, on one core.)"""
+    from pyspark import StorageLevel
+
     columns = None
     if kind == "parquet":
         frame = spark.read.parquet(str(cohort))
         columns = tabular_columns(cohort, list(frame.columns), declarations())  # unknown columns: refused here
-        rows = frame.rdd.map(lambda row: row.asDict(recursive=True))
+        numbered = frame.rdd.map(lambda row: row.asDict(recursive=True)).zipWithIndex()
+        numbered = numbered.sortBy(lambda pair: pair[1], numPartitions=partitions)  # ranges of rows, in order
     else:
-        rows = spark.sparkContext.textFile(str(cohort))
+        numbered = spark.sparkContext.textFile(str(cohort), minPartitions=partitions).zipWithIndex()
     decide = partial(_decide_partition, str(cohort), columns, explain,
                      None if build_dir is None else str(build_dir), verify, today)
-    return rows.zipWithIndex().mapPartitions(decide).toLocalIterator()
+    decided = numbered.mapPartitions(decide).persist(StorageLevel.DISK_ONLY)
+    decided.count()
+    return decided
 
 
 def _decide_partition(cohort: str, columns: list | None, explain: bool, build_dir: str | None, verify: bool,

@@ -65,6 +65,14 @@ class Facts:
     def trial_history_unknown(self) -> bool:
         return False
 
+    @property
+    def population_answers(self) -> dict[tuple[str, bool], bool]:
+        """(referenced population, possible class?) -> whether it holds for this patient: each answered once."""
+        found: dict[tuple[str, bool], bool] | None = self.__dict__.get("_population_answers")
+        if found is None:
+            found = self.__dict__["_population_answers"] = {}
+        return found
+
 
 def holds(expr: Expr, facts: Facts, possible: bool, resolve: Resolver) -> bool:
     """Whether the rule's class (``possible=False``) or its possible class (``True``) contains the patient."""
@@ -89,7 +97,14 @@ def holds(expr: Expr, facts: Facts, possible: bool, resolve: Resolver) -> bool:
         return facts.takes_class(target) or (possible and facts.possibly_takes(target))
     if expr.keyword == "failed-class":
         return facts.failed_class(target, possible) or (possible and facts.trial_history_unknown())
-    return holds(resolve(target), facts, possible, resolve)  # "population": the referenced rule, in place
+    # "population": the referenced rule, in place; once per patient and case (rules reference the same populations
+    # many times, and a patient's facts do not change while it is classified)
+    answers = facts.population_answers
+    key = (target, possible)
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = holds(resolve(target), facts, possible, resolve)
+    return found
 
 
 def membership(expr: Expr, facts: Facts, resolve: Resolver) -> str:
