@@ -62,6 +62,18 @@ def test_an_invalid_record_fails_the_spark_run_naming_its_line_and_writes_nothin
     assert not list(tmp_path.glob("spark*")) and not list(tmp_path.glob(".spark*"))
 
 
+def test_explained_decisions_on_spark_equal_the_one_process_run(tmp_path):
+    """--explain (each record with its full decision document, partitions of at most 100 records): the same bytes."""
+    from kg.cohort.spark import RECORDS_PER_PARTITION, decide_on_spark
+
+    assert RECORDS_PER_PARTITION["explain"] < RECORDS_PER_PARTITION["compact"]
+    cohort = _cohort(tmp_path / "cohort.jsonl", 40)
+    alone = decide_cohort(cohort, tmp_path / "one.jsonl", explain=True)
+    spark = decide_on_spark(cohort, tmp_path / "spark.jsonl", master=MASTER, explain=True)
+    assert (tmp_path / "spark.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert spark.to_data() == alone.to_data() and '"decision"' in (tmp_path / "one.jsonl").read_text()
+
+
 def test_parquet_in_and_out_on_spark_equal_the_one_process_run(tmp_path):
     source = edge_parquet(tmp_path / "cohort.parquet")
     import pyarrow.parquet as parquet
