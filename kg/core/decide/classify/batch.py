@@ -9,33 +9,21 @@ its graph does not already state. tests/test_batch_classify.py checks it equals 
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 
 import numpy as np
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from kg.base.per_object import PerObject
 from kg.base.triple_index import TripleIndex
 from kg.core.decide.classify.compiled import CompiledKnowledge, defined_types, new_type_triples
 from kg.core.decide.classify.fact_table import FactTable
 from kg.core.decide.classify.rule_columns import Evaluation, RulePlan, compile_rules
 
-_PLANS: dict[int, tuple[weakref.ref[CompiledKnowledge], RulePlan]] = {}
-_LOCK = threading.Lock()
-
-
-def rule_plan(kb: CompiledKnowledge) -> RulePlan:
-    """The rules of *kb* compiled for batches, once per CompiledKnowledge object (frozen, but holding dicts: it is
-    cached by identity, and dropped with it)."""
-    with _LOCK:
-        cached = _PLANS.get(id(kb))
-        if cached is None or cached[0]() is not kb:
-            key = id(kb)
-            cached = (weakref.ref(kb, lambda _: _PLANS.pop(key, None)), compile_rules(kb))
-            _PLANS[key] = cached
-        return cached[1]
+# the rules of a CompiledKnowledge compiled for batches, once per object (frozen, but holding dicts: by identity), and
+# dropped with it
+rule_plan: PerObject[CompiledKnowledge, RulePlan] = PerObject(compile_rules)
 
 
 def classify_batch(kb: CompiledKnowledge, patients: Sequence[tuple[URIRef, Graph]]) -> list[Graph]:

@@ -6,12 +6,11 @@ have a later line, or rank a line). Nothing here is a clinical rule: every choic
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kg.base.per_object import PerObject
 from kg.core.decide.compiled.tables import DecisionTables, Interaction, Iri
 
 TRIALS = "<the patient's past trials>"  # the statement of the reason standing for all trials of one option (no IRI)
@@ -36,23 +35,6 @@ class Plan:
     @property
     def columns(self) -> int:
         return sum(map(len, self.fact_ids.values())) + len(self.trial_ids)
-
-
-_PLANS: dict[int, tuple[weakref.ref[DecisionTables], Plan]] = {}
-_LOCK = threading.Lock()
-
-
-def plan_of(tables: DecisionTables) -> Plan:
-    """The plan of this tables object, made on first use and kept while the object lives. By identity: the tables
-    hold dicts (no hash), and two equal tables objects simply get a plan each."""
-    key = id(tables)
-    with _LOCK:
-        held = _PLANS.get(key)
-        if held is not None and held[0]() is tables:
-            return held[1]
-        plan = _compile(tables)
-        _PLANS[key] = (weakref.ref(tables, lambda _, key=key: _PLANS.pop(key, None)), plan)  # type: ignore[misc]
-        return plan
 
 
 def _compile(tables: DecisionTables) -> Plan:
@@ -147,3 +129,8 @@ def _batchable(tables: DecisionTables) -> bool:
     lines = {*rules.default_line, *(line for found in rules.line_of_rank.values() for line in found)}
     return len(statuses) + len(lines) <= 62 and len(set(tables.options.values())) == len(tables.options) and all(
         tables.options.get(option) == option_id for option, option_id in named)
+
+
+# the plan of a tables object, made on first use and kept while the object lives (by identity: two equal tables
+# objects simply get a plan each)
+plan_of: PerObject[DecisionTables, Plan] = PerObject(_compile)
