@@ -78,7 +78,8 @@ def input_sha256(graph: Graph) -> str:
 def classify(profiles: Sequence[dict[str, Any]], classifier: Classifier, knowledge: Knowledge,
              inputs: list[str | None] | None = None) -> list[Outcome]:
     """Each profile's classification (types from the compiled vocabulary) by ``classifier``, in one batch: the
-    same preparation and derivation as a decision (kg/core/decide/decision.py), then the classifier. *inputs*, when
+    same preparation and derivation as a decision (kg/core/decide/decision.py: the compiled derivation, which gives
+    the SPARQL rules' triples, and so the very graphs the stored reference hashed), then the classifier. *inputs*, when
     given, receives each profile's input hash (None for a rejected profile)."""
     outcomes: list[Outcome | None] = []
     graphs: list[PatientGraph] = []
@@ -91,8 +92,7 @@ def classify(profiles: Sequence[dict[str, Any]], classifier: Classifier, knowled
                 inputs.append(None)
             continue
         graph = PatientGraph(knowledge, loaded.patient, triples)
-        with graph.in_store():
-            graph.run_rules("derive")
+        graph.derive_compiled()  # a decision's derivation (equal to the SPARQL rules': tests/differential/test_engines)
         graphs.append(graph)
         outcomes.append(None)
         if inputs is not None:
