@@ -116,20 +116,15 @@ def decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, ve
     """The output records of valid records, decided together (one classifier batch per build), without collections
     of cyclic garbage until the chunk is done (kg/base/collector.py)."""
     with paused_collections():
-        return _decided_chunk(chunk, explain, build_dir, verify, today, engine)
-
-
-def _decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, verify: bool, today: dt.date | None,
-                   engine: str) -> list[dict[str, Any]]:
-    decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
-                            build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
-    out = []
-    for record, decision in zip(chunk, decisions, strict=True):
-        item = {"position": record.position, **compact_data(decision)}
-        if explain:
-            item["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
-        out.append(item)
-    return out
+        decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
+                                build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
+        out = []
+        for record, decision in zip(chunk, decisions, strict=True):
+            item = {"position": record.position, **compact_data(decision)}
+            if explain:
+                item["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
+            out.append(item)
+        return out
 
 
 def _counted(items: list[dict[str, Any]], summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
