@@ -22,7 +22,7 @@ from typing import Any
 from kg.base.collector import paused_collections
 from kg.base.errors import Problem, UserError
 from kg.cohort.records import Record, format_by_suffix, read_records
-from kg.core.decide.decision import decide_many
+from kg.core.decide.decision import Decision, decide_many
 from kg.profile.reader import validate_profile
 from kg.report.decision_output import compact_data, to_json_data
 
@@ -115,16 +115,20 @@ def decided_chunk(chunk: list[Record], explain: bool, build_dir: Path | None, ve
                   engine: str) -> list[dict[str, Any]]:
     """The output records of valid records, decided together (one classifier batch per build), without collections
     of cyclic garbage until the chunk is done (kg/base/collector.py)."""
-    with paused_collections():
-        decisions = decide_many([record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
-                                build_dir=build_dir, verify=verify, full=explain or engine != "compiled")
-        out = []
-        for record, decision in zip(chunk, decisions, strict=True):
-            item = {"position": record.position, **compact_data(decision)}
-            if explain:
-                item["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
-            out.append(item)
-        return out
+    with paused_collections():  # the decisions are dropped before the collection at its end, which would scan them
+        return _output_records(chunk, decide_many(
+            [record.profile for record in chunk], today=today, engine=engine,  # type: ignore[misc]
+            build_dir=build_dir, verify=verify, full=explain or engine != "compiled"), explain)
+
+
+def _output_records(chunk: list[Record], decisions: list[Decision], explain: bool) -> list[dict[str, Any]]:
+    out = []
+    for record, decision in zip(chunk, decisions, strict=True):
+        item = {"position": record.position, **compact_data(decision)}
+        if explain:
+            item["decision"] = json.dumps(to_json_data(decision), ensure_ascii=False, sort_keys=True)
+        out.append(item)
+    return out
 
 
 def _counted(items: list[dict[str, Any]], summary: Summary, advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
