@@ -236,3 +236,27 @@ def test_decide_frame_skips_or_fails_on_an_invalid_row_naming_it(tmp_path):
     with pytest.raises(UserError, match="is not a DataFrame"):
         kg.decide_frame([{"age_years": 3}])
     assert kg.decide_frame(pd.DataFrame(columns=["patient_id"])).empty
+
+
+def test_a_compact_decision_changes_no_graph_it_was_given():
+    """A compact decision (full=False) fills the graph it read from a dict profile in place, not a copy; a caller's
+    Profile or Turtle graph stays exactly as given, and a full decision's profile graph holds only the profile's
+    triples. Each patient of each input form still gets the decision it gets alone."""
+    from rdflib import Graph
+
+    from kg.core.decide.decision import decide_many
+    from kg.profile.reader import load_profile
+
+    knowledge = default_knowledge()
+    profile = EDGES[2]  # dialysis, a current drug: the derivation and classification add to its graph
+    loaded = load_profile(profile, knowledge.agents, knowledge_graph=knowledge.nodes, ids=knowledge.ids)
+    as_loaded = set(loaded.graph)
+    turtle = Graph()
+    for triple in as_loaded:
+        turtle.add(triple)
+    alone = compact_data(decide(profile, knowledge=knowledge))
+    compact = decide_many([loaded, turtle, profile], knowledge=knowledge, full=False)
+    assert set(loaded.graph) == as_loaded and set(turtle) == as_loaded
+    assert [compact_data(d) for d in compact] == [alone] * 3
+    assert set(compact[2].profile.graph) > as_loaded  # the dict's own graph, filled in place
+    assert set(decide(profile, knowledge=knowledge).profile.graph) == as_loaded

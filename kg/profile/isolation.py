@@ -30,6 +30,7 @@ from kg.base.errors import Problem, ValidationError
 from kg.base.graph_files import checked_graph_bytes
 from kg.base.input_limits import MAX_PROFILE_TRIPLES
 from kg.base.oxigraph_bridge import is_valid_iri, to_graph
+from kg.base.per_object import PerObject
 from kg.base.small_graph import small_graph
 from kg.base.triple_index import TripleIndex
 from kg.model.namespaces import CG, PREFIXES, RDF_TYPE
@@ -187,30 +188,64 @@ def _rule_of(node: Node, graph: Graph | TripleIndex) -> list[NodeRule]:
 
 
 def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, known: KnowledgeNodes,
-                   rules_of: dict[Node, list[NodeRule]] | None = None) -> str | None:
+                   rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] | None = None) -> str | None:
     """Why a triple may not be in a profile of ``patient`` (None: it may). ``rules_of``: the node rules of the subjects
-    seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple)."""
+    seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple), each with its
+    one rule when the subject passes every check of its own (then only the predicate and value are left to check)."""
     subject, predicate, value = triple
+    rules_of = {} if rules_of is None else rules_of
+    seen = rules_of.get(subject)
+    if seen is None:
+        rules = _rule_of(subject, graph)
+        clean = rules[0] if len(rules) == 1 and _subject_reason(subject, patient, known) is None else None
+        seen = rules_of[subject] = (rules, clean)
+    if seen[1] is not None:
+        return _reason_on_clean_subject(seen[1], predicate, value, known)
+    rules = seen[0]
     if isinstance(subject, BNode) or isinstance(predicate, BNode) or isinstance(value, BNode):
-        return "blank nodes are not allowed in a profile (name every node with an IRI under the patient's)"
+        return BLANK
     if not all(is_valid_iri(str(t)) for t in triple if isinstance(t, URIRef)):
-        return "not a valid IRI (it could not be written back out)"
+        return INVALID_IRI
+    reason = _term_reason(predicate, value) or _subject_reason(subject, patient, known)
+    if reason is not None:
+        return reason
+    if len(rules) != 1:
+        kinds = ", ".join(r.name for r in rules) or "none"
+        return f"the node must be exactly one of: patient, treatment trial, medication use, condition (is: {kinds})"
+    return _property_reason(rules[0], predicate, value, known)
+
+
+BLANK = "blank nodes are not allowed in a profile (name every node with an IRI under the patient's)"
+INVALID_IRI = "not a valid IRI (it could not be written back out)"
+# per build's KnowledgeNodes (what a type may be depends on it): (rule, predicate, IRI value) -> the reason or None
+_clean_verdicts: PerObject[KnowledgeNodes, dict[tuple[str, Node, Node], str | None]] = PerObject(lambda _: {})
+MAX_CLEAN_VERDICTS = 65_536
+
+
+def _subject_reason(subject: Node, patient: URIRef, known: KnowledgeNodes) -> str | None:
+    """What is wrong with a triple's subject on its own (its kind aside)."""
+    if isinstance(subject, BNode):
+        return BLANK
+    if isinstance(subject, URIRef) and not is_valid_iri(str(subject)):
+        return INVALID_IRI
+    if str(subject) in known.nodes:
+        return "states a fact about a knowledge-graph node: a profile may only describe its patient"
+    if subject != patient and not str(subject).startswith(f"{patient}/"):
+        return f"is not about the patient or one of its nodes (IRIs starting with {patient}/)"
+    return None
+
+
+def _term_reason(predicate: Node, value: Node) -> str | None:
     if _is_bad_literal(value):
         return "not a valid finite value of its datatype (NaN, infinity or an ill-formed literal)"
     if predicate == OWL_IMPORTS or value == OWL_ONTOLOGY:
         return "a profile may not import or declare an ontology (the reasoner never loads other documents)"
     if predicate in SCHEMA_PREDICATES:
         return "a schema (TBox) axiom is not allowed in a profile"
-    if str(subject) in known.nodes:
-        return "states a fact about a knowledge-graph node: a profile may only describe its patient"
-    if subject != patient and not str(subject).startswith(f"{patient}/"):
-        return f"is not about the patient or one of its nodes (IRIs starting with {patient}/)"
-    rules_of = {} if rules_of is None else rules_of
-    rules = rules_of[subject] if subject in rules_of else rules_of.setdefault(subject, _rule_of(subject, graph))
-    if len(rules) != 1:
-        kinds = ", ".join(r.name for r in rules) or "none"
-        return f"the node must be exactly one of: patient, treatment trial, medication use, condition (is: {kinds})"
-    rule = rules[0]
+    return None
+
+
+def _property_reason(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes) -> str | None:
     if predicate not in rule.properties:
         return (f"property not allowed on a node of {rule.name} (the patient shapes: "
                 "ontology/shapes/patient-shapes.ttl and the packages' shapes/patient-*.ttl)")
@@ -219,10 +254,33 @@ def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, 
     return None
 
 
+def _reason_on_clean_subject(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes) -> str | None:
+    """The reason of a triple whose subject passed its own checks: the same checks, in the same order, of the predicate
+    and the value alone. The verdict on an IRI value is remembered (the allow-list and the build do not change within
+    a process, and ``known`` is the build's); a literal is checked each time (its value is its own)."""
+    if isinstance(value, Literal):
+        return _clean_reason(rule, predicate, value, known)
+    verdicts, key = _clean_verdicts(known), (rule.name, predicate, value)
+    if key in verdicts:
+        return verdicts[key]
+    if len(verdicts) >= MAX_CLEAN_VERDICTS:
+        verdicts.clear()
+    reason = verdicts[key] = _clean_reason(rule, predicate, value, known)
+    return reason
+
+
+def _clean_reason(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes) -> str | None:
+    if isinstance(predicate, BNode) or isinstance(value, BNode):
+        return BLANK
+    if not all(is_valid_iri(str(t)) for t in (predicate, value) if isinstance(t, URIRef)):
+        return INVALID_IRI
+    return _term_reason(predicate, value) or _property_reason(rule, predicate, value, known)
+
+
 def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> list[tuple[Triple, str]]:
     """Every triple of ``graph`` a profile of ``patient`` may not contain, with the reason."""
     found: list[tuple[Triple, str]] = []
-    rules_of: dict[Node, list[NodeRule]] = {}
+    rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] = {}
     indexed = TripleIndex(graph)  # each node's kind is read from it
     for triple in indexed:
         reason = _triple_reason(triple, indexed, patient, known, rules_of)

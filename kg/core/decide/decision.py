@@ -187,10 +187,15 @@ class PatientGraph:
     While ``in_store`` is open they are also in the default graph of a decision store that this decision
     alone holds (kg/knowledge.py), so the rules read the build and the patient as one graph."""
 
-    def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph) -> None:
+    def __init__(self, knowledge: Knowledge, patient: URIRef, triples: Graph, *, owned: bool = False) -> None:
+        """*owned*: *triples* is this decision's own graph (read from a profile here, for a compact decision), filled
+        in place instead of copied."""
         self.knowledge, self.patient = knowledge, patient
-        self.graph = small_graph()  # as rdflib terms (the classifier and the Turtle output read it)
-        self.graph += triples
+        if owned:
+            self.graph = triples  # as rdflib terms (the classifier and the Turtle output read it)
+        else:
+            self.graph = small_graph()
+            self.graph += triples
         self.assessed: list[ox.Triple] = []  # the assess rules' results, kept as pyoxigraph terms until asked for
         self.store: ox.Store | None = None  # the decision store, while in it
         self.facts: Any = None  # what the compiled assessment read of the patient (kg/core/decide/compiled/evaluate.py)
@@ -362,7 +367,8 @@ def decide_many(
     patient in its own graph. The DL reasoner needs distinct patient IDs in one batch. Without ``knowledge``, each
     patient is decided on the build of exactly the guidelines that treat its conditions in *build_dir* (default: the
     packaged build set; kg/core/decide/build_choice.py), the patients of one build in one batch. ``full=False``
-    (compiled engine): only what the compact form reads (``kg.report.decision_output.compact_data``), for cohorts.
+    (compiled engine): only what the compact form reads (``kg.report.decision_output.compact_data``), for cohorts;
+    the ``profile.graph`` of a decision read from a dict or a file is then the patient's graph after the decision.
     *profiles* may be any iterable (read once, here); a cohort of any length streams through ``kg.decide_cohort``."""
     profiles = list(profiles)
     if engine not in ENGINES:
@@ -378,7 +384,11 @@ def decide_many(
         return [decision for profile in profiles for decision in decide_many(
             [profile], reasoner=classifier, knowledge=knowledge, today=today, engine=engine, full=full)]
     prepared = [prepare(profile, knowledge, today) for profile in profiles]
-    graphs = [PatientGraph(knowledge, profile.patient, triples) for profile, triples in prepared]
+    # a compact decision fills the graph read from a dict or file profile in place (nothing reads it as the profile's
+    # afterwards); a caller's Graph or Profile, and the graph a full decision keeps as the profile's, are copied
+    graphs = [PatientGraph(knowledge, loaded.patient, triples,
+                           owned=not full and not isinstance(source, Graph | Profile))
+              for source, (loaded, triples) in zip(profiles, prepared, strict=True)]
     with ExitStack() as in_store:
         started = time.perf_counter()
         for graph in graphs:  # closed-world steps before classification
