@@ -188,7 +188,8 @@ def _rule_of(node: Node, graph: Graph | TripleIndex) -> list[NodeRule]:
 
 
 def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, known: KnowledgeNodes,
-                   rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] | None = None) -> str | None:
+                   rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] | None = None,
+                   verdicts: dict[tuple[str, Node, Node], str | None] | None = None) -> str | None:
     """Why a triple may not be in a profile of ``patient`` (None: it may). ``rules_of``: the node rules of the subjects
     seen so far in one pass over ``graph`` (a node's kind is read once per pass, not once per triple), each with its
     one rule when the subject passes every check of its own (then only the predicate and value are left to check)."""
@@ -200,7 +201,8 @@ def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, 
         clean = rules[0] if len(rules) == 1 and _subject_reason(subject, patient, known) is None else None
         seen = rules_of[subject] = (rules, clean)
     if seen[1] is not None:
-        return _reason_on_clean_subject(seen[1], predicate, value, known)
+        return _reason_on_clean_subject(seen[1], predicate, value, known,
+                                        _clean_verdicts(known) if verdicts is None else verdicts)
     rules = seen[0]
     if isinstance(subject, BNode) or isinstance(predicate, BNode) or isinstance(value, BNode):
         return BLANK
@@ -254,13 +256,14 @@ def _property_reason(rule: NodeRule, predicate: Node, value: Node, known: Knowle
     return None
 
 
-def _reason_on_clean_subject(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes) -> str | None:
+def _reason_on_clean_subject(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes,
+                             verdicts: dict[tuple[str, Node, Node], str | None]) -> str | None:
     """The reason of a triple whose subject passed its own checks: the same checks, in the same order, of the predicate
     and the value alone. The verdict on an IRI value is remembered (the allow-list and the build do not change within
     a process, and ``known`` is the build's); a literal is checked each time (its value is its own)."""
     if isinstance(value, Literal):
         return _clean_reason(rule, predicate, value, known)
-    verdicts, key = _clean_verdicts(known), (rule.name, predicate, value)
+    key = (rule.name, predicate, value)
     if key in verdicts:
         return verdicts[key]
     if len(verdicts) >= MAX_CLEAN_VERDICTS:
@@ -281,9 +284,9 @@ def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> l
     """Every triple of ``graph`` a profile of ``patient`` may not contain, with the reason."""
     found: list[tuple[Triple, str]] = []
     rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] = {}
-    indexed = TripleIndex(graph)  # each node's kind is read from it
+    indexed, verdicts = TripleIndex(graph), _clean_verdicts(known)  # each node's kind is read from the index
     for triple in indexed:
-        reason = _triple_reason(triple, indexed, patient, known, rules_of)
+        reason = _triple_reason(triple, indexed, patient, known, rules_of, verdicts)
         if reason is not None:
             found.append((triple, reason))
     return sorted(found, key=lambda pair: tuple(map(str, pair[0])))  # listed in one order, whatever the graph's
@@ -295,8 +298,9 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | Know
     known = knowledge_nodes(knowledge_graph)
     if not _patient_problem(patient, known):
         kept, rules_of, indexed = small_graph(), {}, TripleIndex(graph)  # type: ignore[var-annotated]
+        verdicts = _clean_verdicts(known)
         for triple in indexed:
-            if _triple_reason(triple, indexed, patient, known, rules_of) is None:
+            if _triple_reason(triple, indexed, patient, known, rules_of, verdicts) is None:
                 kept.add(triple)
         return kept
     return Graph()
