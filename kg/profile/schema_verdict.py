@@ -60,14 +60,16 @@ def _is_number(v: Any) -> bool:  # jsonschema's "number": numbers.Number, never 
     return t is int or t is float or (not isinstance(v, bool) and isinstance(v, numbers.Number))
 
 
-def _is_integer(v: Any) -> bool:  # the profile reader's strict "integer": written as an integer, never a bool
+def is_strict_integer(v: Any) -> bool:
+    """The profile schema's "integer" (the one rule: kg/profile/reader.py's jsonschema type checker is this too): a
+    number written as an integer, never a bool (2.0 is not a trimester or a number of doses)."""
     return isinstance(v, int) and not isinstance(v, bool)
 
 
 TYPES: dict[str, Check] = {
     "array": lambda v: isinstance(v, list),
     "boolean": lambda v: isinstance(v, bool),
-    "integer": _is_integer,
+    "integer": is_strict_integer,
     "null": lambda v: v is None,
     "number": _is_number,
     "object": lambda v: isinstance(v, dict),
