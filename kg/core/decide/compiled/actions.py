@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.base.literals import TRUE, plain_literal
 from kg.core.decide.compiled.evaluate import Assessment, Facts
 from kg.core.decide.compiled.rows import Row, ordered
 from kg.model.namespaces import CG, DCTERMS_IDENTIFIER, SKOS_NOTATION
@@ -110,7 +111,7 @@ def _from_the_patient(tables: ActionTables, facts: Facts, graph: Graph) -> Itera
     history or medication list, a substance whose use is unknown, a medication the graph does not know."""
     patient = URIRef(facts.patient)
     for trial in graph.objects(patient, CG.hadTrial):
-        if (Literal(True) in graph.objects(trial, CG.adequacyUndetermined)
+        if (TRUE in graph.objects(trial, CG.adequacyUndetermined)
                 and CG.OutcomeInadequateResponse in graph.objects(trial, CG.trialOutcome)):
             for target in graph.objects(trial, CG.trialOf):
                 yield from _asked(tables, target, CG.adequateTrial)
@@ -136,7 +137,8 @@ def _asked(tables: ActionTables, target: Node, via: Node | None = None) -> Itera
     """An "ask" row for *target* (and *via*), once per label of each."""
     for label in tables.word("label", target):
         for via_label in (tables.word("label", via) if via is not None else (None,)):
-            yield {"kind": Literal("ask"), "target": target, "targetLabel": label, "via": via, "viaLabel": via_label}
+            yield {"kind": plain_literal("ask"), "target": target, "targetLabel": label, "via": via,
+                   "viaLabel": via_label}
 
 
 def _target_ids(tables: ActionTables, part: Part, graph: Graph) -> list[Node]:

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.base.literals import TRUE
 from kg.model.namespaces import CG
 
 if TYPE_CHECKING:
     from kg.core.build.stored_tables import QueryRows
 
 Number = Decimal | float
-TRUE = Literal(True)
 
 
 @dataclass(frozen=True)

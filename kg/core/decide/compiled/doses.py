@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.base.literals import as_sparql_writes_decimal
+from kg.base.literals import as_sparql_writes_decimal, iri, plain_literal
 from kg.core.decide.compiled.evaluate import Facts
 from kg.core.decide.compiled.rows import Row, distinct, ordered
 from kg.core.decide.compiled.tables import DecisionTables
@@ -76,12 +76,12 @@ class DoseTables:
         by_kind: dict[str, dict[str, list[Statement]]] = defaultdict(lambda: defaultdict(list))
         labels: dict[str, tuple[Node, ...]] = {}
         ingredients: dict[str, set[str]] = defaultdict(set)
-        for (iri, kind), found in values.items():
+        for (node, kind), found in values.items():
             if kind == "agent":
-                labels[iri] = tuple(found.get("label", ()))
-                ingredients[iri].update(map(str, found.get("activeIngredient", ())))
+                labels[node] = tuple(found.get("label", ()))
+                ingredients[node].update(map(str, found.get("activeIngredient", ())))
                 continue
-            statement = Statement(URIRef(iri), {k: tuple(v) for k, v in found.items()})
+            statement = Statement(URIRef(node), {k: tuple(v) for k, v in found.items()})
             for about in statement["aboutAgent"]:
                 by_kind[kind][str(about)].append(statement)
         grouped = {kind: {a: tuple(s) for a, s in found.items()} for kind, found in by_kind.items()}
@@ -118,8 +118,8 @@ def dose_checks(tables: DoseTables, decision: DecisionTables, facts: Facts, grap
                                                               *_caution_checks(tables, decision, facts),
                                                               *_warning_checks(tables, decision, facts, taken)):
         for label, basis in itertools.product(tables.labels.get(drug, ()), statement["basis"]):
-            rows.append({"patient": patient, "kind": Literal(kind), "drug": URIRef(drug), "drugLabel": label,
-                         "current": current, "limit": limit, "rule": Literal(rule), "statement": statement.iri,
+            rows.append({"patient": patient, "kind": plain_literal(kind), "drug": iri(drug), "drugLabel": label,
+                         "current": current, "limit": limit, "rule": plain_literal(rule), "statement": statement.iri,
                          "text": text, "basis": basis, **statement.sources()})
     return ordered(distinct(rows), ORDER)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import itertools
 
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import Graph
 
+from kg.base.literals import BOOLEANS, TRUE, iri, plain_literal
 from kg.core.decide.compiled.evaluate import FAILED_TRIAL, Facts
 from kg.core.decide.compiled.rows import RenderTables, Row, distinct, ordered
 from kg.core.decide.compiled.tables import DecisionTables
@@ -34,8 +35,8 @@ def interactions(render: RenderTables, tables: DecisionTables, facts: Facts) -> 
             if not all(p in facts.types for p in tables.statement_populations.get(str(row["interaction"]), {})):
                 continue
             for label_a, label_b in itertools.product(render.words("agent", drug_a), render.words("agent", drug_b)):
-                rows.append({"patient": URIRef(facts.patient), "interaction": row["interaction"],
-                             "drugA": URIRef(drug_a), "labelA": label_a["notation"], "drugB": URIRef(drug_b),
+                rows.append({"patient": iri(facts.patient), "interaction": row["interaction"],
+                             "drugA": iri(drug_a), "labelA": label_a["notation"], "drugB": iri(drug_b),
                              "labelB": label_b["notation"], "classA": row["classA"], "classB": row["classB"],
                              "severity": row["severity"], "effect": row["effect"], "management": row["management"],
                              "basis": row["basis"], "sources": row["sources"]})
@@ -48,8 +49,9 @@ def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph:
     steps, used, completing = render.step_plan
     number = {s: row["step"] for s, found in steps.items() for row in found}
     failed = _under(tables, (agent for trial, of, _, types in facts.trials if FAILED_TRIAL in types for agent in of))
-    adequate = _under(tables, (str(agent) for use in graph.objects(URIRef(facts.patient), CG.hasMedicationUse)
-                               if Literal(True) in graph.objects(use, CG.adequateDose)
+    patient = iri(facts.patient)
+    adequate = _under(tables, (str(agent) for use in graph.objects(patient, CG.hasMedicationUse)
+                               if TRUE in graph.objects(use, CG.adequateDose)
                                for agent in graph.objects(use, CG.useOf)))
 
     def due(row: Row) -> str:
@@ -72,9 +74,9 @@ def algorithm(render: RenderTables, tables: DecisionTables, facts: Facts, graph:
     for s, found in steps.items():
         for row, after in itertools.product(found, following or [None]):
             state = due(row)
-            rows.append({"patient": URIRef(facts.patient), "step": row["step"], "label": row["label"],
-                         "instruction": row["instruction"], "due": Literal(state),
-                         "done": Literal(str(state != "no" and done(s)).lower(), datatype=XSD.boolean),
+            rows.append({"patient": patient, "step": row["step"], "label": row["label"],
+                         "instruction": row["instruction"], "due": plain_literal(state),
+                         "done": BOOLEANS[state != "no" and done(s)],
                          "current": current, "next": after, "population": row["population"]})
     return ordered(distinct(rows), STEP_ORDER)
 
@@ -89,8 +91,8 @@ def step_doses(render: RenderTables, tables: DecisionTables, facts: Facts) -> li
     rows = []
     for row in render.step_doses:
         if all(p in facts.types for p in tables.statement_populations.get(str(row["regimen"]), {})):
-            taken = Literal(str(str(row["drug"]) in facts.takes).lower(), datatype=XSD.boolean)
-            rows.append({"patient": URIRef(facts.patient), **{k: v for k, v in row.items() if k != "specific"},
+            taken = BOOLEANS[str(row["drug"]) in facts.takes]
+            rows.append({"patient": iri(facts.patient), **{k: v for k, v in row.items() if k != "specific"},
                          "taken": taken, "specific": row["specific"]})
     columns = ("patient", "step", "drug", "drugLabel", "taken", "specific", "regimen", "unit", "startDose", "targetMin",
                "targetMax", "maxDaily", "dosesPerDay", "timing", "basis", "basisRank", "sources")
