@@ -91,3 +91,29 @@ def test_a_triple_added_twice_is_one_triple_and_a_removed_one_is_gone():
     assert len(graph) == 1 and triple in graph
     graph.remove((None, URIRef(f"{P}p"), None))
     assert len(graph) == 0 and triple not in graph and list(graph) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(operations, st.lists(patterns, min_size=1, max_size=8))
+def test_a_triple_index_of_a_small_graph_equals_one_of_its_triples(ops, reads):
+    """A TripleIndex copies a SmallGraph's own indexes (no iteration): the same reads as an index of its triples
+    given one by one, and it does not see later changes."""
+    from kg.base.triple_index import TripleIndex
+
+    _, small = _both(ops)
+    copied, listed = TripleIndex(small), TripleIndex(list(small) + list(small))  # a repeated triple counts once
+    assert list(copied) == list(listed) == list(small)
+    assert list(copied.subjects()) == list(listed.subjects())
+    for s, p, o in reads:
+        if s is not None and p is not None:
+            assert copied.objects(s, p) == listed.objects(s, p) == list(small.objects(s, p))
+            assert copied.value(s, p) == listed.value(s, p)
+            if o is not None:  # a concrete triple (an index is not a pattern matcher)
+                assert ((s, p, o) in copied) == ((s, p, o) in listed) == ((s, p, o) in small)
+        if s is not None:
+            assert copied.predicates(s) == listed.predicates(s)
+        if o is not None:
+            assert sorted(copied.predicates(obj=o)) == sorted(listed.predicates(obj=o))
+    before = list(copied)
+    small.add((URIRef(f"{P}new"), URIRef(f"{P}p0"), Literal(1)))
+    assert list(copied) == before

@@ -174,6 +174,11 @@ class SmallGraph(Graph):
         self._small = SmallStore()
         super().__init__(store=self._small)
 
+    @property
+    def small_store(self) -> SmallStore:
+        """Its store, whose indexes a TripleIndex copies (kg/base/triple_index.py)."""
+        return self._small
+
     def add(self, triple: tuple[Node, Node, Node]) -> SmallGraph:  # type: ignore[override]
         s, p, o = triple
         if type(s) not in NODE_TYPES or type(p) not in NODE_TYPES or type(o) not in NODE_TYPES:

@@ -1,33 +1,46 @@
 """A small graph read many times: its triples indexed once, for the reads rdflib's Graph offers (``objects``,
 ``value``, ``predicates``, ``subjects``, ``in``), each a dictionary lookup instead of a store query. The compiled
-classifier reads one patient's graph a few thousand times per decision (kg/core/decide/classify/compiled.py)."""
+classifier reads one patient's graph a few thousand times per decision (kg/core/decide/classify/compiled.py).
+A SmallGraph (kg/base/small_graph.py) is copied from its own indexes, without iterating its triples."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from rdflib.term import Node
+
+from kg.base.small_graph import SmallGraph
 
 Triple = tuple[Node, Node, Node]
 
 
 class TripleIndex:
-    """The triples of a graph as they were when indexed (later changes to the graph are not seen)."""
+    """The triples of a graph as they were when indexed (later changes to the graph are not seen), each once."""
 
     def __init__(self, triples: Iterable[Triple]) -> None:
-        self._triples: set[Triple] = set(triples)
-        self._by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        self._by_object: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
-        for s, p, o in self._triples:
-            self._by_subject[s][p].append(o)
-            self._by_object[o].append((s, p))
+        self._by_subject: dict[Node, dict[Node, list[Node]]]
+        self._by_object: dict[Node, list[tuple[Node, Node]]]
+        if isinstance(triples, SmallGraph):
+            store = triples.small_store
+            self._by_subject = {s: {p: list(objects) for p, objects in by_predicate.items() if objects}
+                                for s, by_predicate in store.spo.items()}
+            self._by_object = {o: [(s, p) for s, predicates in by_subject.items() for p in predicates]
+                               for o, by_subject in store.osp.items()}
+            return
+        self._by_subject, self._by_object = {}, {}
+        for s, p, o in dict.fromkeys(triples):  # each triple once, in the graph's order
+            self._by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+            self._by_object.setdefault(o, []).append((s, p))
 
     def __contains__(self, triple: Triple) -> bool:
-        return triple in self._triples
+        s, p, o = triple
+        return o in self.objects(s, p)
 
     def __iter__(self) -> Iterator[Triple]:
-        return iter(self._triples)
+        for s, by_predicate in self._by_subject.items():
+            for p, objects in by_predicate.items():
+                for o in objects:
+                    yield s, p, o
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
         found = self._by_subject.get(subject)
@@ -39,7 +52,7 @@ class TripleIndex:
         return found[0] if found else None
 
     def subjects(self) -> Iterable[Node]:
-        return self._by_subject.keys()
+        return [s for s, by_predicate in self._by_subject.items() if by_predicate]
 
     def predicates(self, subject: Node | None = None, obj: Node | None = None) -> list[Node]:
         """The predicates of (subject, ?, obj), one of the two given."""

@@ -19,7 +19,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -292,11 +292,16 @@ def normalise_tri_states(data: dict[str, Any]) -> dict[str, Any]:
 def stated(data: Mapping[str, Any], name: str) -> Any:
     """The value the profile states for a (dotted) field, or None when it is omitted."""
     value: Any = data
-    for key in name.split("."):
-        if not isinstance(value, Mapping) or key not in value:
+    for key in _keys(name):
+        if not (type(value) is dict or isinstance(value, Mapping)) or key not in value:  # a dict: no ABC check
             return None
         value = value[key]
     return value
+
+
+@lru_cache(maxsize=1024)
+def _keys(name: str) -> tuple[str, ...]:
+    return tuple(name.split("."))
 
 
 def word(value: Any) -> str:
