@@ -18,23 +18,24 @@ class TripleIndex:
     """The triples of a graph as they were when indexed (later changes to the graph are not seen), each once."""
 
     def __init__(self, triples: Iterable[Triple]) -> None:
-        self._by_subject: dict[Node, dict[Node, list[Node]]]
+        self._by_subject: dict[Node, dict[Node, dict[Node, None]]]  # objects as ordered sets: ``in`` is a hash lookup
         self._by_object: dict[Node, list[tuple[Node, Node]]]
         if isinstance(triples, SmallGraph):
             store = triples.small_store
-            self._by_subject = {s: {p: list(objects) for p, objects in by_predicate.items() if objects}
+            self._by_subject = {s: {p: dict(objects) for p, objects in by_predicate.items() if objects}
                                 for s, by_predicate in store.spo.items()}
             self._by_object = {o: [(s, p) for s, predicates in by_subject.items() for p in predicates]
                                for o, by_subject in store.osp.items()}
             return
         self._by_subject, self._by_object = {}, {}
         for s, p, o in dict.fromkeys(triples):  # each triple once, in the graph's order
-            self._by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+            self._by_subject.setdefault(s, {}).setdefault(p, {})[o] = None
             self._by_object.setdefault(o, []).append((s, p))
 
     def __contains__(self, triple: Triple) -> bool:
         s, p, o = triple
-        return o in self.objects(s, p)
+        found = self._by_subject.get(s)
+        return found is not None and o in found.get(p, ())
 
     def __iter__(self) -> Iterator[Triple]:
         for s, by_predicate in self._by_subject.items():
@@ -44,7 +45,7 @@ class TripleIndex:
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
         found = self._by_subject.get(subject)
-        return [] if found is None else found.get(predicate, [])
+        return [] if found is None else list(found.get(predicate, ()))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         """One object of (subject, predicate), or None (rdflib's ``Graph.value`` without its options)."""
