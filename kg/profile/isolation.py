@@ -259,9 +259,10 @@ def _property_reason(rule: NodeRule, predicate: Node, value: Node, known: Knowle
 def _reason_on_clean_subject(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes,
                              verdicts: dict[tuple[str, Node, Node], str | None]) -> str | None:
     """The reason of a triple whose subject passed its own checks: the same checks, in the same order, of the predicate
-    and the value alone. The verdict on an IRI value is remembered (the allow-list and the build do not change within
-    a process, and ``known`` is the build's); a literal is checked each time (its value is its own)."""
-    if isinstance(value, Literal):
+    and the value alone. The verdict on a value the build names is remembered (the allow-list and the build do not
+    change within a process, and ``known`` is the build's); any other value (a literal, one of the patient's own nodes)
+    is its own, checked each time."""
+    if isinstance(value, Literal) or str(value) not in known.nodes:
         return _clean_reason(rule, predicate, value, known)
     key = (rule.name, predicate, value)
     if key in verdicts:
