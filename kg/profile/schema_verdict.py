@@ -189,13 +189,7 @@ class _Compiler:
         return checks
 
     def string(self, schema: dict[str, Any], where: str) -> list[Check]:
-        checks: list[Check] = []
-        if "minLength" in schema:
-            shortest = _count(schema["minLength"], where, "minLength")
-            checks.append(lambda v: len(v) >= shortest)
-        if "maxLength" in schema:
-            longest = _count(schema["maxLength"], where, "maxLength")
-            checks.append(lambda v: len(v) <= longest)
+        checks = _length_bounds(schema, where, "minLength", "maxLength")  # code points: len() of a str
         if "pattern" in schema:
             try:
                 search = re.compile(schema["pattern"]).search
@@ -205,13 +199,7 @@ class _Compiler:
         return checks
 
     def array(self, schema: dict[str, Any], where: str) -> list[Check]:
-        checks: list[Check] = []
-        if "minItems" in schema:
-            fewest = _count(schema["minItems"], where, "minItems")
-            checks.append(lambda v: len(v) >= fewest)
-        if "maxItems" in schema:
-            most = _count(schema["maxItems"], where, "maxItems")
-            checks.append(lambda v: len(v) <= most)
+        checks = _length_bounds(schema, where, "minItems", "maxItems")
         if "uniqueItems" in schema:
             if not isinstance(schema["uniqueItems"], bool):
                 raise UnsupportedSchema(f"{where}: uniqueItems must be true or false")
@@ -318,6 +306,18 @@ class _Compiler:
         self.pending.pop(name).append(check)
         self.defs[name] = check
         return check
+
+
+def _length_bounds(schema: dict[str, Any], where: str, fewest: str, most: str) -> list[Check]:
+    """The checks of a length's lower and upper bound keywords (minLength/maxLength, minItems/maxItems)."""
+    checks: list[Check] = []
+    if fewest in schema:
+        low = _count(schema[fewest], where, fewest)
+        checks.append(lambda v: len(v) >= low)
+    if most in schema:
+        high = _count(schema[most], where, most)
+        checks.append(lambda v: len(v) <= high)
+    return checks
 
 
 def _mapping(value: Any, where: str, keyword: str) -> dict[str, Any]:
