@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -71,11 +71,19 @@ def sorted_sources(row: Row) -> Row:
 def ordered(rows: Iterable[Row], keys: tuple[str, ...]) -> list[Row]:
     """Rows in the order of ``ORDER BY keys`` (a key written ``-name`` is DESC(?name))."""
     out = list(rows)
-    runs = [list(group) for _, group in itertools.groupby(keys, key=lambda k: k.startswith("-"))]
-    for run in reversed(runs):  # stable sorts, one per run of ascending or descending keys, the last run first
-        names = [k.removeprefix("-") for k in run]
-        out.sort(key=lambda row: tuple(order_key(row[n]) for n in names), reverse=run[0].startswith("-"))
+    if len(out) < 2:
+        return out
+    for names, descending in _sorts(keys):
+        out.sort(key=lambda row: tuple(order_key(row[n]) for n in names), reverse=descending)
     return out
+
+
+@lru_cache(maxsize=256)
+def _sorts(keys: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """The stable sorts ``ordered`` makes, in order: one per run of ascending or descending keys, the last run first
+    (each run's names, and whether it is descending)."""
+    runs = [list(group) for _, group in itertools.groupby(keys, key=lambda k: k.startswith("-"))]
+    return tuple((tuple(k.removeprefix("-") for k in run), run[0].startswith("-")) for run in reversed(runs))
 
 
 @dataclass(frozen=True)
