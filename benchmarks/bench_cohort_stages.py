@@ -1,7 +1,8 @@
 """Where a cohort's time goes: each stage of a compact cohort decision (kg/cohort/decide.py, decision.py's compiled
 path with ``full=False``), timed separately on chunks of a seeded synthetic cohort, in microseconds per patient
 (median over the chunks). The stages are the library's own functions called in the order ``decide_many`` calls
-them; the sum is close to, not equal to, a cohort run (which also reads and writes files).
+them; the sum is close to, not equal to, a cohort run (which also reads and writes files, and collects garbage
+after each chunk).
 
 Run: ``python benchmarks/bench_cohort_stages.py [--patients 2048] [--chunk 256]``; prints a table and writes
 benchmarks/results/bench_cohort_stages.json.
@@ -30,7 +31,7 @@ def main() -> None:
     from kg.cohort.records import Record
     from kg.cohort.synth import synthesize
     from kg.core.build.knowledge import default_knowledge
-    from kg.core.decide import decision as D
+    from kg.core.decide import decision
     from kg.core.decide.build_choice import knowledge_for
     from kg.core.decide.classify import classifier_named
     from kg.report.decision_output import compact_data
@@ -57,24 +58,24 @@ def main() -> None:
             for index, profile in enumerate(chunk):
                 assert not record_problems(Record(index, profile), None)
             t = stage("record validation", t, n)
-            prepared = [D.prepare(profile, knowledge) for profile in chunk]
+            prepared = [decision.prepare(profile, knowledge) for profile in chunk]
             t = stage("profile read, converted to RDF, allow-list", t, n)
-            graphs = [D.PatientGraph(knowledge, loaded.patient, triples, owned=True) for loaded, triples in prepared]
+            graphs = [decision.PatientGraph(knowledge, loaded.patient, triples, owned=True)
+                      for loaded, triples in prepared]
             for graph in graphs:
                 graph.derive_compiled()
             t = stage("derivation", t, n)
             inferred = classifier.classify(knowledge, [(g.patient, g.graph) for g in graphs])
             t = stage("classification", t, n)
-            D._assess_together(knowledge, graphs, inferred)
+            decision._assess_together(knowledge, graphs, inferred)
             t = stage("assessment (facts and batch)", t, n)
-            decisions = [D._report(loaded, graph, classifier.name, graph.compact, False)
+            decisions = [decision._report(loaded, graph, classifier.name, graph.compact, False)
                          for (loaded, _), graph in zip(prepared, graphs, strict=True)]
             t = stage("outputs", t, n)
             records = [compact_data(d) for d in decisions]
             t = stage("compact records", t, n)
             del decisions, records, graphs, prepared, inferred
-            gc.collect(1)
-            stage("garbage collection", t, n)
+            gc.collect(1)  # as after a cohort's chunk (kg/base/collector.py); not a stage: about 1 ms per chunk
             gc.enable()
     table = {name: round(statistics.median(found), 1) for name, found in times.items()}
     table["total"] = round(sum(table.values()), 1)
