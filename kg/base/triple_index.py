@@ -1,64 +1,73 @@
 """A small graph read many times: its triples indexed once, for the reads rdflib's Graph offers (``objects``,
 ``value``, ``predicates``, ``subjects``, ``in``), each a dictionary lookup instead of a store query. The compiled
 classifier reads one patient's graph a few thousand times per decision (kg/core/decide/classify/compiled.py).
-A SmallGraph (kg/base/small_graph.py) is copied from its own indexes, without iterating its triples."""
+
+``TripleIndex(triples)`` is a snapshot: later changes to the graph are not seen. ``TripleIndex.live(graph)`` reads
+a SmallGraph (kg/base/small_graph.py) through its own indexes, copying nothing: for a caller that does not change
+the graph while it reads (the allow-list check, the compiled classifier); other graphs get a snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from rdflib import Graph
 from rdflib.term import Node
 
 from kg.base.small_graph import SmallGraph
 
 Triple = tuple[Node, Node, Node]
+Index = dict[Node, dict[Node, dict[Node, None]]]  # as SmallStore's: the last level an ordered set (``in``: a hash)
 
 
 class TripleIndex:
-    """The triples of a graph as they were when indexed (later changes to the graph are not seen), each once."""
+    """The triples of a graph, each once, by subject-predicate-object and object-subject-predicate."""
 
     def __init__(self, triples: Iterable[Triple]) -> None:
-        self._by_subject: dict[Node, dict[Node, dict[Node, None]]]  # objects as ordered sets: ``in`` is a hash lookup
-        self._by_object: dict[Node, list[tuple[Node, Node]]]
-        if isinstance(triples, SmallGraph):
-            store = triples.small_store
-            self._by_subject = {s: {p: dict(objects) for p, objects in by_predicate.items() if objects}
-                                for s, by_predicate in store.spo.items()}
-            self._by_object = {o: [(s, p) for s, predicates in by_subject.items() for p in predicates]
-                               for o, by_subject in store.osp.items()}
-            return
-        self._by_subject, self._by_object = {}, {}
+        self._spo: Index = {}
+        self._osp: Index = {}
         for s, p, o in dict.fromkeys(triples):  # each triple once, in the graph's order
-            self._by_subject.setdefault(s, {}).setdefault(p, {})[o] = None
-            self._by_object.setdefault(o, []).append((s, p))
+            self._spo.setdefault(s, {}).setdefault(p, {})[o] = None
+            self._osp.setdefault(o, {}).setdefault(s, {})[p] = None
+
+    @classmethod
+    def live(cls, graph: Graph) -> TripleIndex:
+        """The graph's triples read in place when it is a SmallGraph (not to be changed while read), else a snapshot."""
+        if not isinstance(graph, SmallGraph):
+            return cls(graph)
+        index = cls.__new__(cls)
+        index._spo, index._osp = graph.small_store.spo, graph.small_store.osp
+        return index
 
     def __contains__(self, triple: Triple) -> bool:
         s, p, o = triple
-        found = self._by_subject.get(s)
+        found = self._spo.get(s)
         return found is not None and o in found.get(p, ())
 
     def __iter__(self) -> Iterator[Triple]:
-        for s, by_predicate in self._by_subject.items():
+        for s, by_predicate in self._spo.items():
             for p, objects in by_predicate.items():
                 for o in objects:
                     yield s, p, o
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        found = self._by_subject.get(subject)
+        found = self._spo.get(subject)
         return [] if found is None else list(found.get(predicate, ()))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         """One object of (subject, predicate), or None (rdflib's ``Graph.value`` without its options)."""
-        found = self.objects(subject, predicate)
-        return found[0] if found else None
+        found = self._spo.get(subject)
+        for value in () if found is None else found.get(predicate, ()):
+            return value
+        return None
 
     def subjects(self) -> Iterable[Node]:
-        return [s for s, by_predicate in self._by_subject.items() if by_predicate]
+        """Every subject of a triple (a SmallGraph keeps emptied entries after a removal: left out)."""
+        return [s for s, by_predicate in self._spo.items() if any(by_predicate.values())]
 
     def predicates(self, subject: Node | None = None, obj: Node | None = None) -> list[Node]:
         """The predicates of (subject, ?, obj), one of the two given."""
         if subject is not None and obj is None:
-            return list(self._by_subject.get(subject, {}))
+            return [p for p, objects in self._spo.get(subject, {}).items() if objects]
         if subject is None and obj is not None:
-            return [p for _, p in self._by_object.get(obj, [])]
+            return [p for predicates in self._osp.get(obj, {}).values() for p in predicates]
         raise ValueError("give the subject or the object")

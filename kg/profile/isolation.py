@@ -285,7 +285,7 @@ def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> l
     """Every triple of ``graph`` a profile of ``patient`` may not contain, with the reason."""
     found: list[tuple[Triple, str]] = []
     rules_of: dict[Node, tuple[list[NodeRule], NodeRule | None]] = {}
-    indexed, verdicts = TripleIndex(graph), _clean_verdicts(known)  # each node's kind is read from the index
+    indexed, verdicts = TripleIndex.live(graph), _clean_verdicts(known)  # each node's kind is read from it
     for triple in indexed:
         reason = _triple_reason(triple, indexed, patient, known, rules_of, verdicts)
         if reason is not None:
@@ -298,7 +298,7 @@ def patient_triples(graph: Graph, patient: URIRef, knowledge_graph: Graph | Know
     reasoner may see of a patient, whatever the caller passed)."""
     known = knowledge_nodes(knowledge_graph)
     if not _patient_problem(patient, known):
-        kept, rules_of, indexed = small_graph(), {}, TripleIndex(graph)  # type: ignore[var-annotated]
+        kept, rules_of, indexed = small_graph(), {}, TripleIndex.live(graph)  # type: ignore[var-annotated]
         verdicts = _clean_verdicts(known)
         for triple in indexed:
             if _triple_reason(triple, indexed, patient, known, rules_of, verdicts) is None:

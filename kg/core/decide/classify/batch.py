@@ -33,7 +33,7 @@ def classify_batch(kb: CompiledKnowledge, patients: Sequence[tuple[URIRef, Graph
     indexes: list[TripleIndex] = []
     found: list[dict[Node, set[URIRef]]] = []
     for index, (patient, graph) in enumerate(patients):
-        indexed = TripleIndex(graph)
+        indexed = TripleIndex.live(graph)  # the graph is not changed before its types are returned
         types = defined_types(kb, indexed, patient)
         table.fill(index, indexed, patient, kb.ancestors, kb.drug_classes, types)
         indexes.append(indexed)

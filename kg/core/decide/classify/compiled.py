@@ -138,7 +138,7 @@ class PatientFacts(Facts):
 
 def classify_patient(kb: CompiledKnowledge, graph: Graph, patient: URIRef) -> Graph:
     """The types of the patient's nodes among the classification vocabulary."""
-    indexed = TripleIndex(graph)  # read a few thousand times below
+    indexed = TripleIndex.live(graph)  # read a few thousand times below (the graph is not changed meanwhile)
     found = defined_types(kb, indexed, patient)
     facts = PatientFacts(indexed, patient, kb, found)
     for population, rule in kb.rules.items():
