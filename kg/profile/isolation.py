@@ -181,10 +181,26 @@ def _is_bad_literal(term: Node) -> bool:
 
 
 def _rule_of(node: Node, graph: Graph | TripleIndex) -> list[NodeRule]:
-    incoming = set(graph.predicates(None, node))
-    return [rule for rule in node_rules()
-            if (rule.target_class is not None and (node, RDF_TYPE, rule.target_class) in graph)
-            or any(prop in incoming for prop in rule.target_objects_of)]
+    """The node rules whose targets the node is (typed with the target class, or an object of a target property),
+    in ``node_rules()`` order."""
+    by_class, by_property = _rule_targets()
+    found = {i for cls in graph.objects(node, RDF_TYPE) for i in by_class.get(cls, ())}
+    found.update(i for prop in graph.predicates(None, node) for i in by_property.get(prop, ()))
+    rules = node_rules()
+    return [rules[i] for i in sorted(found)]
+
+
+@cache
+def _rule_targets() -> tuple[dict[Node, tuple[int, ...]], dict[Node, tuple[int, ...]]]:
+    """Which node rules (their places in ``node_rules()``) each target class and each target property selects."""
+    by_class: dict[Node, list[int]] = {}
+    by_property: dict[Node, list[int]] = {}
+    for i, rule in enumerate(node_rules()):
+        if rule.target_class is not None:
+            by_class.setdefault(rule.target_class, []).append(i)
+        for prop in rule.target_objects_of:
+            by_property.setdefault(prop, []).append(i)
+    return ({c: tuple(found) for c, found in by_class.items()}, {p: tuple(found) for p, found in by_property.items()})
 
 
 def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, known: KnowledgeNodes,
