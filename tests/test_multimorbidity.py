@@ -198,3 +198,20 @@ def test_the_competency_query_lists_every_link_without_a_patient():
         assert a["basis"] and b["basis"] and a["sources"], identifier
     c9 = links["conflict-c9-triazolam-plmd"]["sides"]["B"]
     assert str(c9["basis"]) == "AI" and "aasm2024-plmd-triazolam [AI]" in str(c9["statements"])
+
+
+def test_a_compact_decision_lists_the_links_the_full_one_shows_in_its_order():
+    """The compact form's conflict and concordance ids (cross_guideline_ids) are the ids of the full rendering's
+    links (cross_guideline_links), section by section and in order, for patients with both conditions."""
+    from kg.cohort.synth import synthesize
+    from kg.core.build.knowledge import default_knowledge
+    from kg.core.decide.decision import decide_many
+    from kg.report.cross_guideline import cross_guideline_ids, cross_guideline_links
+
+    both = [p for p in synthesize(400, 3, default_knowledge()) if len(p.get("conditions", [])) > 1]
+    decisions = decide_many(both)
+    assert any(decision.cross_guideline for decision in decisions)
+    for decision in decisions:
+        full = cross_guideline_links(decision)
+        assert cross_guideline_ids(decision) == {section: [link["conflict"] for link in links]
+                                                 for section, links in full.items()}

@@ -241,10 +241,10 @@ def _rule(error: SchemaError) -> str:
 
 
 def _without_invalid_parts(data: dict[str, Any], errors: list[SchemaError]) -> dict[str, Any]:
-    """``data`` without the parts the schema rejected (a copy; itself when it has none), so that every other check can run in
-    the same pass: an invalid value is removed from its object, and a list item with any error is
-    replaced by None (indices stay those of the profile). Unknown keys and a missing top-level key
-    are left (the checks read known keys with defaults)."""
+    """``data`` without the parts the schema rejected (a copy; itself when it has none), so that every other check can
+    run in the same pass: an invalid value is removed from its object, and a list item with any error is replaced by
+    None (indices stay those of the profile). Unknown keys and a missing top-level key are left (the checks read known
+    keys with defaults)."""
     if not errors:  # nothing to remove: the checks after it only read the profile
         return data
     pruned = copy.deepcopy(data)

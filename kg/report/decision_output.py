@@ -12,7 +12,7 @@ from rdflib.term import Node
 
 from kg.core.decide.decision import Decision
 from kg.model.namespaces import CG, PREFIXES, PROV
-from kg.report.cross_guideline import cross_guideline_links, multimorbidity_data
+from kg.report.cross_guideline import cross_guideline_ids, multimorbidity_data
 from kg.report.options import classes_with_members
 from kg.report.summary import build_summary
 from kg.report.text import to_text
@@ -119,7 +119,7 @@ def compact_data(decision: Decision) -> dict[str, Any]:
     """The compact decision (a cohort's record, kg/cohort/decide.py): the patient, each option's status and line,
     the actions, dose checks and interactions by id, the current algorithm step, and the ids of the cross-guideline
     conflicts and concordances listed; texts, sources and evidence are in the full decision (``to_json_data``)."""
-    links = cross_guideline_links(decision)
+    links = cross_guideline_ids(decision)
     return {
         "patient_id": _id(decision.profile.patient),
         "options": [{"option": _id(r["option"]), "status": _text(r["status"]), "line_of_therapy": _text(r["line"])}
@@ -128,8 +128,8 @@ def compact_data(decision: Decision) -> dict[str, Any]:
         "dose_checks": [{"kind": _text(r["kind"]), "drug": _id(r["drug"])} for r in decision.dose_checks],
         "interactions": sorted({_id(r["interaction"]) for r in decision.interactions}),  # type: ignore[type-var]
         "algorithm_step": _first_int(decision.algorithm, "current"),
-        "conflicts": [link["conflict"] for link in links["conflicts"]],
-        "concordances": [link["conflict"] for link in links["concordances"]],
+        "conflicts": links["conflicts"],
+        "concordances": links["concordances"],
     }
 
 
