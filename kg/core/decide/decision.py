@@ -172,14 +172,15 @@ def _rows(graph: PatientGraph, name: str, compact: list[Any] | None) -> list[Row
     return graph.select(name)
 
 
-def _patient_free_rows(knowledge: Knowledge, name: str) -> list[Row]:
+def _patient_free_rows(knowledge: Knowledge, name: str, keep: Callable[[Row], bool] = lambda _: True) -> list[Row]:
     """The rows of an output query that takes no patient, on the build alone, once per build (the compiled engine;
-    the patient's triples, allow-listed, never match them: tests/differential/test_engines.py compares)."""
+    the patient's triples, allow-listed, never match them: tests/differential/test_engines.py compares); a copy of
+    each row *keep* keeps."""
     with knowledge.lock:
         found = knowledge.__dict__.setdefault("_patient_free_rows", {})
         if name not in found:
             found[name] = run_query(_output_query(name), knowledge.store)
-        return [dict(row) for row in found[name]]
+        return [dict(row) for row in found[name] if keep(row)]
 
 
 class PatientGraph:
@@ -302,9 +303,10 @@ class PatientGraph:
             listed = {URIRef(link) for link in concerning(self.knowledge.decision_tables, self.facts, compact)}
         if not listed:
             return []
-        rows = run_query(_output_query(CROSS_GUIDELINE_QUERY), self._store(), {}) if compact is None \
-            else _patient_free_rows(self.knowledge, CROSS_GUIDELINE_QUERY)
-        return [row for row in rows if row["conflict"] in listed]
+        if compact is None:
+            return [row for row in run_query(_output_query(CROSS_GUIDELINE_QUERY), self._store(), {})
+                    if row["conflict"] in listed]
+        return _patient_free_rows(self.knowledge, CROSS_GUIDELINE_QUERY, lambda row: row["conflict"] in listed)
 
     def _store(self) -> ox.Store:
         assert self.store is not None, "the patient is not in a store"
