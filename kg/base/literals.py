@@ -17,7 +17,8 @@ from functools import lru_cache
 from rdflib import XSD, Literal, URIRef
 
 
-def decimal_literal(value: str | Decimal | int) -> Literal:
+@lru_cache(maxsize=65_536, typed=True)  # a literal is immutable; the same dose or lab value recurs in a cohort
+def decimal_literal(value: str | Decimal | int | float) -> Literal:
     """xsd:decimal in Turtle's canonical form: digits, a point, at least one fraction digit."""
     number = Decimal(str(value)).normalize()
     text = format(number, "f")
