@@ -8,9 +8,10 @@ from collections import defaultdict
 import pytest
 from rdflib import RDF, Graph, URIRef
 
+from kg.base.errors import UserError
 from kg.core.build.knowledge import default_knowledge
 from kg.model.namespaces import CG
-from kg.model.reasoning import check_consistency
+from kg.model.reasoning import check_consistency, types_entailed
 from tests.conftest import FIXTURES
 from tests.package_namespaces import RLS
 
@@ -110,3 +111,14 @@ def test_an_unsatisfiable_class_is_reported(fixture_graph: Graph, java: str):
     result = check_consistency(graph)
     assert result.consistent
     assert result.unsatisfiable == [str(broken)]
+
+
+def test_an_entailment_question_on_an_inconsistent_graph_is_an_error_not_an_answer(fixture_graph: Graph, java: str):
+    """``types_entailed`` (the differential harness's entailment test) answers by a probe class's satisfiability: on
+    a graph that is inconsistent by itself every class is unsatisfiable, which must not read as "entailed"."""
+    graph = Graph() + fixture_graph
+    graph.add((RLS["gabapentin"], RDF.type, CG.Device))  # Drug and Device are disjoint
+    consistent_question = (Graph(), RLS["gabapentin"], CG.Drug)
+    assert types_entailed(fixture_graph, [consistent_question]) == [True]
+    with pytest.raises(UserError, match="HermiT could not check 1 entailments"):
+        types_entailed(graph, [consistent_question])
