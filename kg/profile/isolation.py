@@ -220,11 +220,7 @@ def _triple_reason(triple: Triple, graph: Graph | TripleIndex, patient: URIRef, 
         return _reason_on_clean_subject(seen[1], predicate, value, known,
                                         _clean_verdicts(known) if verdicts is None else verdicts)
     rules = seen[0]
-    if isinstance(subject, BNode) or isinstance(predicate, BNode) or isinstance(value, BNode):
-        return BLANK
-    if not all(is_valid_iri(str(t)) for t in triple if isinstance(t, URIRef)):
-        return INVALID_IRI
-    reason = _term_reason(predicate, value) or _subject_reason(subject, patient, known)
+    reason = _form_reason(triple) or _term_reason(predicate, value) or _subject_reason(subject, patient, known)
     if reason is not None:
         return reason
     if len(rules) != 1:
@@ -290,11 +286,17 @@ def _reason_on_clean_subject(rule: NodeRule, predicate: Node, value: Node, known
 
 
 def _clean_reason(rule: NodeRule, predicate: Node, value: Node, known: KnowledgeNodes) -> str | None:
-    if isinstance(predicate, BNode) or isinstance(value, BNode):
+    return (_form_reason((predicate, value)) or _term_reason(predicate, value)
+            or _property_reason(rule, predicate, value, known))
+
+
+def _form_reason(terms: tuple[Node, ...]) -> str | None:
+    """A blank node among *terms*, else an IRI that could not be written back out."""
+    if any(isinstance(t, BNode) for t in terms):
         return BLANK
-    if not all(is_valid_iri(str(t)) for t in (predicate, value) if isinstance(t, URIRef)):
+    if not all(is_valid_iri(str(t)) for t in terms if isinstance(t, URIRef)):
         return INVALID_IRI
-    return _term_reason(predicate, value) or _property_reason(rule, predicate, value, known)
+    return None
 
 
 def offending_triples(graph: Graph, patient: URIRef, known: KnowledgeNodes) -> list[tuple[Triple, str]]:

@@ -13,7 +13,7 @@ from rdflib.term import Node
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge, default_knowledge
-from kg.core.decide.classify import CompiledClassifier, Patient, ReasonerClassifier
+from kg.core.decide.classify import CompiledClassifier, Patient, ReasonerClassifier, patient_types
 from kg.core.decide.decision import Decision, decide, decide_many
 from kg.model.reasoning import check_consistency, types_entailed
 
@@ -148,15 +148,7 @@ class EntailmentCheckedHermit(ReasonerClassifier):
         result = check_consistency(knowledge.module + combined, reasoner="hermit", hermit_taxonomy=True)
         if not result.consistent or result.error:
             raise UserError(f"HermiT could not classify the batch: {result.describe()}")
-        vocabulary = knowledge.compiled.vocabulary
-        out = []
-        for patient, _ in patients:
-            types = Graph()
-            for node, _, cls in result.inferred.triples((None, RDF.type, None)):
-                if cls in vocabulary and (node == patient or str(node).startswith(f"{patient}/")):
-                    types.add((node, RDF.type, cls))
-            out.append(types)
-        return out
+        return patient_types(result.inferred, [patient for patient, _ in patients], knowledge.compiled.vocabulary)
 
     @staticmethod
     def entailed(knowledge: Knowledge, questions: Sequence[tuple[Graph, Node, Node]]) -> list[bool]:

@@ -16,10 +16,11 @@ They are identical on the differential suite (tests/test_differential.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Protocol
 
 from rdflib import RDF, Graph, URIRef
+from rdflib.term import Node
 
 from kg.base.errors import UserError
 from kg.core.build.knowledge import Knowledge
@@ -83,15 +84,20 @@ class ReasonerClassifier:
                 return [graph for one in patients for graph in self.classify(knowledge, [one])]
             raise UserError("the patient profile is inconsistent with the ontology (contradictory facts); "
                             f"{result.message}")
-        vocabulary = knowledge.compiled.vocabulary
-        out = []
-        for patient, _ in patients:
-            inferred = Graph()
-            for subject, _, cls in result.inferred.triples((None, RDF.type, None)):
-                if cls in vocabulary and (subject == patient or str(subject).startswith(f"{patient}/")):
-                    inferred.add((subject, RDF.type, cls))
-            out.append(inferred)
-        return out
+        return patient_types(result.inferred, [patient for patient, _ in patients], knowledge.compiled.vocabulary)
+
+
+def patient_types(inferred: Graph, patients: Sequence[URIRef], vocabulary: Set[Node]) -> list[Graph]:
+    """For each patient, the ``rdf:type`` triples of a reasoner's *inferred* graph about it or a node under its IRI,
+    with a class of the classification *vocabulary*."""
+    out = []
+    for patient in patients:
+        types = Graph()
+        for subject, _, cls in inferred.triples((None, RDF.type, None)):
+            if cls in vocabulary and (subject == patient or str(subject).startswith(f"{patient}/")):
+                types.add((subject, RDF.type, cls))
+        out.append(types)
+    return out
 
 
 def classifier_named(name: str) -> Classifier:
